@@ -1,0 +1,57 @@
+package io.ragway.index;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One retrievable passage of a source document, with what a citation needs to point back into it.
+ *
+ * @param id stable id: the source's content hash prefix and the chunk's ordinal
+ * @param source the document's path relative to the ingested root (or an upload name)
+ * @param title the document title (first heading, HTML title, PDF/DOCX metadata, or file name)
+ * @param headings the heading path above this chunk, outermost first; empty when none
+ * @param text the chunk's text as extracted from the source
+ * @param start character offset of the chunk's first character in the source's extracted text
+ * @param end character offset just past the chunk's last character
+ * @param ordinal position of this chunk within its source, from 0
+ * @param sourceHash SHA-256 (hex) of the source file's bytes
+ * @param tenant the tenant that owns the document
+ * @param tags free-form labels used as search filters
+ */
+public record Chunk(
+    String id,
+    String source,
+    String title,
+    List<String> headings,
+    String text,
+    int start,
+    int end,
+    int ordinal,
+    String sourceHash,
+    String tenant,
+    List<String> tags) {
+
+  public static final String DEFAULT_TENANT = "default";
+
+  public Chunk {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(text, "text");
+    title = title == null ? "" : title;
+    headings = headings == null ? List.of() : List.copyOf(headings);
+    sourceHash = sourceHash == null ? "" : sourceHash;
+    tenant = tenant == null || tenant.isBlank() ? DEFAULT_TENANT : tenant;
+    tags = tags == null ? List.of() : List.copyOf(tags);
+    if (start < 0 || end < start) {
+      throw new IllegalArgumentException("bad offsets [" + start + ", " + end + ") for " + id);
+    }
+    if (ordinal < 0) {
+      throw new IllegalArgumentException("negative ordinal for " + id);
+    }
+  }
+
+  /** The heading path joined for display, e.g. {@code "Install > Linux"}. */
+  public String headingPath() {
+    return String.join(" > ", headings);
+  }
+}
