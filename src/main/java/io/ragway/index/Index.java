@@ -20,6 +20,12 @@ public interface Index extends AutoCloseable {
   /** Adds chunks with their vectors (same order and size); replaces chunks with the same id. */
   void add(List<Chunk> chunks, List<float[]> vectors);
 
+  /**
+   * Replaces everything held of one source (its chunks and its record in {@link #sources()}) with
+   * these chunks, which must all belong to it.
+   */
+  void replaceSource(SourceInfo info, List<Chunk> chunks, List<float[]> vectors);
+
   /** Removes every chunk of one source of one tenant. */
   void deleteSource(String tenant, String source);
 
@@ -39,6 +45,9 @@ public interface Index extends AutoCloseable {
   List<Hit> exactKnn(float[] vector, int k, Filter filter);
 
   Optional<Chunk> chunk(String id);
+
+  /** The stored vectors of the given chunks (absent ids are left out), e.g. for MMR. */
+  java.util.Map<String, float[]> vectors(java.util.Collection<String> chunkIds);
 
   /** Makes all changes since the last commit durable and visible. */
   void commit();

@@ -1,0 +1,65 @@
+package io.ragway.retrieve;
+
+import io.ragway.embed.EmbeddingModel;
+import io.ragway.index.Index;
+import io.ragway.index.Index.Hit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Retrieval in up to four steps:
+ *
+ * <ol>
+ *   <li>rank candidates by BM25, by vector similarity, or both (each read {@code candidates} deep);
+ *   <li>in hybrid mode, fuse the two rankings with reciprocal rank fusion;
+ *   <li>if a reranker is configured, let it re-score the best {@code rerankTopN};
+ *   <li>if asked, diversify with MMR; then keep the best {@code k}.
+ * </ol>
+ */
+final class FusionRetriever implements Retriever {
+
+  private final Index index;
+  private final EmbeddingModel embedder;
+  private final RetrieveConfig config;
+  private final RrfFusion fusion;
+  private final Optional<Reranker> reranker;
+
+  FusionRetriever(Index index, EmbeddingModel embedder, RetrieveConfig config, Optional<Reranker> reranker) {
+    this.index = index;
+    this.embedder = embedder;
+    this.config = config;
+    this.fusion = new RrfFusion(config.rrfK());
+    this.reranker = reranker;
+  }
+
+  @Override
+  public List<Retrieved> retrieve(SearchRequest request) {
+    int depth = Math.max(request.k(), config.candidates());
+    float[] queryVector = request.mode() == SearchMode.BM25 && !request.mmr() ? null : embedder.embedQuery(request.query());
+    List<Retrieved> ranked = switch (request.mode()) {
+      case BM25 -> ranks(index.bm25(request.query(), depth, request.filter()));
+      case DENSE -> ranks(index.knn(queryVector, depth, request.filter()));
+      case HYBRID -> fusion.fuse(List.of(
+          index.bm25(request.query(), depth, request.filter()),
+          index.knn(queryVector, depth, request.filter())), depth);
+    };
+    if (reranker.isPresent() && !ranked.isEmpty()) {
+      List<Retrieved> top = ranked.subList(0, Math.min(config.rerankTopN(), ranked.size()));
+      ranked = reranker.get().rerank(request.query(), top, top.size());
+    }
+    if (request.mmr() && ranked.size() > 1) {
+      return Mmr.select(queryVector, ranked, index.vectors(ranked.stream().map(r -> r.chunk().id()).toList()),
+          config.mmrLambda(), request.k());
+    }
+    return ranked.size() > request.k() ? List.copyOf(ranked.subList(0, request.k())) : ranked;
+  }
+
+  private static List<Retrieved> ranks(List<Hit> hits) {
+    List<Retrieved> out = new ArrayList<>(hits.size());
+    for (int i = 0; i < hits.size(); i++) {
+      out.add(new Retrieved(hits.get(i).chunk(), hits.get(i).score(), i + 1));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,10 @@
+package io.ragway.retrieve;
+
+import java.util.List;
+
+/** Finds the chunks that best answer a query. */
+public interface Retriever {
+
+  /** Returns at most {@code request.k()} chunks, best first, ranks from 1. */
+  List<Retrieved> retrieve(SearchRequest request);
+}

@@ -1,0 +1,180 @@
+package io.ragway.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ragway.index.Index.Hit;
+import io.ragway.index.Index.SourceInfo;
+import io.ragway.testkit.Chunks;
+import io.ragway.testkit.HashingEmbedder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LuceneIndexTest {
+
+  private final HashingEmbedder embedder = new HashingEmbedder();
+  @TempDir Path dir;
+
+  private Index open() {
+    return Indexes.openLucene(dir, embedder.id(), embedder.dimension(), IndexConfig.defaults());
+  }
+
+  private void put(Index index, String tenant, String source, String... texts) {
+    List<Chunk> chunks = new ArrayList<>();
+    for (int i = 0; i < texts.length; i++) {
+      chunks.add(Chunks.of(tenant, source, i, texts[i], List.of("t-" + source)));
+    }
+    index.replaceSource(new SourceInfo(tenant, source, "h-" + source, texts.length), chunks,
+        embedder.embedDocuments(List.of(texts)));
+  }
+
+  @Test
+  void findsChunksByWordsAndByVector() {
+    try (Index index = open()) {
+      put(index, "default", "a.md", "Lucene ranks documents with BM25 scoring.", "Cats sleep most of the day.");
+      put(index, "default", "b.md", "Vectors are searched with an HNSW graph.");
+      index.commit();
+      assertEquals(3, index.size());
+      List<Hit> bm25 = index.bm25("how is BM25 ranking done", 2, Filter.all());
+      assertEquals("a.md", bm25.get(0).chunk().source());
+      assertEquals(0, bm25.get(0).chunk().ordinal());
+      List<Hit> knn = index.knn(embedder.embedQuery("HNSW graph vectors"), 1, Filter.all());
+      assertEquals("b.md", knn.get(0).chunk().source());
+      assertEquals(List.of("Intro"), knn.get(0).chunk().headings());
+    }
+  }
+
+  @Test
+  void changesAreInvisibleUntilCommitAndLostWithoutIt() {
+    try (Index index = open()) {
+      put(index, "default", "a.md", "committed text about lucene");
+      index.commit();
+      put(index, "default", "b.md", "uncommitted text about lucene");
+      assertEquals(1, index.size(), "uncommitted chunk must not be searchable");
+    } // closed without commit: like a crash after the last commit
+    try (Index index = open()) {
+      assertEquals(1, index.size());
+      assertEquals(List.of("a.md"), index.sources().stream().map(SourceInfo::source).toList());
+    }
+  }
+
+  @Test
+  void replacingASourceDropsItsOldChunks() {
+    try (Index index = open()) {
+      put(index, "default", "a.md", "one alpha", "two alpha", "three alpha");
+      index.commit();
+      put(index, "default", "a.md", "only beta now");
+      index.commit();
+      assertEquals(1, index.size());
+      assertEquals(1, index.sources().get(0).chunks());
+      assertTrue(index.bm25("alpha", 10, Filter.all()).isEmpty());
+      index.deleteSource("default", "a.md");
+      index.commit();
+      assertEquals(0, index.size());
+      assertTrue(index.sources().isEmpty());
+    }
+  }
+
+  @Test
+  void filtersByTenantSourcePrefixAndTag() {
+    try (Index index = open()) {
+      put(index, "acme", "guides/a.md", "shared words about deployment");
+      put(index, "acme", "notes/b.md", "shared words about deployment");
+      put(index, "other", "guides/a.md", "shared words about deployment");
+      index.commit();
+      assertEquals(2, index.bm25("deployment", 10, Filter.tenant("acme")).size());
+      assertEquals(1, index.bm25("deployment", 10, new Filter("acme", "guides/", List.of())).size());
+      assertEquals("notes/b.md", index.knn(embedder.embedQuery("deployment"), 10,
+          new Filter("acme", "", List.of("t-notes/b.md"))).get(0).chunk().source());
+      assertTrue(index.bm25("deployment", 10, Filter.tenant("nobody")).isEmpty());
+      assertEquals(1, index.exactKnn(embedder.embedQuery("deployment"), 10, Filter.tenant("other")).size());
+    }
+  }
+
+  @Test
+  void hnswAgreesWithExactSearchOnRandomVectors() {
+    Random random = new Random(42);
+    try (Index index = open()) {
+      List<Chunk> chunks = new ArrayList<>();
+      List<float[]> vectors = new ArrayList<>();
+      for (int i = 0; i < 500; i++) {
+        chunks.add(Chunks.of("s" + i, 0, "text " + i));
+        vectors.add(unit(random, embedder.dimension()));
+      }
+      index.add(chunks, vectors);
+      index.commit();
+      float[] q = unit(random, embedder.dimension());
+      List<String> exact = index.exactKnn(q, 10, Filter.all()).stream().map(h -> h.chunk().id()).toList();
+      List<String> approx = index.knn(q, 10, Filter.all()).stream().map(h -> h.chunk().id()).toList();
+      assertEquals(10, exact.size());
+      long overlap = approx.stream().filter(exact::contains).count();
+      assertTrue(overlap >= 8, "HNSW found " + overlap + " of the exact top 10");
+    }
+  }
+
+  @Test
+  void reusesStoredVectorsOfIdenticalText() {
+    try (Index index = open()) {
+      put(index, "default", "a.md", "some repeated paragraph");
+      index.commit();
+      assertTrue(index.vectorForText(Hashes.sha256("some repeated paragraph")).isPresent());
+      assertTrue(index.vectorForText(Hashes.sha256("never seen")).isEmpty());
+    }
+  }
+
+  @Test
+  void refusesAnIndexBuiltWithAnotherModel() {
+    open().close();
+    IndexException e = assertThrows(IndexException.class,
+        () -> Indexes.openLucene(dir, "other-model", 64, IndexConfig.defaults()));
+    assertTrue(e.getMessage().contains("other-model"), e.getMessage());
+  }
+
+  @Test
+  void refusesADirectoryThatIsNotARagwayIndex() throws Exception {
+    try (var w = new org.apache.lucene.index.IndexWriter(org.apache.lucene.store.FSDirectory.open(dir),
+        new org.apache.lucene.index.IndexWriterConfig())) {
+      w.commit();
+    }
+    IndexException e = assertThrows(IndexException.class, this::open);
+    assertTrue(e.getMessage().contains("re-ingest"), e.getMessage());
+  }
+
+  @Test
+  void refusesASecondWriter() {
+    try (Index first = open()) {
+      IndexException e = assertThrows(IndexException.class, this::open);
+      assertTrue(e.getMessage().contains("in use"), e.getMessage());
+      try (Index reader = Indexes.openLuceneReadOnly(dir, embedder.id(), embedder.dimension(), IndexConfig.defaults())) {
+        assertEquals(0, reader.size());
+      }
+    }
+  }
+
+  @Test
+  void readOnlyOpenOfMissingIndexSaysToIngest() {
+    IndexException e = assertThrows(IndexException.class,
+        () -> Indexes.openLuceneReadOnly(dir.resolve("none"), "m", 4, IndexConfig.defaults()));
+    assertTrue(e.getMessage().contains("ingest"), e.getMessage());
+    assertTrue(Files.notExists(dir.resolve("none")));
+  }
+
+  static float[] unit(Random random, int dim) {
+    float[] v = new float[dim];
+    double n = 0;
+    for (int i = 0; i < dim; i++) {
+      v[i] = (float) random.nextGaussian();
+      n += v[i] * v[i];
+    }
+    for (int i = 0; i < dim; i++) {
+      v[i] /= (float) Math.sqrt(n);
+    }
+    return v;
+  }
+}
