@@ -50,6 +50,23 @@ public record Chunk(
     }
   }
 
+  /**
+   * The text given to the embedding model: title and heading path, then the chunk, so a short
+   * chunk under "Install > Linux" is found by a question about installing on Linux.
+   */
+  public String embeddingText() {
+    StringBuilder b = new StringBuilder();
+    if (!title.isEmpty()) {
+      b.append(title);
+    }
+    for (String h : headings) {
+      if (!h.equals(title) && !h.isBlank()) {
+        b.append(b.isEmpty() ? "" : " > ").append(h);
+      }
+    }
+    return b.isEmpty() ? text : b.append('\n').append(text).toString();
+  }
+
   /** The heading path joined for display, e.g. {@code "Install > Linux"}. */
   public String headingPath() {
     return String.join(" > ", headings);

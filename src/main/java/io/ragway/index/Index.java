@@ -32,7 +32,7 @@ public interface Index extends AutoCloseable {
   /** Every source held, as of the last commit plus this writer's uncommitted changes. */
   List<SourceInfo> sources();
 
-  /** The stored vector of a chunk whose text has this SHA-256, if any, to avoid re-embedding. */
+  /** The stored vector of a chunk whose {@link Chunk#embeddingText()} has this SHA-256, to avoid re-embedding. */
   Optional<float[]> vectorForText(String textHash);
 
   /** BM25 search over chunk text (and title/headings), best first. */

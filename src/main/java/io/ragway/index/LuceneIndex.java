@@ -330,7 +330,7 @@ final class LuceneIndex implements Index {
     d.add(new StoredField(F_END, c.end()));
     d.add(new StoredField(F_ORDINAL, c.ordinal()));
     d.add(new StringField(F_SOURCE_HASH, c.sourceHash(), Field.Store.YES));
-    d.add(new StringField(F_TEXT_HASH, Hashes.sha256(c.text()), Field.Store.NO));
+    d.add(new StringField(F_TEXT_HASH, Hashes.sha256(c.embeddingText()), Field.Store.NO));
     d.add(new KnnFloatVectorField(F_VECTOR, vector, VectorSimilarityFunction.DOT_PRODUCT));
     return d;
   }

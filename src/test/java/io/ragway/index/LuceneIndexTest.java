@@ -123,7 +123,8 @@ class LuceneIndexTest {
     try (Index index = open()) {
       put(index, "default", "a.md", "some repeated paragraph");
       index.commit();
-      assertTrue(index.vectorForText(Hashes.sha256("some repeated paragraph")).isPresent());
+      Chunk stored = index.bm25("repeated paragraph", 1, Filter.all()).get(0).chunk();
+      assertTrue(index.vectorForText(Hashes.sha256(stored.embeddingText())).isPresent());
       assertTrue(index.vectorForText(Hashes.sha256("never seen")).isEmpty());
     }
   }

@@ -1,0 +1,73 @@
+package io.ragway.chat;
+
+import io.ragway.index.Filter;
+import io.ragway.llm.ChatMessage;
+import io.ragway.llm.ChatModel;
+import io.ragway.llm.ChatRequest;
+import io.ragway.llm.ChatResponse;
+import io.ragway.llm.Source;
+import io.ragway.retrieve.Retrieved;
+import io.ragway.retrieve.Retriever;
+import io.ragway.retrieve.SearchMode;
+import io.ragway.retrieve.SearchRequest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Answers a question from the documents, in four steps:
+ *
+ * <ol>
+ *   <li>retrieve the best chunks for the question (tenant-filtered);
+ *   <li>number them as sources 1..n;
+ *   <li>ask the chat model to answer from those sources, citing them as {@code [n]};
+ *   <li>keep the citations the answer actually uses.
+ * </ol>
+ */
+public final class RagPipeline {
+
+  private final Retriever retriever;
+  private final ChatModel model;
+
+  public RagPipeline(Retriever retriever, ChatModel model) {
+    this.retriever = Objects.requireNonNull(retriever, "retriever");
+    this.model = Objects.requireNonNull(model, "model");
+  }
+
+  /** Answers {@code question} from at most {@code k} chunks found with {@code mode}. */
+  public Answer ask(String question, SearchMode mode, int k, Filter filter, boolean mmr) {
+    if (question == null || question.isBlank()) {
+      throw new IllegalArgumentException("the question is empty");
+    }
+    Map<String, Double> stages = new LinkedHashMap<>();
+
+    long t0 = System.nanoTime();
+    List<Retrieved> retrieved = retriever.retrieve(new SearchRequest(question, mode, k, filter, mmr));
+    stages.put("retrieve", millisSince(t0));
+
+    List<Source> sources = new ArrayList<>(retrieved.size());
+    for (Retrieved r : retrieved) {
+      sources.add(new Source(sources.size() + 1, r.chunk(), r.score()));
+    }
+
+    long t1 = System.nanoTime();
+    ChatResponse response = model.chat(new ChatRequest(List.of(ChatMessage.user(question)), sources, 0, 0));
+    stages.put("generate", millisSince(t1));
+
+    List<Citation> citations = new ArrayList<>();
+    for (int n : response.cited()) {
+      if (n >= 1 && n <= sources.size()) {
+        Source s = sources.get(n - 1);
+        citations.add(Citation.of(n, s.chunk(), s.score()));
+      }
+    }
+    return new Answer(question, response.content(), citations, response.abstained(), model.name(), response.usage(),
+        stages);
+  }
+
+  private static double millisSince(long start) {
+    return (System.nanoTime() - start) / 1e6;
+  }
+}

@@ -1,0 +1,116 @@
+package io.ragway.cli;
+
+import io.ragway.chat.RagPipeline;
+import io.ragway.config.RagwayConfig;
+import io.ragway.embed.EmbeddingModel;
+import io.ragway.embed.EmbeddingModels;
+import io.ragway.embed.OpenAiEmbeddingConfig;
+import io.ragway.index.Index;
+import io.ragway.index.Indexes;
+import io.ragway.ingest.ChunkerConfig;
+import io.ragway.ingest.Chunkers;
+import io.ragway.ingest.IngestOptions;
+import io.ragway.ingest.Ingestor;
+import io.ragway.llm.ChatModel;
+import io.ragway.llm.ChatModels;
+import io.ragway.llm.ExtractiveConfig;
+import io.ragway.retrieve.HttpReranker;
+import io.ragway.retrieve.Reranker;
+import io.ragway.retrieve.RerankerConfig;
+import io.ragway.retrieve.Retriever;
+import io.ragway.retrieve.Retrievers;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Builds ragway's parts from one configuration, opening each only when a command needs it (loading
+ * the embedding model takes a second or two; {@code search --mode bm25} never does).
+ */
+final class Components implements AutoCloseable {
+
+  private final RagwayConfig config;
+  private EmbeddingModel embedder;
+  private Index index;
+
+  Components(RagwayConfig config) {
+    this.config = config;
+  }
+
+  RagwayConfig config() {
+    return config;
+  }
+
+  Path indexDir() {
+    return config.dataPath().resolve("index");
+  }
+
+  synchronized EmbeddingModel embedder() {
+    if (embedder == null) {
+      RagwayConfig.Embedding e = config.embedding();
+      embedder = switch (e.provider()) {
+        case "openai" -> EmbeddingModels.openAi(new OpenAiEmbeddingConfig(URI.create(e.baseUrl()), e.apiKey(),
+            e.model(), e.dimension(), e.batchSize(), e.queryPrefix(), e.timeout()));
+        default -> EmbeddingModels.bgeSmallEnV15();
+      };
+    }
+    return embedder;
+  }
+
+  /** Opens the index for writing (ingest) or, when {@code readOnly}, for searching only. */
+  synchronized Index index(boolean readOnly) {
+    if (index == null) {
+      EmbeddingModel e = embedder();
+      index = readOnly
+          ? Indexes.openLuceneReadOnly(indexDir(), e.id(), e.dimension(), config.index().toIndexConfig())
+          : Indexes.openLucene(indexDir(), e.id(), e.dimension(), config.index().toIndexConfig());
+    }
+    return index;
+  }
+
+  Ingestor ingestor(Index target, List<String> tags) {
+    RagwayConfig.Ingest in = config.ingest();
+    return new Ingestor(target, embedder(),
+        Chunkers.create(new ChunkerConfig(in.chunker(), in.chunkTokens(), in.overlapTokens()), embedder().tokenCounter()),
+        new IngestOptions(config.tenant(), tags, in.batchSize(), in.commitEvery(), in.maxFileMb() * 1024L * 1024L));
+  }
+
+  Retriever retriever(Index source) {
+    return Retrievers.fusion(source, embedder(), config.retrieval().toRetrieveConfig(), reranker());
+  }
+
+  Optional<Reranker> reranker() {
+    RagwayConfig.Reranker r = config.retrieval().reranker();
+    if (!r.enabled()) {
+      return Optional.empty();
+    }
+    return Optional.of(HttpReranker.create(new RerankerConfig(URI.create(r.url()), r.apiKey(), r.model(),
+        RerankerConfig.Style.valueOf(r.style().toUpperCase(Locale.ROOT)), Duration.ofSeconds(r.timeoutSeconds()))));
+  }
+
+  ChatModel answerer() {
+    ExtractiveConfig defaults = ExtractiveConfig.defaults();
+    RagwayConfig.Answer a = config.answer();
+    return ChatModels.extractive(embedder(), defaults.withMaxSentences(a.maxSentences())
+        .withAbstainThreshold(a.abstainThreshold() < 0 ? defaults.abstainThreshold() : a.abstainThreshold()));
+  }
+
+  RagPipeline pipeline(Index source) {
+    return new RagPipeline(retriever(source), answerer());
+  }
+
+  @Override
+  public synchronized void close() {
+    if (index != null) {
+      index.close();
+      index = null;
+    }
+    if (embedder != null) {
+      embedder.close();
+      embedder = null;
+    }
+  }
+}

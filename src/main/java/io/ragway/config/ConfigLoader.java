@@ -1,0 +1,123 @@
+package io.ragway.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@code ragway.yaml}: the file's keys are laid over {@link RagwayConfig#defaults()}, so
+ * every key is optional, a misspelt key is an error naming it, and {@code ${NAME}} or
+ * {@code ${NAME:-fallback}} in any value is replaced from the environment.
+ */
+public final class ConfigLoader {
+
+  private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+
+  private static final ObjectMapper MAPPER = JsonMapper.builder()
+      .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+      .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .build();
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private ConfigLoader() {}
+
+  /** Loads {@code file} if it exists, else the defaults. */
+  public static RagwayConfig load(Path file, Map<String, String> env) {
+    if (!Files.exists(file)) {
+      return RagwayConfig.defaults();
+    }
+    try {
+      return parse(Files.readString(file), file.toString(), env::get);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Parses YAML text; {@code origin} names it in errors. */
+  public static RagwayConfig parse(String yaml, String origin, Function<String, String> env) {
+    JsonNode user;
+    try {
+      user = YAML.readTree(yaml);
+    } catch (IOException e) {
+      throw new ConfigException(origin + " is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""), e);
+    }
+    ObjectNode merged = MAPPER.valueToTree(RagwayConfig.defaults());
+    if (user != null && !user.isMissingNode() && !user.isNull()) {
+      if (!user.isObject()) {
+        throw new ConfigException(origin + " must be a mapping of keys to values");
+      }
+      merge(merged, (ObjectNode) user, "", origin, env);
+    }
+    try {
+      return MAPPER.treeToValue(merged, RagwayConfig.class);
+    } catch (IOException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      String message = cause instanceof IllegalArgumentException ? cause.getMessage() : e.getMessage().lines().findFirst().orElse("");
+      throw new ConfigException(origin + ": " + message, e);
+    }
+  }
+
+  private static void merge(ObjectNode into, ObjectNode from, String path, String origin, Function<String, String> env) {
+    Iterator<Map.Entry<String, JsonNode>> fields = from.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> f = fields.next();
+      String key = path + f.getKey();
+      if (!into.has(f.getKey())) {
+        List<String> known = new ArrayList<>();
+        into.fieldNames().forEachRemaining(known::add);
+        throw new ConfigException(origin + ": unknown key '" + key + "' (known here: " + String.join(", ", known) + ")");
+      }
+      JsonNode current = into.get(f.getKey());
+      JsonNode value = f.getValue();
+      if (current.isObject()) {
+        if (value.isNull()) {
+          continue;
+        }
+        if (!value.isObject()) {
+          throw new ConfigException(origin + ": '" + key + "' must be a mapping");
+        }
+        merge((ObjectNode) current, (ObjectNode) value, key + ".", origin, env);
+      } else if (value.isTextual()) {
+        into.set(f.getKey(), new TextNode(interpolate(value.asText(), key, origin, env)));
+      } else if (!value.isNull()) {
+        into.set(f.getKey(), value);
+      }
+    }
+  }
+
+  static String interpolate(String value, String key, String origin, Function<String, String> env) {
+    Matcher m = ENV.matcher(value);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String v = env.apply(m.group(1));
+      if (v == null) {
+        if (m.group(2) == null) {
+          throw new ConfigException(origin + ": '" + key + "' uses ${" + m.group(1) + "}, which is not set "
+              + "(set it, or write ${" + m.group(1) + ":-default})");
+        }
+        v = m.group(2);
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(v));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+}

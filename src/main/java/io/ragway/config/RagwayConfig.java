@@ -1,0 +1,137 @@
+package io.ragway.config;
+
+import io.ragway.index.IndexConfig;
+import io.ragway.retrieve.RetrieveConfig;
+import io.ragway.retrieve.SearchMode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything {@code ragway.yaml} can set, with its defaults. Every key is optional; docs/config.md
+ * lists them. Loaded by {@link ConfigLoader}; immutable once built.
+ */
+public record RagwayConfig(
+    String dataDir,
+    String tenant,
+    Ingest ingest,
+    Embedding embedding,
+    Index index,
+    Retrieval retrieval,
+    Answer answer) {
+
+  public RagwayConfig {
+    Objects.requireNonNull(dataDir, "data_dir");
+    if (tenant == null || tenant.isBlank()) {
+      throw new IllegalArgumentException("tenant must not be empty");
+    }
+    Objects.requireNonNull(ingest, "ingest");
+    Objects.requireNonNull(embedding, "embedding");
+    Objects.requireNonNull(index, "index");
+    Objects.requireNonNull(retrieval, "retrieval");
+    Objects.requireNonNull(answer, "answer");
+  }
+
+  /**
+   * Ingest settings.
+   *
+   * @param chunker {@code sentence} (recursive, sentence-aware) or {@code fixed} (token windows)
+   * @param chunkTokens the largest chunk, in embedding-model tokens
+   * @param overlapTokens tokens of the previous chunk repeated at the start of the next
+   * @param batchSize chunks embedded together
+   * @param commitEvery chunks written between two index commits (a crash loses at most these)
+   * @param maxFileMb files larger than this are reported and skipped
+   */
+  public record Ingest(String chunker, int chunkTokens, int overlapTokens, int batchSize, int commitEvery, int maxFileMb) {
+    public Ingest {
+      if (commitEvery < 1) {
+        throw new IllegalArgumentException("ingest.commit_every must be >= 1, got " + commitEvery);
+      }
+      if (batchSize < 1) {
+        throw new IllegalArgumentException("ingest.batch_size must be >= 1, got " + batchSize);
+      }
+      if (maxFileMb < 1) {
+        throw new IllegalArgumentException("ingest.max_file_mb must be >= 1, got " + maxFileMb);
+      }
+    }
+  }
+
+  /**
+   * Which embedding model to use.
+   *
+   * @param provider {@code local} (bge-small-en-v1.5 int8, in process) or {@code openai} (any
+   *     OpenAI-compatible {@code /v1/embeddings} endpoint at {@code baseUrl})
+   */
+  public record Embedding(String provider, String baseUrl, String apiKey, String model, int dimension,
+      int batchSize, String queryPrefix, int timeoutSeconds) {
+    public Embedding {
+      if (!"local".equals(provider) && !"openai".equals(provider)) {
+        throw new IllegalArgumentException("embedding.provider must be 'local' or 'openai', got '" + provider + "'");
+      }
+      if ("openai".equals(provider) && (baseUrl == null || baseUrl.isBlank())) {
+        throw new IllegalArgumentException("embedding.base_url is required when embedding.provider is 'openai'");
+      }
+      if (timeoutSeconds < 1) {
+        throw new IllegalArgumentException("embedding.timeout_seconds must be >= 1");
+      }
+    }
+
+    public Duration timeout() {
+      return Duration.ofSeconds(timeoutSeconds);
+    }
+  }
+
+  /** Embedded index tuning; see {@link IndexConfig}. */
+  public record Index(int hnswM, int hnswBeamWidth, int efSearch, float bm25K1, float bm25B) {
+    public IndexConfig toIndexConfig() {
+      return new IndexConfig(hnswM, hnswBeamWidth, efSearch, bm25K1, bm25B);
+    }
+  }
+
+  /** Retrieval settings; see {@link RetrieveConfig}. */
+  public record Retrieval(String mode, int k, int candidates, int rrfK, boolean mmr, double mmrLambda, Reranker reranker) {
+    public RetrieveConfig toRetrieveConfig() {
+      return new RetrieveConfig(SearchMode.parse(mode), k, candidates, rrfK, mmr, mmrLambda, reranker.topN());
+    }
+  }
+
+  /**
+   * An optional reranker behind a {@code /rerank} endpoint.
+   *
+   * @param url the full endpoint URL; empty means no reranker
+   * @param style {@code tei} (Text Embeddings Inference) or {@code cohere} (Cohere, Jina, vLLM)
+   */
+  public record Reranker(String url, String style, String model, String apiKey, int topN, int timeoutSeconds) {
+    public boolean enabled() {
+      return url != null && !url.isBlank();
+    }
+  }
+
+  /**
+   * The built-in extractive answerer.
+   *
+   * @param maxSentences most sentences in an answer
+   * @param abstainThreshold evidence score below which it answers that the documents do not say;
+   *     negative means the calibrated default
+   */
+  public record Answer(int maxSentences, double abstainThreshold) {}
+
+  /** The defaults: what ragway does with no {@code ragway.yaml} at all. */
+  public static RagwayConfig defaults() {
+    IndexConfig ic = IndexConfig.defaults();
+    RetrieveConfig rc = RetrieveConfig.defaults();
+    return new RagwayConfig(
+        "./ragway-data",
+        "default",
+        new Ingest("sentence", 256, 32, 32, 1000, 50),
+        new Embedding("local", "", "", "", 0, 64, "", 60),
+        new Index(ic.hnswM(), ic.hnswBeamWidth(), ic.efSearch(), ic.bm25K1(), ic.bm25B()),
+        new Retrieval(rc.mode().label(), rc.k(), rc.candidates(), rc.rrfK(), rc.mmr(), rc.mmrLambda(),
+            new Reranker("", "tei", "", "", rc.rerankTopN(), 30)),
+        new Answer(3, -1));
+  }
+
+  public Path dataPath() {
+    return Path.of(dataDir);
+  }
+}

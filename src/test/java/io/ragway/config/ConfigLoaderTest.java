@@ -1,0 +1,75 @@
+package io.ragway.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ragway.retrieve.SearchMode;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+
+  private static RagwayConfig parse(String yaml, Map<String, String> env) {
+    return ConfigLoader.parse(yaml, "ragway.yaml", env::get);
+  }
+
+  @Test
+  void missingFileGivesDefaults() {
+    assertEquals(RagwayConfig.defaults(), ConfigLoader.load(Path.of("does-not-exist.yaml"), Map.of()));
+    assertEquals(RagwayConfig.defaults(), parse("", Map.of()));
+  }
+
+  @Test
+  void fileValuesOverrideOnlyTheKeysTheySet() {
+    RagwayConfig c = parse("""
+        retrieval:
+          mode: BM25
+          k: 7
+        ingest:
+          chunk_tokens: 128
+        """, Map.of());
+    assertEquals(SearchMode.BM25, c.retrieval().toRetrieveConfig().mode());
+    assertEquals(7, c.retrieval().k());
+    assertEquals(128, c.ingest().chunkTokens());
+    assertEquals(RagwayConfig.defaults().ingest().overlapTokens(), c.ingest().overlapTokens());
+    assertEquals(RagwayConfig.defaults().index(), c.index());
+  }
+
+  @Test
+  void interpolatesEnvironmentWithFallback() {
+    RagwayConfig c = parse("""
+        embedding:
+          provider: openai
+          base_url: ${EMB_URL:-http://localhost:8000/v1}
+          api_key: ${EMB_KEY}
+        """, Map.of("EMB_KEY", "sk-test"));
+    assertEquals("http://localhost:8000/v1", c.embedding().baseUrl());
+    assertEquals("sk-test", c.embedding().apiKey());
+  }
+
+  @Test
+  void unsetVariableWithoutFallbackIsAnError() {
+    ConfigException e = assertThrows(ConfigException.class, () -> parse("embedding:\n  api_key: ${NOPE}\n", Map.of()));
+    assertTrue(e.getMessage().contains("NOPE") && e.getMessage().contains("embedding.api_key"), e.getMessage());
+  }
+
+  @Test
+  void misspeltKeyIsNamed() {
+    ConfigException e = assertThrows(ConfigException.class, () -> parse("retrieval:\n  kk: 3\n", Map.of()));
+    assertTrue(e.getMessage().contains("retrieval.kk"), e.getMessage());
+  }
+
+  @Test
+  void invalidValuesAreExplained() {
+    ConfigException e = assertThrows(ConfigException.class, () -> parse("ingest:\n  batch_size: 0\n", Map.of()));
+    assertTrue(e.getMessage().contains("ingest.batch_size"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> parse("retrieval:\n  k: many\n", Map.of()));
+    assertTrue(e.getMessage().contains("ragway.yaml"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> parse("key: [unclosed\n", Map.of()));
+    assertTrue(e.getMessage().contains("not valid YAML"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> parse("embedding:\n  provider: openai\n", Map.of()));
+    assertTrue(e.getMessage().contains("embedding.base_url"), e.getMessage());
+  }
+}
