@@ -10,7 +10,7 @@ public final class EmbeddingModels {
    * model ships inside a Maven artifact, so nothing is downloaded.
    */
   public static EmbeddingModel bgeSmallEnV15() {
-    return new OnnxEmbedder(Runtime.getRuntime().availableProcessors(), 16);
+    return new OnnxEmbedder(Runtime.getRuntime().availableProcessors(), 1);
   }
 
   /** An OpenAI-compatible {@code /embeddings} endpoint. */

@@ -14,11 +14,14 @@ public record ExtractiveConfig(int maxSentences, double abstainThreshold, double
     double rankPenalty, double margin) {
 
   /*
-   * The default threshold is calibrated on the CMU Wikipedia QA set: questions paired with the
-   * best paragraphs of their own article (answerable) or of another article (not answerable).
-   * Reproduce with: ./ragway-calibrate (see docs/answers.md), which prints the figures.
+   * Calibrated on the CMU Wikipedia QA set: 200 questions, each paired with the three best
+   * paragraphs of its own article (should answer) and of another article (should abstain); the
+   * threshold maximising balanced accuracy on half the cases scored 0.929 on the other half
+   * (abstains on 3.9% of answerable, answers 10.3% of unanswerable). Reproduce with
+   *   mvn -q test-compile && java -cp "target/classes:target/test-classes:target/lib/*" \
+   *     io.ragway.llm.CalibrateExtractive ../shared/data/cmu-wikipedia-qa 200 7
    */
-  static final double CALIBRATED_THRESHOLD = 0.50;
+  static final double CALIBRATED_THRESHOLD = 0.46;
 
   public ExtractiveConfig {
     if (maxSentences < 1 || maxSentences > 20) {

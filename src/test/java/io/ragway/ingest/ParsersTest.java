@@ -8,13 +8,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.pdfbox.pdmodel.PDDocument;
-import org.apache.pdfbox.pdmodel.PDPage;
-import org.apache.pdfbox.pdmodel.PDPageContentStream;
-import org.apache.pdfbox.pdmodel.encryption.AccessPermission;
-import org.apache.pdfbox.pdmodel.encryption.StandardProtectionPolicy;
-import org.apache.pdfbox.pdmodel.font.PDType1Font;
-import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
 import org.apache.poi.xwpf.usermodel.XWPFDocument;
 import org.apache.poi.xwpf.usermodel.XWPFTable;
 import org.junit.jupiter.api.Test;
@@ -171,31 +164,7 @@ class ParsersTest {
     p.createRun().setText(text);
   }
 
-  static byte[] pdf(String password, String... pages) throws Exception {
-    try (PDDocument doc = new PDDocument()) {
-      doc.getDocumentInformation().setTitle("Quarterly report");
-      for (String text : pages) {
-        PDPage page = new PDPage();
-        doc.addPage(page);
-        try (PDPageContentStream cs = new PDPageContentStream(doc, page)) {
-          cs.beginText();
-          cs.setFont(new PDType1Font(Standard14Fonts.FontName.HELVETICA), 12);
-          cs.newLineAtOffset(72, 700);
-          cs.showText(text);
-          cs.endText();
-        }
-      }
-      if (pages.length == 0) {
-        doc.addPage(new PDPage());
-      }
-      if (password != null) {
-        StandardProtectionPolicy policy = new StandardProtectionPolicy("owner", password, new AccessPermission());
-        policy.setEncryptionKeyLength(128);
-        doc.protect(policy);
-      }
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      doc.save(out);
-      return out.toByteArray();
-    }
+  private static byte[] pdf(String password, String... pages) throws Exception {
+    return io.ragway.testkit.Documents.pdf("Quarterly report", password, pages);
   }
 }
