@@ -1,5 +1,6 @@
 package io.ragway.bench;
 
+import io.ragway.embed.Vectors;
 import io.ragway.index.Chunk;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,7 @@ final class SyntheticCorpus {
     this.random = new Random(seed);
     this.centres = new float[topics][];
     for (int t = 0; t < topics; t++) {
-      centres[t] = unit(gaussian(dimension, 1.0));
+      centres[t] = Vectors.normalise(gaussian(dimension, 1.0));
     }
   }
 
@@ -78,25 +79,13 @@ final class SyntheticCorpus {
     for (int i = 0; i < dimension; i++) {
       v[i] += centres[topic][i];
     }
-    return unit(v);
+    return Vectors.normalise(v);
   }
 
   private float[] gaussian(int n, double sigma) {
     float[] v = new float[n];
     for (int i = 0; i < n; i++) {
       v[i] = (float) (random.nextGaussian() * sigma);
-    }
-    return v;
-  }
-
-  static float[] unit(float[] v) {
-    double n = 0;
-    for (float x : v) {
-      n += x * x;
-    }
-    float inv = (float) (1 / Math.sqrt(n));
-    for (int i = 0; i < v.length; i++) {
-      v[i] *= inv;
     }
     return v;
   }

@@ -9,9 +9,6 @@ import io.ragway.bench.SearchBench;
 import io.ragway.config.RagwayConfig;
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.eval.LatencyStats;
-import io.ragway.ingest.ChunkerConfig;
-import io.ragway.ingest.Chunkers;
-import io.ragway.ingest.IngestOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -136,10 +133,7 @@ final class BenchCommand implements Runnable {
       }
       Path dir = Files.createTempDirectory(tempParent(config), "bench-ingest-");
       try (Components c = new Components(config); Progress.Files progress = new Progress.Files(json)) {
-        RagwayConfig.Ingest in = config.ingest();
-        IngestBench.Result r = IngestBench.run(files, dir, c.embedder(),
-            Chunkers.create(new ChunkerConfig(in.chunker(), in.chunkTokens(), in.overlapTokens()), c.embedder().tokenCounter()),
-            new IngestOptions(config.tenant(), List.of(), in.batchSize(), in.commitEvery(), in.maxFileMb() * 1024L * 1024L),
+        IngestBench.Result r = IngestBench.run(files, dir, c.embedder(), c.chunker(), c.ingestOptions(List.of()),
             config.index().toIndexConfig(), progress);
         ObjectNode out = JSON.valueToTree(r);
         out.put("docs", folder.toString());

@@ -7,6 +7,7 @@ import io.ragway.embed.EmbeddingModels;
 import io.ragway.embed.OpenAiEmbeddingConfig;
 import io.ragway.index.Index;
 import io.ragway.index.Indexes;
+import io.ragway.ingest.Chunker;
 import io.ragway.ingest.ChunkerConfig;
 import io.ragway.ingest.Chunkers;
 import io.ragway.ingest.IngestOptions;
@@ -71,11 +72,18 @@ final class Components implements AutoCloseable {
     return index;
   }
 
-  Ingestor ingestor(Index target, List<String> tags) {
+  Chunker chunker() {
     RagwayConfig.Ingest in = config.ingest();
-    return new Ingestor(target, embedder(),
-        Chunkers.create(new ChunkerConfig(in.chunker(), in.chunkTokens(), in.overlapTokens()), embedder().tokenCounter()),
-        new IngestOptions(config.tenant(), tags, in.batchSize(), in.commitEvery(), in.maxFileMb() * 1024L * 1024L));
+    return Chunkers.create(new ChunkerConfig(in.chunker(), in.chunkTokens(), in.overlapTokens()), embedder().tokenCounter());
+  }
+
+  IngestOptions ingestOptions(List<String> tags) {
+    RagwayConfig.Ingest in = config.ingest();
+    return new IngestOptions(config.tenant(), tags, in.batchSize(), in.commitEvery(), in.maxFileMb() * 1024L * 1024L);
+  }
+
+  Ingestor ingestor(Index target, List<String> tags) {
+    return new Ingestor(target, embedder(), chunker(), ingestOptions(tags));
   }
 
   Retriever retriever(Index source) {

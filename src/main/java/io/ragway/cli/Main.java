@@ -27,6 +27,14 @@ import picocli.CommandLine.Command;
     footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage error. Set RAGWAY_DEBUG=1 for stack traces."})
 public final class Main implements Runnable {
 
+  // Lucene announces its vector API choice at INFO on every start; keep the console for results.
+  // Held in a field: java.util.logging keeps loggers only weakly.
+  private static final java.util.logging.Logger LUCENE = java.util.logging.Logger.getLogger("org.apache.lucene");
+
+  static {
+    LUCENE.setLevel(java.util.logging.Level.WARNING);
+  }
+
   static final int OK = 0;
   static final int FAILURE = 1;
   static final int USAGE = 2;

@@ -154,29 +154,13 @@ final class OnnxEmbedder implements EmbeddingModel {
       }
       try (OrtSession.Result result = session.run(feed)) {
         float[][][] hidden = (float[][][]) result.get(0).getValue();
-        return normalise(hidden[0][0]); // the [CLS] token
+        return Vectors.normalise(hidden[0][0]); // the [CLS] token
       }
     } catch (OrtException ex) {
       throw new EmbeddingException("ONNX Runtime failed to embed a text: " + ex.getMessage(), ex);
     } finally {
       feed.values().forEach(OnnxTensor::close);
     }
-  }
-
-  static float[] normalise(float[] v) {
-    double n = 0;
-    for (float x : v) {
-      n += x * x;
-    }
-    if (n == 0) {
-      return v;
-    }
-    float inv = (float) (1 / Math.sqrt(n));
-    float[] out = new float[v.length];
-    for (int i = 0; i < v.length; i++) {
-      out[i] = v[i] * inv;
-    }
-    return out;
   }
 
   @Override

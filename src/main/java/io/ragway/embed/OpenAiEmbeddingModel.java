@@ -120,7 +120,7 @@ final class OpenAiEmbeddingModel implements EmbeddingModel {
         throw new EmbeddingException("embeddings endpoint " + endpoint + " returned " + v.length
             + " dimensions, expected " + dimension);
       }
-      out[index] = OnnxEmbedder.normalise(v);
+      out[index] = Vectors.normalise(v);
     }
     return List.of(out);
   }

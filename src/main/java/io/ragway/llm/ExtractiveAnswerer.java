@@ -2,6 +2,7 @@ package io.ragway.llm;
 
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.embed.TokenCounter;
+import io.ragway.embed.Vectors;
 import io.ragway.ingest.Sentences;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -105,7 +106,7 @@ final class ExtractiveAnswerer implements ChatModel {
     List<Candidate> out = new ArrayList<>(texts.size());
     int i = 0;
     for (Candidate c : unique.values()) {
-      double semantic = dot(q, vectors.get(i++));
+      double semantic = Vectors.dot(q, vectors.get(i++));
       double lexical = 0;
       if (idfTotal > 0) {
         for (String t : questionTerms) {
@@ -195,13 +196,5 @@ final class ExtractiveAnswerer implements ChatModel {
       throw new UncheckedIOException(e);
     }
     return out;
-  }
-
-  private static double dot(float[] a, float[] b) {
-    double s = 0;
-    for (int i = 0; i < a.length; i++) {
-      s += a[i] * b[i];
-    }
-    return s;
   }
 }

@@ -1,5 +1,6 @@
 package io.ragway.retrieve;
 
+import io.ragway.embed.Vectors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,9 +31,9 @@ final class Mmr {
         float[] v = vectors.get(pool.get(i).chunk().id());
         double redundancy = 0;
         for (float[] p : pickedVectors) {
-          redundancy = Math.max(redundancy, dot(v, p));
+          redundancy = Math.max(redundancy, Vectors.dot(v, p));
         }
-        double score = lambda * dot(query, v) - (1 - lambda) * redundancy;
+        double score = lambda * Vectors.dot(query, v) - (1 - lambda) * redundancy;
         if (score > bestScore) {
           bestScore = score;
           best = i;
@@ -50,13 +51,5 @@ final class Mmr {
       out.add(new Retrieved(picked.get(i).chunk(), picked.get(i).score(), i + 1));
     }
     return out;
-  }
-
-  static double dot(float[] a, float[] b) {
-    double s = 0;
-    for (int i = 0; i < a.length; i++) {
-      s += a[i] * b[i];
-    }
-    return s;
   }
 }

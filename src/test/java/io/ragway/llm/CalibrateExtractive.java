@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.embed.EmbeddingModels;
+import io.ragway.embed.Vectors;
 import io.ragway.index.Chunk;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,12 +120,12 @@ public final class CalibrateExtractive {
     for (int i = 0; i < ps.size(); i++) {
       order.add(i);
     }
-    order.sort((a, b) -> Double.compare(dot(q, vs.get(b)), dot(q, vs.get(a))));
+    order.sort((a, b) -> Double.compare(Vectors.dot(q, vs.get(b)), Vectors.dot(q, vs.get(a))));
     List<Source> out = new ArrayList<>();
     for (int r = 0; r < Math.min(3, order.size()); r++) {
       String text = ps.get(order.get(r));
       out.add(new Source(r + 1, new Chunk(article + "#" + order.get(r), article, "", List.of(), text, 0, text.length(),
-          order.get(r), "", "default", List.of()), dot(q, vs.get(order.get(r)))));
+          order.get(r), "", "default", List.of()), Vectors.dot(q, vs.get(order.get(r)))));
     }
     return out;
   }
@@ -172,13 +173,5 @@ public final class CalibrateExtractive {
       }
     }
     return out;
-  }
-
-  private static double dot(float[] a, float[] b) {
-    double s = 0;
-    for (int i = 0; i < a.length; i++) {
-      s += a[i] * b[i];
-    }
-    return s;
   }
 }

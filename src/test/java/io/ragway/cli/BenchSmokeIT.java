@@ -1,0 +1,54 @@
+package io.ragway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ragway.testkit.Cli;
+import io.ragway.testkit.Cli.Run;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Tiny runs of each benchmark, so they keep working; the real figures come from full runs. */
+class BenchSmokeIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path tmp;
+
+  @Test
+  void searchBenchReportsLatencyPerModeAndRecall() throws Exception {
+    Run r = Cli.run("bench", "search", "--chunks", "3000", "--queries", "30", "--no-embed", "--json",
+        "--data", tmp.toString(), "--config", tmp.resolve("none.yaml").toString());
+    assertEquals(0, r.code(), r.toString());
+    JsonNode n = JSON.readTree(r.out());
+    assertEquals(3000, n.get("chunks").asInt());
+    for (String mode : new String[] {"bm25", "dense", "hybrid"}) {
+      assertTrue(n.get("latency_ms").get(mode).get("p99").asDouble() > 0, r.out());
+    }
+    assertTrue(n.get("hnsw_recall_at10").asDouble() >= 0.9, r.out());
+    assertTrue(n.get("exact_p50_ms").asDouble() > 0, r.out());
+    try (var left = Files.list(tmp.resolve("tmp"))) {
+      assertEquals(0, left.count(), "the bench deletes its temporary index");
+    }
+  }
+
+  @Test
+  void ingestBenchComparesPipelineWithModelTime() throws Exception {
+    Path docs = Files.createDirectories(tmp.resolve("docs"));
+    for (int i = 0; i < 3; i++) {
+      Files.writeString(docs.resolve("d" + i + ".md"), "# Doc " + i + "\n\n" + "Sentence about topic " + i + " and more words. ".repeat(40));
+    }
+    Run r = Cli.run("bench", "ingest", "--docs", docs.toString(), "--json", "--data", tmp.toString(),
+        "--config", tmp.resolve("none.yaml").toString());
+    assertEquals(0, r.code(), r.toString());
+    JsonNode n = JSON.readTree(r.out());
+    assertEquals(3, n.get("files").asInt());
+    assertTrue(n.get("chunks").asInt() >= 3, r.out());
+    assertTrue(n.get("overhead_ratio").asDouble() > 0.5, r.out());
+    assertTrue(n.get("embed_seconds").asDouble() > 0, r.out());
+  }
+}
