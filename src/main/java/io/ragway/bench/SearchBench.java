@@ -33,7 +33,8 @@ import java.util.function.IntConsumer;
 public final class SearchBench {
 
   /** What to measure. */
-  public record Settings(int chunks, int queries, int dimension, int k, long seed, IndexConfig index, RetrieveConfig retrieve) {
+  public record Settings(int chunks, int queries, int dimension, int k, long seed, double noise, IndexConfig index,
+      RetrieveConfig retrieve) {
     public Settings {
       if (chunks < 100 || queries < 10 || k < 1) {
         throw new IllegalArgumentException("bench search needs --chunks >= 100, --queries >= 10 and k >= 1");
@@ -49,13 +50,13 @@ public final class SearchBench {
   }
 
   /** The figures of one run. */
-  public record Result(int chunks, int queries, int dimension, double indexSeconds, Map<String, ModeLatency> latencyMs,
+  public record Result(int chunks, int queries, int dimension, double noise, double indexSeconds, Map<String, ModeLatency> latencyMs,
       double hnswRecallAt10, double exactP50Ms, double denseSpeedupOverExact) {}
 
   private SearchBench() {}
 
   public static Result run(Path dir, Settings s, IntConsumer progress) {
-    SyntheticCorpus corpus = new SyntheticCorpus(s.dimension(), Math.max(10, s.chunks() / 50), 50_000, 0.05, s.seed());
+    SyntheticCorpus corpus = new SyntheticCorpus(s.dimension(), Math.max(10, s.chunks() / 50), 50_000, s.noise(), s.seed());
     Map<String, float[]> queryVectors = new HashMap<>();
     List<String> queryTexts = new ArrayList<>();
     for (int i = 0; i < s.queries(); i++) {
@@ -82,6 +83,7 @@ public final class SearchBench {
         }
       }
       index.commit();
+      index.forceMerge(); // measure a settled index, not one with merges running in the background
       double indexSeconds = (System.nanoTime() - t0) / 1e9;
 
       Retriever retriever = Retrievers.fusion(index, precomputed, s.retrieve(), Optional.empty());
@@ -108,13 +110,14 @@ public final class SearchBench {
         long q0 = System.nanoTime();
         Set<String> exact = ids(index.exactKnn(v, 10, Filter.all()));
         exactTimes[i] = System.nanoTime() - q0;
-        Set<String> approx = ids(index.knn(v, 10, Filter.all()));
+        Set<String> approx = new HashSet<>();
+        index.knnIds(v, 10, Filter.all()).forEach(h -> approx.add(h.id()));
         approx.retainAll(exact);
         recall += exact.isEmpty() ? 1 : (double) approx.size() / exact.size();
       }
       LatencyStats exact = LatencyStats.ofNanos(exactTimes);
       double speedup = exact.p50Ms() / Math.max(1e-9, latency.get("dense").p50());
-      return new Result(s.chunks(), s.queries(), s.dimension(), indexSeconds, latency, recall / queryTexts.size(),
+      return new Result(s.chunks(), s.queries(), s.dimension(), s.noise(), indexSeconds, latency, recall / queryTexts.size(),
           exact.p50Ms(), speedup);
     }
   }

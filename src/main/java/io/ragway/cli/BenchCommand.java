@@ -55,6 +55,11 @@ final class BenchCommand implements Runnable {
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--noise", defaultValue = "0.05",
+        description = "Per-dimension spread of vectors around their topic centre; 0.05 gives a cosine of about 0.7 "
+            + "to the centre, like same-topic text embeddings; larger is harder for HNSW (default: ${DEFAULT-VALUE}).")
+    double noise;
+
     @Option(names = "--no-embed", description = "Do not load the embedding model to time query embedding.")
     boolean noEmbed;
 
@@ -69,7 +74,7 @@ final class BenchCommand implements Runnable {
         int dimension = 384;
         SearchBench.Result r;
         try (Progress p = Progress.start("index", chunks, json)) {
-          r = SearchBench.run(dir, new SearchBench.Settings(chunks, queries, dimension, config.retrieval().k(), seed,
+          r = SearchBench.run(dir, new SearchBench.Settings(chunks, queries, dimension, config.retrieval().k(), seed, noise,
               config.index().toIndexConfig(), config.retrieval().toRetrieveConfig()), n -> p.stepTo(n));
         }
         ObjectNode out = JSON.valueToTree(r);

@@ -14,6 +14,9 @@ public interface Index extends AutoCloseable {
   /** A chunk found by a search, with the score of that search (higher is better). */
   record Hit(Chunk chunk, float score) {}
 
+  /** A chunk id found by a search, before its chunk is loaded. */
+  record Scored(String id, float score) {}
+
   /** What the index holds of one source document. */
   record SourceInfo(String tenant, String source, String hash, int chunks) {}
 
@@ -35,11 +38,43 @@ public interface Index extends AutoCloseable {
   /** The stored vector of a chunk whose {@link Chunk#embeddingText()} has this SHA-256, to avoid re-embedding. */
   Optional<float[]> vectorForText(String textHash);
 
-  /** BM25 search over chunk text (and title/headings), best first. */
-  List<Hit> bm25(String query, int k, Filter filter);
+  /**
+   * BM25 search over chunk text (and title/headings), best first, as chunk ids: ranking reads no
+   * stored text, so fusion and reranking load only the chunks they keep.
+   */
+  List<Scored> bm25Ids(String query, int k, Filter filter);
 
-  /** Approximate nearest neighbours (HNSW, cosine), best first. */
-  List<Hit> knn(float[] vector, int k, Filter filter);
+  /** Approximate nearest neighbours (HNSW, cosine), best first, as chunk ids. */
+  List<Scored> knnIds(float[] vector, int k, Filter filter);
+
+  /** The chunks with these ids, in the order given; unknown ids are left out. */
+  List<Chunk> chunks(List<String> ids);
+
+  /** BM25 search returning loaded chunks. */
+  default List<Hit> bm25(String query, int k, Filter filter) {
+    return load(bm25Ids(query, k, filter));
+  }
+
+  /** Approximate nearest neighbours returning loaded chunks. */
+  default List<Hit> knn(float[] vector, int k, Filter filter) {
+    return load(knnIds(vector, k, filter));
+  }
+
+  /** Loads the chunks of scored ids, keeping order and scores. */
+  default List<Hit> load(List<Scored> scored) {
+    java.util.Map<String, Chunk> byId = new java.util.HashMap<>();
+    for (Chunk c : chunks(scored.stream().map(Scored::id).toList())) {
+      byId.put(c.id(), c);
+    }
+    List<Hit> out = new java.util.ArrayList<>(scored.size());
+    for (Scored s : scored) {
+      Chunk c = byId.get(s.id());
+      if (c != null) {
+        out.add(new Hit(c, s.score()));
+      }
+    }
+    return out;
+  }
 
   /** Exact nearest neighbours by brute force; the yardstick for {@link #knn}'s recall. */
   List<Hit> exactKnn(float[] vector, int k, Filter filter);
@@ -48,6 +83,12 @@ public interface Index extends AutoCloseable {
 
   /** The stored vectors of the given chunks (absent ids are left out), e.g. for MMR. */
   java.util.Map<String, float[]> vectors(java.util.Collection<String> chunkIds);
+
+  /**
+   * Merges the index into one segment and waits until done, so searches visit one HNSW graph
+   * instead of one per segment; worth it for a read-mostly index, and before benchmarking.
+   */
+  void forceMerge();
 
   /** Makes all changes since the last commit durable and visible. */
   void commit();

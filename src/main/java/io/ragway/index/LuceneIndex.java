@@ -24,10 +24,13 @@ import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.IndexFormatTooNewException;
 import org.apache.lucene.index.IndexFormatTooOldException;
@@ -74,7 +77,7 @@ import org.apache.lucene.util.BytesRef;
  */
 final class LuceneIndex implements Index {
 
-  static final String FORMAT_VERSION = "1";
+  static final String FORMAT_VERSION = "2"; // 2: chunk ids in doc values
 
   private static final String F_KIND = "kind";
   private static final String KIND_CHUNK = "chunk";
@@ -283,6 +286,17 @@ final class LuceneIndex implements Index {
   }
 
   @Override
+  public void forceMerge() {
+    try {
+      writable().forceMerge(1, true);
+      dirty = true;
+      commit();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
   public void commit() {
     IndexWriter w = writable();
     if (!dirty) {
@@ -315,6 +329,7 @@ final class LuceneIndex implements Index {
     Document d = new Document();
     d.add(new StringField(F_KIND, KIND_CHUNK, Field.Store.NO));
     d.add(new StringField(F_ID, c.id(), Field.Store.YES));
+    d.add(new SortedDocValuesField(F_ID, new BytesRef(c.id()))); // ids of ranked docs without stored fields
     d.add(new StringField(F_UID, sourceKey(c.tenant(), c.id()), Field.Store.NO));
     d.add(new StringField(F_SOURCE, c.source(), Field.Store.YES));
     d.add(new StringField(F_SOURCE_KEY, sourceKey(c.tenant(), c.source()), Field.Store.NO));
@@ -412,13 +427,74 @@ final class LuceneIndex implements Index {
   }
 
   @Override
-  public List<Hit> bm25(String query, int k, Filter filter) {
+  public List<Scored> bm25Ids(String query, int k, Filter filter) {
     Query text = textQuery(query);
     if (text == null) {
       return List.of();
     }
     Query q = new BooleanQuery.Builder().add(text, Occur.MUST).add(filterQuery(filter), Occur.FILTER).build();
-    return withSearcher(s -> hits(s, s.search(q, k)));
+    return withSearcher(s -> ids(s, s.search(q, k).scoreDocs));
+  }
+
+  @Override
+  public List<Chunk> chunks(List<String> ids) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    return withSearcher(s -> {
+      Query q = new BooleanQuery.Builder()
+          .add(new TermInSetQuery(F_ID, ids.stream().map(BytesRef::new).toList()), Occur.MUST)
+          .add(new TermQuery(new Term(F_KIND, KIND_CHUNK)), Occur.FILTER)
+          .build();
+      TopDocs top = s.search(q, ids.size());
+      StoredFields fields = s.storedFields();
+      Map<String, Chunk> byId = new HashMap<>();
+      for (ScoreDoc sd : top.scoreDocs) {
+        Chunk c = toChunk(fields.document(sd.doc));
+        byId.put(c.id(), c);
+      }
+      List<Chunk> out = new ArrayList<>(ids.size());
+      for (String id : ids) {
+        Chunk c = byId.get(id);
+        if (c != null) {
+          out.add(c);
+        }
+      }
+      return out;
+    });
+  }
+
+  /** Chunk ids of ranked documents, read from doc values in doc order, returned in rank order. */
+  private static List<Scored> ids(IndexSearcher s, ScoreDoc[] ranked) throws IOException {
+    Integer[] byDoc = new Integer[ranked.length];
+    for (int i = 0; i < ranked.length; i++) {
+      byDoc[i] = i;
+    }
+    java.util.Arrays.sort(byDoc, (a, b) -> Integer.compare(ranked[a].doc, ranked[b].doc));
+    String[] ids = new String[ranked.length];
+    List<LeafReaderContext> leaves = s.getIndexReader().leaves();
+    int leafIndex = -1;
+    LeafReaderContext leaf = null;
+    SortedDocValues values = null;
+    for (int i : byDoc) {
+      int doc = ranked[i].doc;
+      int li = org.apache.lucene.index.ReaderUtil.subIndex(doc, leaves);
+      if (li != leafIndex) {
+        leafIndex = li;
+        leaf = leaves.get(li);
+        values = DocValues.getSorted(leaf.reader(), F_ID);
+      }
+      if (values.advanceExact(doc - leaf.docBase)) {
+        ids[i] = values.lookupOrd(values.ordValue()).utf8ToString();
+      }
+    }
+    List<Scored> out = new ArrayList<>(ranked.length);
+    for (int i = 0; i < ranked.length; i++) {
+      if (ids[i] != null) {
+        out.add(new Scored(ids[i], ranked[i].score));
+      }
+    }
+    return out;
   }
 
   /** OR of the analysed query terms; repeated terms weigh more, as BM25 query frequency would. */
@@ -446,13 +522,13 @@ final class LuceneIndex implements Index {
   }
 
   @Override
-  public List<Hit> knn(float[] vector, int k, Filter filter) {
+  public List<Scored> knnIds(float[] vector, int k, Filter filter) {
     checkDimension(vector);
     int ef = Math.max(k, config.efSearch());
     Query q = new KnnFloatVectorQuery(F_VECTOR, vector, ef, filterQuery(filter));
     return withSearcher(s -> {
-      List<Hit> all = hits(s, s.search(q, ef));
-      return all.size() > k ? List.copyOf(all.subList(0, k)) : all;
+      ScoreDoc[] top = s.search(q, ef).scoreDocs;
+      return ids(s, top.length > k ? java.util.Arrays.copyOf(top, k) : top);
     });
   }
 
@@ -543,15 +619,6 @@ final class LuceneIndex implements Index {
       b.add(new TermInSetQuery(F_TAG, tags), Occur.FILTER);
     }
     return b.build();
-  }
-
-  private static List<Hit> hits(IndexSearcher s, TopDocs top) throws IOException {
-    StoredFields fields = s.storedFields();
-    List<Hit> out = new ArrayList<>(top.scoreDocs.length);
-    for (ScoreDoc sd : top.scoreDocs) {
-      out.add(new Hit(toChunk(fields.document(sd.doc)), sd.score));
-    }
-    return out;
   }
 
   private static Chunk toChunk(Document d) {

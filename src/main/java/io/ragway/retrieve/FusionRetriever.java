@@ -3,6 +3,7 @@ package io.ragway.retrieve;
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.index.Index;
 import io.ragway.index.Index.Hit;
+import io.ragway.index.Index.Scored;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -37,22 +38,24 @@ final class FusionRetriever implements Retriever {
   public List<Retrieved> retrieve(SearchRequest request) {
     int depth = Math.max(request.k(), config.candidates());
     float[] queryVector = request.mode() == SearchMode.BM25 && !request.mmr() ? null : embedder.embedQuery(request.query());
-    List<Retrieved> ranked = switch (request.mode()) {
-      case BM25 -> ranks(index.bm25(request.query(), depth, request.filter()));
-      case DENSE -> ranks(index.knn(queryVector, depth, request.filter()));
+    List<Scored> ranked = switch (request.mode()) {
+      case BM25 -> index.bm25Ids(request.query(), depth, request.filter());
+      case DENSE -> index.knnIds(queryVector, depth, request.filter());
       case HYBRID -> fusion.fuse(List.of(
-          index.bm25(request.query(), depth, request.filter()),
-          index.knn(queryVector, depth, request.filter())), depth);
+          index.bm25Ids(request.query(), depth, request.filter()),
+          index.knnIds(queryVector, depth, request.filter())), depth);
     };
-    if (reranker.isPresent() && !ranked.isEmpty()) {
-      List<Retrieved> top = ranked.subList(0, Math.min(config.rerankTopN(), ranked.size()));
-      ranked = reranker.get().rerank(request.query(), top, top.size());
+    // only what the next step can use is loaded: the reranker's candidates, MMR's pool, or k
+    int keep = reranker.isPresent() ? config.rerankTopN() : request.mmr() ? depth : request.k();
+    List<Retrieved> results = ranks(index.load(ranked.size() > keep ? ranked.subList(0, keep) : ranked));
+    if (reranker.isPresent() && !results.isEmpty()) {
+      results = reranker.get().rerank(request.query(), results, request.mmr() ? results.size() : request.k());
     }
-    if (request.mmr() && ranked.size() > 1) {
-      return Mmr.select(queryVector, ranked, index.vectors(ranked.stream().map(r -> r.chunk().id()).toList()),
+    if (request.mmr() && results.size() > 1) {
+      return Mmr.select(queryVector, results, index.vectors(results.stream().map(r -> r.chunk().id()).toList()),
           config.mmrLambda(), request.k());
     }
-    return ranked.size() > request.k() ? List.copyOf(ranked.subList(0, request.k())) : ranked;
+    return results.size() > request.k() ? List.copyOf(results.subList(0, request.k())) : results;
   }
 
   private static List<Retrieved> ranks(List<Hit> hits) {

@@ -1,7 +1,6 @@
 package io.ragway.retrieve;
 
-import io.ragway.index.Chunk;
-import io.ragway.index.Index.Hit;
+import io.ragway.index.Index.Scored;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,23 +19,20 @@ final class RrfFusion {
     this.k = k;
   }
 
-  List<Retrieved> fuse(List<List<Hit>> rankings, int limit) {
-    Map<String, Chunk> chunks = new LinkedHashMap<>();
+  /** The fused ranking of chunk ids, best first, at most {@code limit} long. */
+  List<Scored> fuse(List<List<Scored>> rankings, int limit) {
     Map<String, Double> scores = new LinkedHashMap<>();
-    for (List<Hit> ranking : rankings) {
+    for (List<Scored> ranking : rankings) {
       for (int r = 0; r < ranking.size(); r++) {
-        Chunk c = ranking.get(r).chunk();
-        chunks.putIfAbsent(c.id(), c);
-        scores.merge(c.id(), 1.0 / (k + r + 1), Double::sum);
+        scores.merge(ranking.get(r).id(), 1.0 / (k + r + 1), Double::sum);
       }
     }
     List<Map.Entry<String, Double>> sorted = new ArrayList<>(scores.entrySet());
     // ties keep first-seen order (stable sort), i.e. the order of the first ranking
     sorted.sort((a, b) -> Double.compare(b.getValue(), a.getValue()));
-    List<Retrieved> out = new ArrayList<>(Math.min(limit, sorted.size()));
+    List<Scored> out = new ArrayList<>(Math.min(limit, sorted.size()));
     for (int i = 0; i < sorted.size() && i < limit; i++) {
-      Map.Entry<String, Double> e = sorted.get(i);
-      out.add(new Retrieved(chunks.get(e.getKey()), e.getValue(), i + 1));
+      out.add(new Scored(sorted.get(i).getKey(), sorted.get(i).getValue().floatValue()));
     }
     return out;
   }

@@ -119,6 +119,24 @@ class LuceneIndexTest {
   }
 
   @Test
+  void forceMergeKeepsEverythingSearchable() {
+    try (Index index = open()) {
+      for (int i = 0; i < 5; i++) {
+        put(index, "default", "f" + i + ".md", "segment " + i + " about merging", "another chunk " + i);
+        index.commit(); // one segment per commit
+      }
+      long before = index.generation();
+      index.forceMerge();
+      assertEquals(10, index.size());
+      assertTrue(index.generation() > before);
+      assertEquals("f3.md", index.bm25("segment 3", 1, Filter.all()).get(0).chunk().source());
+      assertEquals(List.of("f2.md", "f4.md"), index.chunks(List.of(
+          Chunks.of("default", "f2.md", 0, "", List.of()).id(), "missing-id",
+          Chunks.of("default", "f4.md", 1, "", List.of()).id())).stream().map(Chunk::source).toList());
+    }
+  }
+
+  @Test
   void reusesStoredVectorsOfIdenticalText() {
     try (Index index = open()) {
       put(index, "default", "a.md", "some repeated paragraph");
