@@ -88,12 +88,20 @@ final class EvalCommand implements Runnable {
               report = RetrievalEvaluation.run(data, m.label(), q -> docIds(retriever.retrieve(
                   new SearchRequest(q, m, depth, Filter.all(), false))), built.buildSeconds(), n -> p.stepTo(n));
             }
+            Double hnswRecall = m == SearchMode.DENSE ? hnswRecall(index, c, data) : null;
             if (json) {
-              out.println(report.toJson());
+              var line = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(report.toJson());
+              if (hnswRecall != null) {
+                line.put("hnsw_recall@10", Math.round(hnswRecall * 10000) / 10000.0);
+              }
+              out.println(JSON.writeValueAsString(line));
             } else {
               out.printf("%-7s nDCG@10 %.4f  recall@100 %.4f  MRR@10 %.4f  (%d queries, %d docs; query p50 %.1f ms, p99 %.1f ms)%n",
                   report.mode(), report.ndcgAt10(), report.recallAt100(), report.mrrAt10(), report.queries(), report.docs(),
                   report.queryMsP50(), report.queryMsP99());
+              if (hnswRecall != null) {
+                out.printf("        HNSW recall@10 against exact search: %.4f%n", hnswRecall);
+              }
             }
             out.flush();
           }
@@ -104,6 +112,20 @@ final class EvalCommand implements Runnable {
       }
       return Main.OK;
     }
+
+    /** Share of the exact top 10 (brute force) that the HNSW search finds, averaged over the queries. */
+    private static double hnswRecall(io.ragway.index.Index index, Components c, BeirDataset data) {
+      double sum = 0;
+      for (String q : data.queries().values()) {
+        float[] v = c.embedder().embedQuery(q);
+        var exact = index.exactKnn(v, 10, Filter.all()).stream().map(h -> h.chunk().id()).toList();
+        var approx = index.knnIds(v, 10, Filter.all()).stream().map(s -> s.id()).toList();
+        sum += exact.isEmpty() ? 1 : (double) approx.stream().filter(exact::contains).count() / exact.size();
+      }
+      return sum / Math.max(1, data.queries().size());
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** Document ids in rank order; a document with several chunks counts at its best rank. */
     private static List<String> docIds(List<Retrieved> results) {

@@ -40,5 +40,6 @@ class SciFactSmokeIT {
     assertTrue(byMode.get("bm25").get("ndcg@10").asDouble() > 0.55, r.out());
     assertTrue(byMode.get("dense").get("ndcg@10").asDouble() > 0.60, r.out());
     assertTrue(byMode.get("hybrid").get("ndcg@10").asDouble() > 0.60, r.out());
+    assertTrue(byMode.get("dense").get("hnsw_recall@10").asDouble() >= 0.9, r.out());
   }
 }
