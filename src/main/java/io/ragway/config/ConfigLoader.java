@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -76,9 +75,7 @@ public final class ConfigLoader {
   }
 
   private static void merge(ObjectNode into, ObjectNode from, String path, String origin, Function<String, String> env) {
-    Iterator<Map.Entry<String, JsonNode>> fields = from.fields();
-    while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> f = fields.next();
+    for (Map.Entry<String, JsonNode> f : from.properties()) {
       String key = path + f.getKey();
       if (!into.has(f.getKey())) {
         List<String> known = new ArrayList<>();

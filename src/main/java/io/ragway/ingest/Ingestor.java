@@ -83,11 +83,33 @@ public final class Ingestor {
     listener.started(files.size());
 
     Map<String, SourceInfo> known = new HashMap<>();
-    Map<String, String> sourceByHash = new HashMap<>();
     for (SourceInfo s : index.sources()) {
       if (s.tenant().equals(options.tenant())) {
         known.put(s.source(), s);
-        sourceByHash.putIfAbsent(s.hash(), s.source());
+      }
+    }
+    List<String> walkedDirs = new ArrayList<>();
+    for (Path root : roots) {
+      if (Files.isDirectory(root)) {
+        String prefix = sourceName(root);
+        walkedDirs.add(prefix.isEmpty() ? "" : prefix + "/");
+      }
+    }
+    // Which source keeps each content: decided on the state after this run, so a file that
+    // replaces a deleted or edited copy of itself is ingested, not skipped as a duplicate.
+    Map<String, String> owner = new HashMap<>();
+    for (SourceInfo s : known.values()) {
+      boolean revisited = found.contains(s.source()) || walkedDirs.stream().anyMatch(s.source()::startsWith);
+      if (!revisited) {
+        owner.merge(s.hash(), s.source(), (a, b) -> a.compareTo(b) <= 0 ? a : b);
+      }
+    }
+    for (Path file : List.copyOf(files)) {
+      try {
+        owner.putIfAbsent(Hashes.sha256(Files.readAllBytes(file)), sourceName(file)); // files are sorted
+      } catch (IOException e) {
+        files.remove(file);
+        skipped.add(new Problem(sourceName(file), "cannot read: " + e.getMessage()));
       }
     }
 
@@ -96,7 +118,7 @@ public final class Ingestor {
     for (Path file : files) {
       String source = sourceName(file);
       SourceInfo before = known.get(source);
-      switch (prepare(file, source, before, sourceByHash)) {
+      switch (prepare(file, source, before, owner)) {
         case Unchanged u -> run.unchanged++;
         case Skipped sk -> skipped.add(new Problem(source, sk.reason()));
         case Duplicate d -> {
@@ -110,7 +132,6 @@ public final class Ingestor {
           // embedding or index failures are not this file's fault: they end the run, and the
           // index keeps its last commit
           run.write(r.info(), r.chunks());
-          sourceByHash.put(r.info().hash(), source);
           if (before == null) {
             run.added++;
           } else {
@@ -122,16 +143,10 @@ public final class Ingestor {
     }
     run.flush();
 
-    for (Path root : roots) {
-      if (Files.isDirectory(root)) {
-        String prefix = sourceName(root);
-        prefix = prefix.isEmpty() ? "" : prefix + "/";
-        for (String source : known.keySet()) {
-          if (source.startsWith(prefix) && !found.contains(source)) {
-            index.deleteSource(options.tenant(), source);
-            run.removed++;
-          }
-        }
+    for (String source : known.keySet()) {
+      if (!found.contains(source) && walkedDirs.stream().anyMatch(source::startsWith)) {
+        index.deleteSource(options.tenant(), source);
+        run.removed++;
       }
     }
     index.commit();
@@ -213,15 +228,15 @@ public final class Ingestor {
   private record Ready(SourceInfo info, List<Chunk> chunks) implements Outcome {}
 
   /** Reads, hashes, parses and chunks one file; nothing here touches the index or the model. */
-  private Outcome prepare(Path file, String source, SourceInfo before, Map<String, String> sourceByHash) {
+  private Outcome prepare(Path file, String source, SourceInfo before, Map<String, String> owner) {
     try {
       byte[] bytes = Files.readAllBytes(file);
       String hash = Hashes.sha256(bytes);
       if (before != null && before.hash().equals(hash)) {
         return new Unchanged();
       }
-      String twin = sourceByHash.get(hash);
-      if (twin != null && !twin.equals(source)) {
+      String twin = owner.getOrDefault(hash, source);
+      if (!twin.equals(source)) {
         return new Duplicate(twin);
       }
       Optional<DocumentParser> parser = Parsers.forPath(file);

@@ -108,6 +108,36 @@ class IngestorTest {
   }
 
   @Test
+  void aRenamedFileIsIngestedUnderItsNewName() throws Exception {
+    Path docs = docs();
+    try (Index index = open()) {
+      ingestor(index, embedder, 8, 100).ingest(List.of(docs), Ingestor.Listener.NONE);
+      Files.move(docs.resolve("alpha.md"), docs.resolve("zeta.md")); // same content, new name, old one gone
+      IngestReport r = ingestor(index, embedder, 8, 100).ingest(List.of(docs), Ingestor.Listener.NONE);
+      assertEquals(1, r.added(), r.summary());
+      assertEquals(1, r.removed(), r.summary());
+      assertTrue(r.duplicates().isEmpty(), r.duplicates().toString());
+      assertEquals(1, index.bm25("ranking fusion", 5, Filter.all()).size());
+      assertTrue(index.bm25("ranking fusion", 5, Filter.all()).get(0).chunk().source().endsWith("zeta.md"));
+    }
+  }
+
+  @Test
+  void aFileTakingOverTheOldContentOfAnEditedFileIsIngested() throws Exception {
+    Path docs = docs();
+    try (Index index = open()) {
+      ingestor(index, embedder, 8, 100).ingest(List.of(docs), Ingestor.Listener.NONE);
+      String old = Files.readString(docs.resolve("sub/beta.txt"));
+      Files.writeString(docs.resolve("sub/beta.txt"), "Beta now talks about gardening.\n");
+      Files.writeString(docs.resolve("aaa.txt"), old); // sorts before sub/beta.txt
+      IngestReport r = ingestor(index, embedder, 8, 100).ingest(List.of(docs), Ingestor.Listener.NONE);
+      assertEquals(1, r.added(), r.summary());
+      assertEquals(1, r.updated(), r.summary());
+      assertTrue(index.bm25("installing Linux", 5, Filter.all()).get(0).chunk().source().endsWith("aaa.txt"));
+    }
+  }
+
+  @Test
   void missingPathIsAnErrorAndIngestsNothing() throws Exception {
     Path docs = docs();
     try (Index index = open()) {
