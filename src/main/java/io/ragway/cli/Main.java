@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
         IngestCommand.class,
         SearchCommand.class,
         AskCommand.class,
+        ServeCommand.class,
         EvalCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class

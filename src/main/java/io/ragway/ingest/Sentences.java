@@ -53,18 +53,26 @@ public final class Sentences {
     BreakIterator it = BreakIterator.getSentenceInstance(Locale.ROOT);
     it.setText(text.substring(from, to));
     int s = it.first();
-    for (int e = it.next(); e != BreakIterator.DONE; s = e, e = it.next()) {
-      int a = from + s;
-      int b = from + e;
-      while (a < b && Character.isWhitespace(text.charAt(a))) {
-        a++;
+    for (int e = it.next(); e != BreakIterator.DONE; e = it.next()) {
+      // a real sentence end is followed by white space; BreakIterator also breaks inside
+      // "./path" or "e.g.x", which would cut a sentence in two
+      if (from + e < to && !Character.isWhitespace(text.charAt(from + e - 1))) {
+        continue;
       }
-      while (b > a && Character.isWhitespace(text.charAt(b - 1))) {
-        b--;
-      }
-      if (b > a) {
-        out.add(new Span(a, b, text.substring(a, b)));
-      }
+      add(text, from + s, from + e, out);
+      s = e;
+    }
+  }
+
+  private static void add(String text, int a, int b, List<Span> out) {
+    while (a < b && Character.isWhitespace(text.charAt(a))) {
+      a++;
+    }
+    while (b > a && Character.isWhitespace(text.charAt(b - 1))) {
+      b--;
+    }
+    if (b > a) {
+      out.add(new Span(a, b, text.substring(a, b)));
     }
   }
 }

@@ -1,0 +1,261 @@
+package io.ragway.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.Context;
+import io.ragway.chat.Answer;
+import io.ragway.chat.Citation;
+import io.ragway.chat.RagPipeline;
+import io.ragway.index.Filter;
+import io.ragway.retrieve.SearchMode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code POST /v1/chat/completions} for ragway's own models ({@code rag}, {@code extractive}):
+ *
+ * <ol>
+ *   <li>validate the request as OpenAI does (model, messages, roles, stream, limits);
+ *   <li>answer the last user message from the documents;
+ *   <li>reply with a {@code chat.completion}, or stream {@code chat.completion.chunk}s over SSE,
+ *       the last content chunk carrying the citations, then {@code [DONE]}.
+ * </ol>
+ */
+final class ChatCompletions {
+
+  static final Set<String> MODELS = Set.of("rag", "extractive");
+  private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool", "developer");
+  private static final Pattern PIECE = Pattern.compile("\\S+\\s*");
+
+  private final ObjectMapper json;
+  private final RagPipeline pipeline;
+  private final String tenant;
+  private final SearchMode mode;
+  private final int k;
+
+  ChatCompletions(ObjectMapper json, RagPipeline pipeline, String tenant, SearchMode mode, int k) {
+    this.json = json;
+    this.pipeline = pipeline;
+    this.tenant = tenant;
+    this.mode = mode;
+    this.k = k;
+  }
+
+  void handle(Context ctx, JsonNode body, String requestId) throws IOException {
+    String model = requireText(body, "model");
+    if (!MODELS.contains(model)) {
+      throw ApiException.modelNotFound(model);
+    }
+    String question = lastUserMessage(body.get("messages"));
+    boolean stream = optionalBoolean(body, "stream");
+    long maxTokens = optionalNonNegative(body, "max_completion_tokens", optionalNonNegative(body, "max_tokens", 0));
+    optionalTemperature(body);
+    if (question.isBlank()) {
+      throw ApiException.invalid("messages", "The last user message is empty.");
+    }
+
+    Answer answer = pipeline.ask(question, mode, k, Filter.tenant(tenant), false);
+    String content = maxTokens > 0 ? truncate(answer.text(), maxTokens) : answer.text();
+    String finish = content.length() < answer.text().length() ? "length" : "stop";
+    long created = System.currentTimeMillis() / 1000;
+    String id = "chatcmpl-" + requestId;
+
+    if (!stream) {
+      ObjectNode out = json.createObjectNode().put("id", id).put("object", "chat.completion").put("created", created)
+          .put("model", model);
+      ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
+      ObjectNode message = choice.putObject("message").put("role", "assistant").put("content", content);
+      message.putNull("refusal");
+      message.set("citations", citations(answer.citations()));
+      choice.putNull("logprobs");
+      choice.put("finish_reason", finish);
+      out.set("usage", usage(answer, content));
+      ctx.contentType("application/json").result(json.writeValueAsString(out));
+      return;
+    }
+
+    boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
+    ctx.status(200).contentType("text/event-stream").header("Cache-Control", "no-cache");
+    OutputStream out = ctx.res().getOutputStream();
+    List<String> pieces = new ArrayList<>();
+    Matcher m = PIECE.matcher(content);
+    while (m.find()) {
+      pieces.add(m.group());
+    }
+    send(out, chunk(id, created, model, json.createObjectNode().put("role", "assistant").put("content", ""), null));
+    for (int i = 0; i < pieces.size(); i++) {
+      ObjectNode delta = json.createObjectNode().put("content", pieces.get(i));
+      if (i == pieces.size() - 1) {
+        delta.set("citations", citations(answer.citations()));
+      }
+      send(out, chunk(id, created, model, delta, null));
+    }
+    send(out, chunk(id, created, model, json.createObjectNode(), finish));
+    if (includeUsage) {
+      ObjectNode last = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
+          .put("created", created).put("model", model);
+      last.putArray("choices");
+      last.set("usage", usage(answer, content));
+      send(out, last);
+    }
+    out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+
+  private ObjectNode chunk(String id, long created, String model, ObjectNode delta, String finish) {
+    ObjectNode c = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk").put("created", created)
+        .put("model", model);
+    ObjectNode choice = c.putArray("choices").addObject().put("index", 0);
+    choice.set("delta", delta);
+    choice.putNull("logprobs");
+    if (finish == null) {
+      choice.putNull("finish_reason");
+    } else {
+      choice.put("finish_reason", finish);
+    }
+    return c;
+  }
+
+  private void send(OutputStream out, ObjectNode event) throws IOException {
+    out.write(("data: " + json.writeValueAsString(event) + "\n\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+
+  private ArrayNode citations(List<Citation> citations) {
+    ArrayNode arr = json.createArrayNode();
+    for (Citation c : citations) {
+      arr.addObject().put("index", c.number()).put("id", c.id()).put("source", c.source()).put("title", c.title())
+          .put("heading", c.heading()).put("chunk", c.chunk()).put("start", c.start()).put("end", c.end())
+          .put("score", c.score());
+    }
+    return arr;
+  }
+
+  private ObjectNode usage(Answer answer, String content) {
+    int prompt = answer.usage().promptTokens();
+    int completion = content.equals(answer.text()) ? answer.usage().completionTokens()
+        : (int) Math.ceil(answer.usage().completionTokens() * (double) content.length() / Math.max(1, answer.text().length()));
+    return json.createObjectNode().put("prompt_tokens", prompt).put("completion_tokens", completion)
+        .put("total_tokens", prompt + completion);
+  }
+
+  /** Cuts the answer to about {@code maxTokens} words-or-punctuation, as a model would stop. */
+  private static String truncate(String text, long maxTokens) {
+    Matcher m = PIECE.matcher(text);
+    int end = 0;
+    long n = 0;
+    while (m.find() && n < maxTokens) {
+      end = m.end();
+      n++;
+    }
+    return n < maxTokens ? text : text.substring(0, end).stripTrailing();
+  }
+
+  // ---- validation, in OpenAI's words where it has them ----
+
+  static String requireText(JsonNode body, String field) {
+    JsonNode v = body.get(field);
+    if (v == null || v.isNull()) {
+      throw ApiException.invalid(field, "Missing required parameter: '" + field + "'.");
+    }
+    if (!v.isTextual()) {
+      throw ApiException.invalid(field, "Invalid type for '" + field + "': expected a string.");
+    }
+    return v.asText();
+  }
+
+  private static String lastUserMessage(JsonNode messages) {
+    if (messages == null || messages.isNull()) {
+      throw ApiException.invalid("messages", "Missing required parameter: 'messages'.");
+    }
+    if (!messages.isArray()) {
+      throw ApiException.invalid("messages", "Invalid type for 'messages': expected an array.");
+    }
+    if (messages.isEmpty()) {
+      throw ApiException.invalid("messages", "Invalid 'messages': empty array. Expected an array with minimum length 1.");
+    }
+    String last = null;
+    for (int i = 0; i < messages.size(); i++) {
+      JsonNode msg = messages.get(i);
+      String where = "messages[" + i + "]";
+      if (!msg.isObject()) {
+        throw ApiException.invalid(where, "Invalid type for '" + where + "': expected an object.");
+      }
+      JsonNode role = msg.get("role");
+      if (role == null || !role.isTextual() || !ROLES.contains(role.asText())) {
+        throw ApiException.invalid(where + ".role", "Invalid value for '" + where + ".role': expected one of "
+            + "system, developer, user, assistant, tool.");
+      }
+      String text = contentText(msg.get("content"), where + ".content", role.asText());
+      if (role.asText().equals("user")) {
+        last = text;
+      }
+    }
+    if (last == null) {
+      throw ApiException.invalid("messages", "The messages contain no user message to answer.");
+    }
+    return last;
+  }
+
+  /** A message's text: a string, or the text parts of a content array. */
+  private static String contentText(JsonNode content, String where, String role) {
+    if (content == null || content.isNull()) {
+      if (role.equals("assistant")) {
+        return ""; // assistant turns with only tool calls have no content
+      }
+      throw ApiException.invalid(where, "Missing required parameter: '" + where + "'.");
+    }
+    if (content.isTextual()) {
+      return content.asText();
+    }
+    if (content.isArray()) {
+      StringBuilder b = new StringBuilder();
+      for (JsonNode part : content) {
+        if ("text".equals(part.path("type").asText()) && part.path("text").isTextual()) {
+          b.append(b.isEmpty() ? "" : "\n").append(part.get("text").asText());
+        } else {
+          throw ApiException.invalid(where, "Only text content parts are supported by ragway's own models.");
+        }
+      }
+      return b.toString();
+    }
+    throw ApiException.invalid(where, "Invalid type for '" + where + "': expected a string or an array of content parts.");
+  }
+
+  private static boolean optionalBoolean(JsonNode body, String field) {
+    JsonNode v = body.get(field);
+    if (v == null || v.isNull()) {
+      return false;
+    }
+    if (!v.isBoolean()) {
+      throw ApiException.invalid(field, "Invalid type for '" + field + "': expected a boolean.");
+    }
+    return v.asBoolean();
+  }
+
+  private static long optionalNonNegative(JsonNode body, String field, long fallback) {
+    JsonNode v = body.get(field);
+    if (v == null || v.isNull()) {
+      return fallback;
+    }
+    if (!v.isIntegralNumber() || v.asLong() < 1) {
+      throw ApiException.invalid(field, "Invalid '" + field + "': expected an integer >= 1.");
+    }
+    return v.asLong();
+  }
+
+  private static void optionalTemperature(JsonNode body) {
+    JsonNode v = body.get("temperature");
+    if (v != null && !v.isNull() && (!v.isNumber() || v.asDouble() < 0 || v.asDouble() > 2)) {
+      throw ApiException.invalid("temperature", "Invalid 'temperature': expected a number between 0 and 2.");
+    }
+  }
+}

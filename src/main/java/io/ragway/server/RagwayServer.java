@@ -1,0 +1,276 @@
+package io.ragway.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.ragway.chat.RagPipeline;
+import io.ragway.embed.EmbeddingModel;
+import io.ragway.index.Filter;
+import io.ragway.index.Index;
+import io.ragway.retrieve.Retrieved;
+import io.ragway.retrieve.Retriever;
+import io.ragway.retrieve.SearchMode;
+import io.ragway.retrieve.SearchRequest;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ragway's HTTP server: the OpenAI-compatible API ({@code /v1/chat/completions},
+ * {@code /v1/embeddings}, {@code /v1/models}) plus {@code /v1/search}, {@code /healthz} and
+ * {@code /readyz}. Every error is an OpenAI-shaped JSON body with the right status, never a stack
+ * trace; every response carries an {@code x-request-id}.
+ */
+public final class RagwayServer implements AutoCloseable {
+
+  /** What the server answers with. */
+  public record Services(RagPipeline pipeline, Retriever retriever, EmbeddingModel embedder, Index index, String tenant,
+      SearchMode mode, int k) {}
+
+  private static final Logger LOG = LoggerFactory.getLogger(RagwayServer.class);
+  private static final String REQUEST_ID = "ragway.request-id";
+
+  private final ObjectMapper json = new ObjectMapper();
+  private final Services services;
+  private final ChatCompletions chat;
+  private final Javalin app;
+  private final long started = System.currentTimeMillis() / 1000;
+
+  private RagwayServer(ServerConfig config, Services services) {
+    this.services = services;
+    this.chat = new ChatCompletions(json, services.pipeline(), services.tenant(), services.mode(), services.k());
+    this.app = Javalin.create(c -> {
+      c.useVirtualThreads = true;
+      c.showJavalinBanner = false;
+      c.http.maxRequestSize = config.maxBodyBytes();
+      c.http.prefer405over404 = true;
+    });
+    app.before(ctx -> {
+      String id = UUID.randomUUID().toString().replace("-", "");
+      ctx.attribute(REQUEST_ID, id);
+      ctx.header("x-request-id", id);
+    });
+    app.post("/v1/chat/completions", ctx -> chat.handle(ctx, body(ctx), requestId(ctx)));
+    app.post("/v1/embeddings", this::embeddings);
+    app.get("/v1/models", this::models);
+    app.get("/v1/models/{id}", this::model);
+    app.post("/v1/search", this::search);
+    app.get("/healthz", ctx -> ctx.json(json.createObjectNode().put("status", "ok")));
+    app.get("/readyz", this::ready);
+
+    app.exception(ApiException.class, (e, ctx) -> error(ctx, e));
+    app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, fromJavalin(e.getStatus(), ctx, config)));
+    app.exception(Exception.class, (e, ctx) -> {
+      LOG.error("request {} failed", requestId(ctx), e);
+      error(ctx, new ApiException(500, "server_error", null, null,
+          "The server had an error processing the request (request id " + requestId(ctx) + ")."));
+    });
+    app.start(config.host(), config.port());
+  }
+
+  /** Javalin's own refusals (unknown route, body too large...) in OpenAI's shape. */
+  private static ApiException fromJavalin(int status, Context ctx, ServerConfig config) {
+    return switch (status) {
+      case 404 -> new ApiException(404, "invalid_request_error", "unknown_url", null,
+          "Unknown request URL: " + ctx.method() + " " + ctx.path() + ".");
+      case 405 -> new ApiException(405, "invalid_request_error", "method_not_allowed", null,
+          "Method " + ctx.method() + " is not allowed for " + ctx.path() + ".");
+      case 413 -> new ApiException(413, "invalid_request_error", "request_too_large", null,
+          "The request body is larger than " + config.maxBodyBytes() + " bytes.");
+      default -> new ApiException(status, status < 500 ? "invalid_request_error" : "server_error", null, null,
+          "The request failed with HTTP status " + status + ".");
+    };
+  }
+
+  /** Starts serving; returns once the port is bound. */
+  public static RagwayServer start(ServerConfig config, Services services) {
+    return new RagwayServer(config, services);
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+  }
+
+  // ---- endpoints ----
+
+  private void models(Context ctx) {
+    ObjectNode out = json.createObjectNode().put("object", "list");
+    ArrayNode data = out.putArray("data");
+    for (String id : List.of("rag", "extractive")) {
+      data.add(modelJson(id));
+    }
+    ctx.json(out);
+  }
+
+  private void model(Context ctx) {
+    String id = ctx.pathParam("id");
+    if (!ChatCompletions.MODELS.contains(id)) {
+      throw ApiException.modelNotFound(id);
+    }
+    ctx.json(modelJson(id));
+  }
+
+  private ObjectNode modelJson(String id) {
+    return json.createObjectNode().put("id", id).put("object", "model").put("created", started).put("owned_by", "ragway");
+  }
+
+  private void embeddings(Context ctx) {
+    JsonNode body = body(ctx);
+    String model = ChatCompletions.requireText(body, "model");
+    EmbeddingModel embedder = services.embedder();
+    if (!model.equals(embedder.id()) && !model.equals("default")) {
+      throw new ApiException(404, "invalid_request_error", "model_not_found", "model",
+          "The embedding model '" + model + "' does not exist; this server embeds with '" + embedder.id() + "'.");
+    }
+    JsonNode input = body.get("input");
+    List<String> texts = new ArrayList<>();
+    if (input != null && input.isTextual()) {
+      texts.add(input.asText());
+    } else if (input != null && input.isArray() && !input.isEmpty()) {
+      for (JsonNode t : input) {
+        if (!t.isTextual()) {
+          throw ApiException.invalid("input", "Invalid 'input': only strings and arrays of strings are supported.");
+        }
+        texts.add(t.asText());
+      }
+    } else {
+      throw ApiException.invalid("input", "Invalid 'input': expected a non-empty string or array of strings.");
+    }
+    String format = body.path("encoding_format").asText("float");
+    if (!format.equals("float") && !format.equals("base64")) {
+      throw ApiException.invalid("encoding_format", "Invalid 'encoding_format': expected 'float' or 'base64'.");
+    }
+    List<float[]> vectors = embedder.embedDocuments(texts);
+    ObjectNode out = json.createObjectNode().put("object", "list");
+    ArrayNode data = out.putArray("data");
+    int tokens = 0;
+    for (int i = 0; i < vectors.size(); i++) {
+      ObjectNode item = data.addObject().put("object", "embedding").put("index", i);
+      float[] v = vectors.get(i);
+      if (format.equals("base64")) {
+        ByteBuffer buf = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float f : v) {
+          buf.putFloat(f);
+        }
+        item.put("embedding", Base64.getEncoder().encodeToString(buf.array()));
+      } else {
+        ArrayNode arr = item.putArray("embedding");
+        for (float f : v) {
+          arr.add(f);
+        }
+      }
+      tokens += embedder.tokenCounter().count(texts.get(i));
+    }
+    out.put("model", embedder.id());
+    out.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
+    ctx.json(out);
+  }
+
+  private void search(Context ctx) {
+    JsonNode body = body(ctx);
+    String query = ChatCompletions.requireText(body, "query");
+    if (query.isBlank()) {
+      throw ApiException.invalid("query", "The query is empty.");
+    }
+    SearchMode mode;
+    try {
+      mode = body.hasNonNull("mode") ? SearchMode.parse(body.get("mode").asText()) : services.mode();
+    } catch (IllegalArgumentException e) {
+      throw ApiException.invalid("mode", e.getMessage());
+    }
+    JsonNode kNode = body.get("k");
+    if (kNode != null && !kNode.isNull() && (!kNode.isIntegralNumber() || kNode.asInt() < 1 || kNode.asInt() > 1000)) {
+      throw ApiException.invalid("k", "Invalid 'k': expected an integer from 1 to 1000.");
+    }
+    int k = kNode == null || kNode.isNull() ? services.k() : kNode.asInt();
+    List<String> tags = new ArrayList<>();
+    body.path("tags").forEach(t -> tags.add(t.asText()));
+    Filter filter = new Filter(services.tenant(), body.path("source_prefix").asText(""), tags);
+    List<Retrieved> results = services.retriever().retrieve(new SearchRequest(query, mode, k, filter, body.path("mmr").asBoolean(false)));
+    ObjectNode out = json.createObjectNode().put("object", "list").put("mode", mode.label());
+    ArrayNode data = out.putArray("data");
+    for (Retrieved r : results) {
+      data.addObject().put("rank", r.rank()).put("score", r.score()).put("id", r.chunk().id())
+          .put("source", r.chunk().source()).put("title", r.chunk().title()).put("heading", r.chunk().headingPath())
+          .put("chunk", r.chunk().ordinal()).put("start", r.chunk().start()).put("end", r.chunk().end())
+          .put("text", r.chunk().text());
+    }
+    ctx.json(out);
+  }
+
+  private void ready(Context ctx) {
+    ObjectNode checks = json.createObjectNode();
+    boolean ok = true;
+    try {
+      checks.put("index_chunks", services.index().size());
+    } catch (RuntimeException e) {
+      checks.put("index", "unavailable: " + e.getMessage());
+      ok = false;
+    }
+    checks.put("embedding_model", services.embedder().id());
+    ObjectNode out = json.createObjectNode().put("status", ok ? "ready" : "not ready");
+    out.set("checks", checks);
+    ctx.status(ok ? 200 : 503).json(out);
+  }
+
+  // ---- plumbing ----
+
+  private JsonNode body(Context ctx) {
+    String text = ctx.body(); // throws 413 past the size limit
+    if (text.isBlank()) {
+      throw ApiException.invalid(null, "The request body is empty; expected a JSON object.");
+    }
+    JsonNode node;
+    try {
+      node = json.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw ApiException.invalid(null, "We could not parse the JSON body of your request: "
+          + e.getOriginalMessage() + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ").");
+    }
+    if (node == null || !node.isObject()) {
+      throw ApiException.invalid(null, "The request body must be a JSON object.");
+    }
+    return node;
+  }
+
+  private static String requestId(Context ctx) {
+    String id = ctx.attribute(REQUEST_ID);
+    return id == null ? "unknown" : id;
+  }
+
+  private void error(Context ctx, ApiException e) {
+    ObjectNode out = json.createObjectNode();
+    ObjectNode error = out.putObject("error").put("message", e.getMessage()).put("type", e.type());
+    if (e.param() == null) {
+      error.putNull("param");
+    } else {
+      error.put("param", e.param());
+    }
+    if (e.code() == null) {
+      error.putNull("code");
+    } else {
+      error.put("code", e.code());
+    }
+    ctx.status(e.status()).contentType("application/json");
+    try {
+      ctx.result(json.writeValueAsString(out));
+    } catch (JsonProcessingException impossible) {
+      ctx.result("{\"error\":{\"message\":\"error\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package io.ragway.testkit;
+
+import io.ragway.chat.RagPipeline;
+import io.ragway.embed.EmbeddingModel;
+import io.ragway.embed.EmbeddingModels;
+import io.ragway.index.Index;
+import io.ragway.index.IndexConfig;
+import io.ragway.index.Indexes;
+import io.ragway.ingest.ChunkerConfig;
+import io.ragway.ingest.Chunkers;
+import io.ragway.ingest.IngestOptions;
+import io.ragway.ingest.Ingestor;
+import io.ragway.llm.ChatModels;
+import io.ragway.llm.ExtractiveConfig;
+import io.ragway.retrieve.RetrieveConfig;
+import io.ragway.retrieve.Retriever;
+import io.ragway.retrieve.Retrievers;
+import io.ragway.retrieve.SearchMode;
+import io.ragway.server.RagwayServer;
+import io.ragway.server.ServerConfig;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * ragway serving a tiny corpus with the real embedding model on a free loopback port.
+ */
+public final class RagwayFixture implements AutoCloseable {
+
+  public static final long MAX_BODY = 64 * 1024;
+
+  private final EmbeddingModel embedder;
+  private final Index index;
+  private final RagwayServer server;
+
+  public RagwayFixture(Path dir) throws Exception {
+    Path docs = Files.createDirectories(dir.resolve("docs"));
+    Files.writeString(docs.resolve("lighthouse.md"), """
+        # Harbour guide
+
+        ## The lighthouse
+
+        The old lighthouse was built in 1872 by the harbour board. Its lamp can be seen from twenty miles away.
+
+        ## Boats
+
+        Fishing boats leave the harbour before dawn and return by noon.
+        """);
+    Files.writeString(docs.resolve("bakery.txt"), "The bakery on Mill Street opens at six in the morning. It sells rye bread.\n");
+    embedder = EmbeddingModels.bgeSmallEnV15();
+    index = Indexes.openLucene(dir.resolve("index"), embedder.id(), embedder.dimension(), IndexConfig.defaults());
+    new Ingestor(index, embedder, Chunkers.create(ChunkerConfig.defaults(), embedder.tokenCounter()),
+        new IngestOptions("default", List.of(), 16, 1000, 1 << 20)).ingest(List.of(docs), Ingestor.Listener.NONE);
+    Retriever retriever = Retrievers.fusion(index, embedder, RetrieveConfig.defaults(), Optional.empty());
+    RagPipeline pipeline = new RagPipeline(retriever, ChatModels.extractive(embedder, ExtractiveConfig.defaults()));
+    server = RagwayServer.start(new ServerConfig("127.0.0.1", 0, MAX_BODY),
+        new RagwayServer.Services(pipeline, retriever, embedder, index, "default", SearchMode.HYBRID, 5));
+  }
+
+  public URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + server.port() + path);
+  }
+
+  public String embeddingModel() {
+    return embedder.id();
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    index.close();
+    embedder.close();
+  }
+}
