@@ -15,6 +15,7 @@ import io.ragway.ingest.Ingestor;
 import io.ragway.llm.ChatModel;
 import io.ragway.llm.ChatModels;
 import io.ragway.llm.ExtractiveConfig;
+import io.ragway.llm.Router;
 import io.ragway.retrieve.HttpReranker;
 import io.ragway.retrieve.Reranker;
 import io.ragway.retrieve.RerankerConfig;
@@ -104,6 +105,12 @@ final class Components implements AutoCloseable {
     RagwayConfig.Answer a = config.answer();
     return ChatModels.extractive(embedder(), defaults.withMaxSentences(a.maxSentences())
         .withAbstainThreshold(a.abstainThreshold() < 0 ? defaults.abstainThreshold() : a.abstainThreshold()));
+  }
+
+  /** The upstream models of ragway.yaml behind retries and fallbacks (none configured: an empty router). */
+  Router router() {
+    return new Router(config.models().stream().map(RagwayConfig.Model::toUpstream).toList(),
+        config.gateway().toRetryPolicy(), new java.util.Random(), d -> Thread.sleep(d));
   }
 
   RagPipeline pipeline(Index source) {

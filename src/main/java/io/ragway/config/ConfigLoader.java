@@ -92,12 +92,33 @@ public final class ConfigLoader {
           throw new ConfigException(origin + ": '" + key + "' must be a mapping");
         }
         merge((ObjectNode) current, (ObjectNode) value, key + ".", origin, env);
-      } else if (value.isTextual()) {
-        into.set(f.getKey(), new TextNode(interpolate(value.asText(), key, origin, env)));
       } else if (!value.isNull()) {
-        into.set(f.getKey(), value);
+        into.set(f.getKey(), interpolateTree(value, key, origin, env));
       }
     }
+  }
+
+  /** Interpolates every string inside a value (lists of models carry ${API_KEY}s too). */
+  private static JsonNode interpolateTree(JsonNode value, String key, String origin, Function<String, String> env) {
+    if (value.isTextual()) {
+      return new TextNode(interpolate(value.asText(), key, origin, env));
+    }
+    if (value.isContainerNode()) {
+      JsonNode copy = value.deepCopy();
+      if (copy.isObject()) {
+        ObjectNode o = (ObjectNode) copy;
+        for (Map.Entry<String, JsonNode> e : value.properties()) {
+          o.set(e.getKey(), interpolateTree(e.getValue(), key + "." + e.getKey(), origin, env));
+        }
+      } else {
+        com.fasterxml.jackson.databind.node.ArrayNode a = (com.fasterxml.jackson.databind.node.ArrayNode) copy;
+        for (int i = 0; i < a.size(); i++) {
+          a.set(i, interpolateTree(value.get(i), key + "[" + i + "]", origin, env));
+        }
+      }
+      return copy;
+    }
+    return value;
   }
 
   static String interpolate(String value, String key, String origin, Function<String, String> env) {

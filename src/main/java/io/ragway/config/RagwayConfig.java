@@ -1,6 +1,10 @@
 package io.ragway.config;
 
 import io.ragway.index.IndexConfig;
+import io.ragway.llm.RetryPolicy;
+import io.ragway.llm.UpstreamConfig;
+import java.net.URI;
+import java.util.List;
 import io.ragway.retrieve.RetrieveConfig;
 import io.ragway.retrieve.SearchMode;
 import java.nio.file.Path;
@@ -18,7 +22,9 @@ public record RagwayConfig(
     Embedding embedding,
     Index index,
     Retrieval retrieval,
-    Answer answer) {
+    Answer answer,
+    List<Model> models,
+    Gateway gateway) {
 
   public RagwayConfig {
     Objects.requireNonNull(dataDir, "data_dir");
@@ -30,6 +36,59 @@ public record RagwayConfig(
     Objects.requireNonNull(index, "index");
     Objects.requireNonNull(retrieval, "retrieval");
     Objects.requireNonNull(answer, "answer");
+    models = models == null ? List.of() : List.copyOf(models);
+    Objects.requireNonNull(gateway, "gateway");
+  }
+
+  /**
+   * A model served by an OpenAI-compatible upstream.
+   *
+   * @param name what clients put in {@code model}
+   * @param model the upstream's own name for it (default: {@code name})
+   * @param fallbacks models tried in order when this one keeps failing
+   */
+  public record Model(String name, String baseUrl, String apiKey, String model, Integer contextWindow,
+      Double inputPricePer1m, Double outputPricePer1m, List<String> fallbacks, Integer connectTimeoutSeconds,
+      Integer firstTokenTimeoutSeconds, Integer totalTimeoutSeconds) {
+
+    // list entries name only what they need: absent numbers mean "unknown" (0) or the default timeouts
+    public Model {
+      contextWindow = contextWindow == null ? 0 : contextWindow;
+      inputPricePer1m = inputPricePer1m == null ? 0.0 : inputPricePer1m;
+      outputPricePer1m = outputPricePer1m == null ? 0.0 : outputPricePer1m;
+      connectTimeoutSeconds = connectTimeoutSeconds == null ? 0 : connectTimeoutSeconds;
+      firstTokenTimeoutSeconds = firstTokenTimeoutSeconds == null ? 0 : firstTokenTimeoutSeconds;
+      totalTimeoutSeconds = totalTimeoutSeconds == null ? 0 : totalTimeoutSeconds;
+      upstream(name, baseUrl, apiKey, model, contextWindow, inputPricePer1m, outputPricePer1m, fallbacks,
+          connectTimeoutSeconds, firstTokenTimeoutSeconds, totalTimeoutSeconds); // fail at load, naming the model
+    }
+
+    public UpstreamConfig toUpstream() {
+      return upstream(name, baseUrl, apiKey, model, contextWindow, inputPricePer1m, outputPricePer1m, fallbacks,
+          connectTimeoutSeconds, firstTokenTimeoutSeconds, totalTimeoutSeconds);
+    }
+
+    private static UpstreamConfig upstream(String name, String baseUrl, String apiKey, String model, int contextWindow,
+        double inputPrice, double outputPrice, List<String> fallbacks, int connect, int firstToken, int total) {
+      if (name == null || baseUrl == null || baseUrl.isBlank()) {
+        throw new IllegalArgumentException("every entry of models needs a name and a base_url");
+      }
+      return new UpstreamConfig(name, URI.create(baseUrl), apiKey, model, contextWindow, inputPrice, outputPrice,
+          fallbacks, Duration.ofSeconds(orDefault(connect, 10)), Duration.ofSeconds(orDefault(firstToken, 60)),
+          Duration.ofSeconds(orDefault(total, 300)));
+    }
+
+    private static int orDefault(int v, int d) {
+      return v > 0 ? v : d;
+    }
+  }
+
+  /** Retries of upstream calls; see {@link RetryPolicy}. */
+  public record Gateway(int maxAttempts, int baseDelayMs, int maxDelayMs, int maxRetryAfterSeconds) {
+    public RetryPolicy toRetryPolicy() {
+      return new RetryPolicy(maxAttempts, Duration.ofMillis(baseDelayMs), Duration.ofMillis(maxDelayMs),
+          Duration.ofSeconds(maxRetryAfterSeconds));
+    }
   }
 
   /**
@@ -128,7 +187,9 @@ public record RagwayConfig(
         new Index(ic.hnswM(), ic.hnswBeamWidth(), ic.efSearch(), ic.bm25K1(), ic.bm25B()),
         new Retrieval(rc.mode().label(), rc.k(), rc.candidates(), rc.rrfK(), rc.mmr(), rc.mmrLambda(),
             new Reranker("", "tei", "", "", rc.rerankTopN(), 30)),
-        new Answer(3, -1));
+        new Answer(3, -1),
+        List.of(),
+        new Gateway(3, 200, 5000, 30));
   }
 
   public Path dataPath() {

@@ -9,6 +9,8 @@ import io.ragway.chat.Answer;
 import io.ragway.chat.Citation;
 import io.ragway.chat.RagPipeline;
 import io.ragway.index.Filter;
+import io.ragway.llm.Router;
+import io.ragway.llm.UpstreamException;
 import io.ragway.retrieve.SearchMode;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -41,7 +43,10 @@ final class ChatCompletions {
   private final SearchMode mode;
   private final int k;
 
-  ChatCompletions(ObjectMapper json, RagPipeline pipeline, String tenant, SearchMode mode, int k) {
+  private final Router router;
+
+  ChatCompletions(ObjectMapper json, RagPipeline pipeline, String tenant, SearchMode mode, int k, Router router) {
+    this.router = router;
     this.json = json;
     this.pipeline = pipeline;
     this.tenant = tenant;
@@ -51,6 +56,13 @@ final class ChatCompletions {
 
   void handle(Context ctx, JsonNode body, String requestId) throws IOException {
     String model = requireText(body, "model");
+    if (router.serves(model)) {
+      lastUserMessage(body.get("messages")); // the same validation as for ragway's own models
+      optionalBoolean(body, "stream");
+      optionalTemperature(body);
+      proxy(ctx, (ObjectNode) body, model);
+      return;
+    }
     if (!MODELS.contains(model)) {
       throw ApiException.modelNotFound(model);
     }
@@ -108,6 +120,69 @@ final class ChatCompletions {
     }
     out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
     out.flush();
+  }
+
+  /**
+   * An upstream model: the request goes through the router (retries, fallbacks) as the client sent
+   * it; the response, or each streamed chunk, comes back with the model name the client used.
+   */
+  private void proxy(Context ctx, ObjectNode body, String model) throws IOException {
+    try {
+      if (!body.path("stream").asBoolean(false)) {
+        Router.Served served = router.complete(model, body);
+        JsonNode response = served.response();
+        if (response.isObject()) {
+          ((ObjectNode) response).put("model", model);
+        }
+        ctx.header("x-ragway-model", served.model()).contentType("application/json").result(json.writeValueAsString(response));
+        return;
+      }
+      OutputStream[] out = {null};
+      router.stream(model, body, data -> {
+        try {
+          if (out[0] == null) { // headers go out with the first event, so earlier failures can still be HTTP errors
+            ctx.status(200).contentType("text/event-stream").header("Cache-Control", "no-cache");
+            out[0] = ctx.res().getOutputStream();
+          }
+          out[0].write(("data: " + withModel(data, model) + "\n\n").getBytes(StandardCharsets.UTF_8));
+          out[0].flush();
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      if (out[0] == null) {
+        ctx.status(200).contentType("text/event-stream");
+        out[0] = ctx.res().getOutputStream();
+      }
+      out[0].write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+      out[0].flush();
+    } catch (UpstreamException e) {
+      if (ctx.res().isCommitted()) {
+        // part of the answer is out: end the stream with an error event instead of retrying
+        ObjectNode error = json.createObjectNode();
+        ApiException api = UpstreamErrors.toApi(e);
+        error.putObject("error").put("message", api.getMessage()).put("type", api.type()).put("code", api.code());
+        OutputStream out = ctx.res().getOutputStream();
+        out.write(("data: " + json.writeValueAsString(error) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return;
+      }
+      e.retryAfter().ifPresent(d -> ctx.header("Retry-After", Long.toString(Math.max(1, (d.toMillis() + 999) / 1000))));
+      throw UpstreamErrors.toApi(e);
+    }
+  }
+
+  private String withModel(String data, String model) {
+    try {
+      JsonNode n = json.readTree(data);
+      if (n.isObject() && n.has("model")) {
+        ((ObjectNode) n).put("model", model);
+        return json.writeValueAsString(n);
+      }
+    } catch (IOException e) {
+      // not JSON: relay it unchanged
+    }
+    return data;
   }
 
   private ObjectNode chunk(String id, long created, String model, ObjectNode delta, String finish) {

@@ -12,6 +12,7 @@ import io.ragway.chat.RagPipeline;
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.index.Filter;
 import io.ragway.index.Index;
+import io.ragway.llm.Router;
 import io.ragway.retrieve.Retrieved;
 import io.ragway.retrieve.Retriever;
 import io.ragway.retrieve.SearchMode;
@@ -35,7 +36,7 @@ public final class RagwayServer implements AutoCloseable {
 
   /** What the server answers with. */
   public record Services(RagPipeline pipeline, Retriever retriever, EmbeddingModel embedder, Index index, String tenant,
-      SearchMode mode, int k) {}
+      SearchMode mode, int k, Router router) {}
 
   private static final Logger LOG = LoggerFactory.getLogger(RagwayServer.class);
   private static final String REQUEST_ID = "ragway.request-id";
@@ -48,7 +49,8 @@ public final class RagwayServer implements AutoCloseable {
 
   private RagwayServer(ServerConfig config, Services services) {
     this.services = services;
-    this.chat = new ChatCompletions(json, services.pipeline(), services.tenant(), services.mode(), services.k());
+    this.chat = new ChatCompletions(json, services.pipeline(), services.tenant(), services.mode(), services.k(),
+        services.router());
     this.app = Javalin.create(c -> {
       c.useVirtualThreads = true;
       c.showJavalinBanner = false;
@@ -114,19 +116,21 @@ public final class RagwayServer implements AutoCloseable {
     for (String id : List.of("rag", "extractive")) {
       data.add(modelJson(id));
     }
+    services.router().models().forEach(id -> data.add(modelJson(id)));
     ctx.json(out);
   }
 
   private void model(Context ctx) {
     String id = ctx.pathParam("id");
-    if (!ChatCompletions.MODELS.contains(id)) {
+    if (!ChatCompletions.MODELS.contains(id) && !services.router().serves(id)) {
       throw ApiException.modelNotFound(id);
     }
     ctx.json(modelJson(id));
   }
 
   private ObjectNode modelJson(String id) {
-    return json.createObjectNode().put("id", id).put("object", "model").put("created", started).put("owned_by", "ragway");
+    return json.createObjectNode().put("id", id).put("object", "model").put("created", started)
+        .put("owned_by", ChatCompletions.MODELS.contains(id) ? "ragway" : "upstream");
   }
 
   private void embeddings(Context ctx) {

@@ -50,6 +50,36 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void readsUpstreamModelsWithSecretsFromTheEnvironment() {
+    RagwayConfig c = parse("""
+        models:
+          - name: fast
+            base_url: http://localhost:8000/v1
+            api_key: ${UP_KEY}
+            model: Qwen/Qwen2.5-7B-Instruct
+            context_window: 32768
+            fallbacks: [big]
+          - name: big
+            base_url: https://api.example.com/v1
+        gateway:
+          max_attempts: 4
+        """, Map.of("UP_KEY", "sk-up"));
+    assertEquals(2, c.models().size());
+    var fast = c.models().get(0).toUpstream();
+    assertEquals("sk-up", fast.apiKey());
+    assertEquals("Qwen/Qwen2.5-7B-Instruct", fast.model());
+    assertEquals(java.util.List.of("big"), fast.fallbacks());
+    assertEquals("big", c.models().get(1).toUpstream().model(), "upstream name defaults to the name");
+    assertEquals(4, c.gateway().toRetryPolicy().maxAttempts());
+  }
+
+  @Test
+  void aModelWithoutBaseUrlIsRejectedAtLoad() {
+    ConfigException e = assertThrows(ConfigException.class, () -> parse("models:\n  - name: x\n", Map.of()));
+    assertTrue(e.getMessage().contains("base_url"), e.getMessage());
+  }
+
+  @Test
   void unsetVariableWithoutFallbackIsAnError() {
     ConfigException e = assertThrows(ConfigException.class, () -> parse("embedding:\n  api_key: ${NOPE}\n", Map.of()));
     assertTrue(e.getMessage().contains("NOPE") && e.getMessage().contains("embedding.api_key"), e.getMessage());

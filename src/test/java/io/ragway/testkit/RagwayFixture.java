@@ -12,6 +12,8 @@ import io.ragway.ingest.IngestOptions;
 import io.ragway.ingest.Ingestor;
 import io.ragway.llm.ChatModels;
 import io.ragway.llm.ExtractiveConfig;
+import io.ragway.llm.RetryPolicy;
+import io.ragway.llm.Router;
 import io.ragway.retrieve.RetrieveConfig;
 import io.ragway.retrieve.Retriever;
 import io.ragway.retrieve.Retrievers;
@@ -36,6 +38,11 @@ public final class RagwayFixture implements AutoCloseable {
   private final RagwayServer server;
 
   public RagwayFixture(Path dir) throws Exception {
+    this(dir, new Router(List.of(), RetryPolicy.defaults(), new java.util.Random(1), d -> { }));
+  }
+
+  /** With upstream models behind {@code router}. */
+  public RagwayFixture(Path dir, Router router) throws Exception {
     Path docs = Files.createDirectories(dir.resolve("docs"));
     Files.writeString(docs.resolve("lighthouse.md"), """
         # Harbour guide
@@ -56,7 +63,7 @@ public final class RagwayFixture implements AutoCloseable {
     Retriever retriever = Retrievers.fusion(index, embedder, RetrieveConfig.defaults(), Optional.empty());
     RagPipeline pipeline = new RagPipeline(retriever, ChatModels.extractive(embedder, ExtractiveConfig.defaults()));
     server = RagwayServer.start(new ServerConfig("127.0.0.1", 0, MAX_BODY),
-        new RagwayServer.Services(pipeline, retriever, embedder, index, "default", SearchMode.HYBRID, 5));
+        new RagwayServer.Services(pipeline, retriever, embedder, index, "default", SearchMode.HYBRID, 5, router));
   }
 
   public URI uri(String path) {

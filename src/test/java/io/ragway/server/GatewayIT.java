@@ -1,0 +1,153 @@
+package io.ragway.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import io.ragway.llm.RetryPolicy;
+import io.ragway.llm.Router;
+import io.ragway.llm.UpstreamConfig;
+import io.ragway.testkit.FakeOpenAi;
+import io.ragway.testkit.FakeOpenAi.Fault;
+import io.ragway.testkit.RagwayFixture;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Upstream models through ragway: passthrough, streaming relay, and every fault mapped to the right answer or error. */
+class GatewayIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  @TempDir static Path tmp;
+  private static FakeOpenAi upstream;
+  private static FakeOpenAi dead;
+  private static RagwayFixture ragway;
+
+  @BeforeAll
+  static void start() throws Exception {
+    upstream = new FakeOpenAi("upstream");
+    dead = new FakeOpenAi("dead");
+    java.net.URI deadUrl = dead.baseUrl();
+    dead.close(); // nothing listens there any more
+    Router router = new Router(List.of(
+        model("solo", upstream.baseUrl()),
+        model("nowhere", deadUrl)),
+        new RetryPolicy(2, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(5)), new Random(1), d -> { });
+    ragway = new RagwayFixture(tmp, router);
+  }
+
+  @AfterAll
+  static void stop() {
+    ragway.close();
+    upstream.close();
+  }
+
+  private static UpstreamConfig model(String name, java.net.URI url) {
+    return new UpstreamConfig(name, url, "", "up-" + name, 8192, 0, 0, List.of(), Duration.ofSeconds(1),
+        Duration.ofSeconds(2), Duration.ofSeconds(5));
+  }
+
+  private static HttpResponse<String> post(String body) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(ragway.uri("/v1/chat/completions")).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static final String TOOLS = """
+      {"model": "solo", "messages": [{"role": "user", "content": "look it up"}],
+       "tools": [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}],
+       "tool_choice": "auto", "response_format": {"type": "text"}}""";
+
+  @Test
+  void passesRequestsThroughAndAnswersUnderTheClientsModelName() throws Exception {
+    HttpResponse<String> r = post(TOOLS);
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode n = JSON.readTree(r.body());
+    assertEquals("solo", n.get("model").asText());
+    assertEquals("lookup", n.get("choices").get(0).get("message").get("tool_calls").get(0).get("function").get("name").asText());
+    JsonNode sent = upstream.requests().get(upstream.requests().size() - 1);
+    assertEquals("up-solo", sent.get("model").asText());
+    assertEquals("auto", sent.get("tool_choice").asText());
+    assertEquals("text", sent.get("response_format").get("type").asText());
+    assertEquals(200, HTTP.send(HttpRequest.newBuilder(ragway.uri("/v1/models/solo")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+  }
+
+  @Test
+  void relaysStreamsWithToolCallDeltasIntact() throws Exception {
+    HttpResponse<String> r = post(TOOLS.replace("\"model\": \"solo\"", "\"model\": \"solo\", \"stream\": true"));
+    assertEquals(200, r.statusCode(), r.body());
+    String[] events = r.body().split("\n\n");
+    assertEquals("data: [DONE]", events[events.length - 1]);
+    JsonNode first = JSON.readTree(events[0].substring(6));
+    assertEquals("solo", first.get("model").asText());
+    assertEquals("lookup", first.get("choices").get(0).get("delta").get("tool_calls").get(0).get("function").get("name").asText());
+    JsonNode second = JSON.readTree(events[1].substring(6));
+    assertEquals("{\"q\":\"x\"}", second.get("choices").get(0).get("delta").get("tool_calls").get(0).get("function").get("arguments").asText());
+  }
+
+  @Test
+  void retriesTransientFaultsInvisibly() throws Exception {
+    upstream.next(Fault.status(503));
+    assertEquals(200, post(TOOLS).statusCode());
+    upstream.next(Fault.cutAfter(0));
+    HttpResponse<String> r = post(TOOLS.replace("\"model\": \"solo\"", "\"model\": \"solo\", \"stream\": true"));
+    assertEquals(200, r.statusCode());
+    assertTrue(r.body().endsWith("data: [DONE]\n\n"), r.body());
+  }
+
+  private static void assertError(HttpResponse<String> r, int status, String code) throws Exception {
+    assertEquals(status, r.statusCode(), r.body());
+    assertEquals(code, JSON.readTree(r.body()).get("error").get("code").asText(), r.body());
+  }
+
+  @Test
+  void persistentFaultsBecomeTheRightErrors() throws Exception {
+    upstream.next(Fault.status(500), Fault.status(500));
+    assertError(post(TOOLS), 502, "upstream_error");
+    upstream.next(Fault.rateLimited("7"), Fault.rateLimited("7"));
+    HttpResponse<String> limited = post(TOOLS);
+    assertError(limited, 429, "rate_limit_exceeded");
+    assertEquals("7", limited.headers().firstValue("retry-after").orElse(""));
+    assertError(post(TOOLS.replace("\"model\": \"solo\"", "\"model\": \"nowhere\"")), 503, "upstream_unavailable");
+    upstream.next(Fault.slowFirstByte(2500), Fault.slowFirstByte(2500));
+    assertError(post(TOOLS), 504, "upstream_timeout");
+  }
+
+  @Test
+  void aStreamCutAfterTheFirstTokenEndsWithAnErrorEvent() throws Exception {
+    upstream.next(Fault.cutAfter(3));
+    HttpResponse<String> r = post(TOOLS.replace("\"model\": \"solo\"", "\"model\": \"solo\", \"stream\": true"));
+    assertEquals(200, r.statusCode());
+    String[] events = r.body().split("\n\n");
+    JsonNode last = JSON.readTree(events[events.length - 1].substring(6));
+    assertEquals("upstream_error", last.get("error").get("code").asText(), r.body());
+    assertFalse(List.of(events).contains("data: [DONE]"), "a broken stream does not claim to be done");
+  }
+
+  @Test
+  void officialSdkStreamsFromAnUpstreamModel() {
+    OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(ragway.uri("/v1").toString()).apiKey("x").maxRetries(0).build();
+    StringBuilder content = new StringBuilder();
+    try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(
+        ChatCompletionCreateParams.builder().model("solo").addUserMessage("hi").build())) {
+      s.stream().forEach(c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(content::append)));
+    }
+    assertEquals("upstream says hello. ", content.toString());
+    client.close();
+  }
+}

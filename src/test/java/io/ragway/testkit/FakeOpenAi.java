@@ -1,0 +1,187 @@
+package io.ragway.testkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+
+/**
+ * An in-process OpenAI-protocol server for tests (never a product default): answers
+ * {@code /v1/chat/completions} streamed or not, and injects the faults queued with
+ * {@link #next(Fault...)}, one per request, in order; with none queued it answers normally.
+ */
+public final class FakeOpenAi implements AutoCloseable {
+
+  /** What the next request gets. */
+  public enum Kind { OK, STATUS, SLOW_FIRST_BYTE, CUT_STREAM, STALL_STREAM, MALFORMED_JSON }
+
+  /** A fault: a status with an optional Retry-After, a delay in ms, or events before a cut or stall. */
+  public record Fault(Kind kind, int status, String retryAfter, long delayMs, int eventsBefore, String body) {
+    public static Fault ok() {
+      return new Fault(Kind.OK, 200, null, 0, 0, null);
+    }
+
+    public static Fault status(int status) {
+      return new Fault(Kind.STATUS, status, null, 0, 0, "{\"error\":{\"message\":\"injected " + status + "\",\"type\":\"server_error\"}}");
+    }
+
+    public static Fault status(int status, String body) {
+      return new Fault(Kind.STATUS, status, null, 0, 0, body);
+    }
+
+    public static Fault rateLimited(String retryAfter) {
+      return new Fault(Kind.STATUS, 429, retryAfter, 0, 0, "{\"error\":{\"message\":\"slow down\",\"type\":\"rate_limit\"}}");
+    }
+
+    public static Fault slowFirstByte(long ms) {
+      return new Fault(Kind.SLOW_FIRST_BYTE, 200, null, ms, 0, null);
+    }
+
+    public static Fault cutAfter(int events) {
+      return new Fault(Kind.CUT_STREAM, 200, null, 0, events, null);
+    }
+
+    public static Fault stallAfter(int events, long ms) {
+      return new Fault(Kind.STALL_STREAM, 200, null, ms, events, null);
+    }
+
+    public static Fault malformedJson() {
+      return new Fault(Kind.MALFORMED_JSON, 200, null, 0, 0, null);
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String name;
+  private final HttpServer server;
+  private final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
+  private final List<JsonNode> requests = new CopyOnWriteArrayList<>();
+
+  /** @param name the text the model answers with starts with it, so tests see who answered */
+  public FakeOpenAi(String name) throws IOException {
+    this.name = name;
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    server.createContext("/v1/chat/completions", this::handle);
+    server.start();
+  }
+
+  public FakeOpenAi next(Fault... next) {
+    faults.addAll(List.of(next));
+    return this;
+  }
+
+  public URI baseUrl() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/v1");
+  }
+
+  public List<JsonNode> requests() {
+    return requests;
+  }
+
+  /** The words of the answer; a stream sends one per event. */
+  public List<String> words() {
+    return List.of(name, "says", "hello.");
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    JsonNode body = JSON.readTree(ex.getRequestBody().readAllBytes());
+    requests.add(body);
+    Fault f = faults.poll();
+    if (f == null) {
+      f = Fault.ok();
+    }
+    try {
+      switch (f.kind()) {
+        case STATUS -> {
+          if (f.retryAfter() != null) {
+            ex.getResponseHeaders().add("Retry-After", f.retryAfter());
+          }
+          send(ex, f.status(), f.body());
+        }
+        case MALFORMED_JSON -> send(ex, 200, "{\"id\": \"x\", \"choices\": [");
+        default -> {
+          if (f.kind() == Kind.SLOW_FIRST_BYTE) {
+            Thread.sleep(f.delayMs());
+          }
+          if (body.path("stream").asBoolean(false)) {
+            stream(ex, body, f);
+          } else {
+            send(ex, 200, completion(body));
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      // the client went away, as clients do
+    } finally {
+      ex.close();
+    }
+  }
+
+  private String completion(JsonNode body) throws IOException {
+    var n = JSON.createObjectNode().put("id", "chatcmpl-fake").put("object", "chat.completion").put("created", 1)
+        .put("model", body.path("model").asText());
+    var choice = n.putArray("choices").addObject().put("index", 0).put("finish_reason", "stop");
+    var message = choice.putObject("message").put("role", "assistant").put("content", String.join(" ", words()));
+    if (body.has("tools")) {
+      message.putArray("tool_calls").addObject().put("id", "call_1").put("type", "function")
+          .putObject("function").put("name", body.get("tools").get(0).path("function").path("name").asText())
+          .put("arguments", "{\"q\":\"x\"}");
+    }
+    n.putObject("usage").put("prompt_tokens", 5).put("completion_tokens", 3).put("total_tokens", 8);
+    return JSON.writeValueAsString(n);
+  }
+
+  private void stream(HttpExchange ex, JsonNode body, Fault f) throws IOException, InterruptedException {
+    ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+    ex.sendResponseHeaders(200, 0);
+    OutputStream out = ex.getResponseBody();
+    List<String> events = new java.util.ArrayList<>();
+    String model = body.path("model").asText();
+    if (body.has("tools")) {
+      events.add("{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"" + model + "\",\"choices\":[{\"index\":0,"
+          + "\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"lookup\",\"arguments\":\"\"}}]}}]}");
+      events.add("{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"" + model + "\",\"choices\":[{\"index\":0,"
+          + "\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"q\\\":\\\"x\\\"}\"}}]}}]}");
+    }
+    for (String w : words()) {
+      events.add("{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"" + model
+          + "\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + w + " \"},\"finish_reason\":null}]}");
+    }
+    for (int i = 0; i < events.size(); i++) {
+      if (f.kind() == Kind.CUT_STREAM && i == f.eventsBefore()) {
+        return; // ends the response without [DONE]
+      }
+      if (f.kind() == Kind.STALL_STREAM && i == f.eventsBefore()) {
+        Thread.sleep(f.delayMs());
+      }
+      out.write(("data: " + events.get(i) + "\n\n").getBytes(StandardCharsets.UTF_8));
+      out.flush();
+    }
+    out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+
+  private static void send(HttpExchange ex, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().add("Content-Type", "application/json");
+    ex.sendResponseHeaders(status, bytes.length);
+    ex.getResponseBody().write(bytes);
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
