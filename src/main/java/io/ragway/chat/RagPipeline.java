@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Answers a question from the documents, in four steps:
@@ -22,7 +23,8 @@ import java.util.Objects;
  * <ol>
  *   <li>retrieve the best chunks for the question (tenant-filtered);
  *   <li>number them as sources 1..n;
- *   <li>ask the chat model to answer from those sources, citing them as {@code [n]};
+ *   <li>ask the chat model to answer from those sources, citing them as {@code [n]} (streamed
+ *       when the caller takes text as it comes);
  *   <li>keep the citations the answer actually uses.
  * </ol>
  */
@@ -38,7 +40,20 @@ public final class RagPipeline {
 
   /** Answers {@code question} from at most {@code k} chunks found with {@code mode}. */
   public Answer ask(String question, SearchMode mode, int k, Filter filter, boolean mmr) {
-    if (question == null || question.isBlank()) {
+    return answer(List.of(ChatMessage.user(question)), mode, k, filter, mmr, 0, null);
+  }
+
+  /**
+   * Answers the last user message of a conversation; earlier turns go to the model as context.
+   *
+   * @param maxTokens limit on the answer's tokens, 0 for none
+   * @param onText receives the answer as it is produced, or null to wait for all of it
+   */
+  public Answer answer(List<ChatMessage> conversation, SearchMode mode, int k, Filter filter, boolean mmr, int maxTokens,
+      Consumer<String> onText) {
+    ChatRequest probe = new ChatRequest(conversation, List.of(), maxTokens, 0); // validates: a user message exists
+    String question = probe.question();
+    if (question.isBlank()) {
       throw new IllegalArgumentException("the question is empty");
     }
     Map<String, Double> stages = new LinkedHashMap<>();
@@ -53,7 +68,8 @@ public final class RagPipeline {
     }
 
     long t1 = System.nanoTime();
-    ChatResponse response = model.chat(new ChatRequest(List.of(ChatMessage.user(question)), sources, 0, 0));
+    ChatRequest request = new ChatRequest(conversation, sources, maxTokens, 0);
+    ChatResponse response = onText == null ? model.chat(request) : model.stream(request, onText);
     stages.put("generate", millisSince(t1));
 
     List<Citation> citations = new ArrayList<>();

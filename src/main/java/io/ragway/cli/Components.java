@@ -37,6 +37,7 @@ final class Components implements AutoCloseable {
   private final RagwayConfig config;
   private EmbeddingModel embedder;
   private Index index;
+  private Router router;
 
   Components(RagwayConfig config) {
     this.config = config;
@@ -100,7 +101,12 @@ final class Components implements AutoCloseable {
         RerankerConfig.Style.valueOf(r.style().toUpperCase(Locale.ROOT)), Duration.ofSeconds(r.timeoutSeconds()))));
   }
 
+  /** The answerer of {@code rag}: the configured generator, else the extractive answerer. */
   ChatModel answerer() {
+    return config.generator().isEmpty() ? extractive() : ChatModels.generating(router(), config.generator());
+  }
+
+  ChatModel extractive() {
     ExtractiveConfig defaults = ExtractiveConfig.defaults();
     RagwayConfig.Answer a = config.answer();
     return ChatModels.extractive(embedder(), defaults.withMaxSentences(a.maxSentences())
@@ -108,13 +114,20 @@ final class Components implements AutoCloseable {
   }
 
   /** The upstream models of ragway.yaml behind retries and fallbacks (none configured: an empty router). */
-  Router router() {
-    return new Router(config.models().stream().map(RagwayConfig.Model::toUpstream).toList(),
-        config.gateway().toRetryPolicy(), new java.util.Random(), d -> Thread.sleep(d));
+  synchronized Router router() {
+    if (router == null) {
+      router = new Router(config.models().stream().map(RagwayConfig.Model::toUpstream).toList(),
+          config.gateway().toRetryPolicy(), new java.util.Random(), d -> Thread.sleep(d));
+    }
+    return router;
   }
 
   RagPipeline pipeline(Index source) {
     return new RagPipeline(retriever(source), answerer());
+  }
+
+  RagPipeline extractivePipeline(Index source) {
+    return new RagPipeline(retriever(source), extractive());
   }
 
   @Override

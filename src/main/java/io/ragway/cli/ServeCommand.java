@@ -56,7 +56,7 @@ final class ServeCommand implements Callable<Integer> {
         }
       }
       var err = spec.commandLine().getErr();
-      RagwayServer.Services services = new RagwayServer.Services(c.pipeline(index), c.retriever(index), c.embedder(), index,
+      RagwayServer.Services services = new RagwayServer.Services(c.pipeline(index), c.extractivePipeline(index), c.retriever(index), c.embedder(), index,
           c.config().tenant(), SearchMode.parse(c.config().retrieval().mode()), c.config().retrieval().k(), c.router());
       try (RagwayServer server = RagwayServer.start(new ServerConfig(host, port, ServerConfig.defaults().maxBodyBytes()), services)) {
         err.printf("ragway: serving http://%s:%d/v1 (%d chunks indexed)%n", host, server.port(), index.size());

@@ -23,6 +23,7 @@ public record RagwayConfig(
     Index index,
     Retrieval retrieval,
     Answer answer,
+    String generator,
     List<Model> models,
     Gateway gateway) {
 
@@ -38,6 +39,11 @@ public record RagwayConfig(
     Objects.requireNonNull(answer, "answer");
     models = models == null ? List.of() : List.copyOf(models);
     Objects.requireNonNull(gateway, "gateway");
+    generator = generator == null ? "" : generator.strip();
+    String wanted = generator;
+    if (!wanted.isEmpty() && models.stream().noneMatch(m -> m.name().equals(wanted))) {
+      throw new IllegalArgumentException("generator '" + generator + "' is not the name of one of the models");
+    }
   }
 
   /**
@@ -188,6 +194,7 @@ public record RagwayConfig(
         new Retrieval(rc.mode().label(), rc.k(), rc.candidates(), rc.rrfK(), rc.mmr(), rc.mmrLambda(),
             new Reranker("", "tei", "", "", rc.rerankTopN(), 30)),
         new Answer(3, -1),
+        "",
         List.of(),
         new Gateway(3, 200, 5000, 30));
   }

@@ -14,4 +14,12 @@ public final class ChatModels {
   public static ChatModel extractive(EmbeddingModel embedder, ExtractiveConfig config) {
     return new ExtractiveAnswerer(embedder, config);
   }
+
+  /**
+   * An upstream model (one the router serves) answering from the sources and citing them; the
+   * router's retries and fallbacks apply.
+   */
+  public static ChatModel generating(Router router, String model) {
+    return new GeneratingModel(router, model);
+  }
 }

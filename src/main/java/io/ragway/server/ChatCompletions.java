@@ -9,6 +9,7 @@ import io.ragway.chat.Answer;
 import io.ragway.chat.Citation;
 import io.ragway.chat.RagPipeline;
 import io.ragway.index.Filter;
+import io.ragway.llm.ChatMessage;
 import io.ragway.llm.Router;
 import io.ragway.llm.UpstreamException;
 import io.ragway.retrieve.SearchMode;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -39,16 +41,19 @@ final class ChatCompletions {
 
   private final ObjectMapper json;
   private final RagPipeline pipeline;
+  private final RagPipeline extractive;
   private final String tenant;
   private final SearchMode mode;
   private final int k;
 
   private final Router router;
 
-  ChatCompletions(ObjectMapper json, RagPipeline pipeline, String tenant, SearchMode mode, int k, Router router) {
+  ChatCompletions(ObjectMapper json, RagPipeline pipeline, RagPipeline extractive, String tenant, SearchMode mode, int k,
+      Router router) {
     this.router = router;
     this.json = json;
     this.pipeline = pipeline;
+    this.extractive = extractive;
     this.tenant = tenant;
     this.mode = mode;
     this.k = k;
@@ -66,21 +71,18 @@ final class ChatCompletions {
     if (!MODELS.contains(model)) {
       throw ApiException.modelNotFound(model);
     }
-    String question = lastUserMessage(body.get("messages"));
+    List<ChatMessage> conversation = conversation(body.get("messages"));
     boolean stream = optionalBoolean(body, "stream");
     long maxTokens = optionalNonNegative(body, "max_completion_tokens", optionalNonNegative(body, "max_tokens", 0));
     optionalTemperature(body);
-    if (question.isBlank()) {
-      throw ApiException.invalid("messages", "The last user message is empty.");
-    }
-
-    Answer answer = pipeline.ask(question, mode, k, Filter.tenant(tenant), false);
-    String content = maxTokens > 0 ? truncate(answer.text(), maxTokens) : answer.text();
-    String finish = content.length() < answer.text().length() ? "length" : "stop";
+    RagPipeline chosen = model.equals("extractive") ? extractive : pipeline;
     long created = System.currentTimeMillis() / 1000;
     String id = "chatcmpl-" + requestId;
 
     if (!stream) {
+      Answer answer = ask(chosen, conversation, maxTokens, null);
+      String content = maxTokens > 0 ? truncate(answer.text(), maxTokens) : answer.text();
+      String finish = content.length() < answer.text().length() ? "length" : "stop";
       ObjectNode out = json.createObjectNode().put("id", id).put("object", "chat.completion").put("created", created)
           .put("model", model);
       ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
@@ -94,32 +96,69 @@ final class ChatCompletions {
       return;
     }
 
+    // Text goes out as it is produced; the citations follow in a last content chunk, since only
+    // the whole answer shows which sources it cites.
     boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
+    OutputStream[] out = {null};
+    Consumer<String> onText = text -> {
+      try {
+        if (out[0] == null) {
+          out[0] = openStream(ctx, id, created, model);
+        }
+        send(out[0], chunk(id, created, model, json.createObjectNode().put("content", text), null));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+    Answer answer;
+    try {
+      answer = ask(chosen, conversation, maxTokens, onText);
+    } catch (UpstreamException e) {
+      if (out[0] == null) {
+        throw e; // nothing sent yet: the server answers with the mapped HTTP error
+      }
+      sendError(out[0], e);
+      return;
+    }
+    if (out[0] == null) {
+      out[0] = openStream(ctx, id, created, model);
+    }
+    ObjectNode last = json.createObjectNode().put("content", "");
+    last.set("citations", citations(answer.citations()));
+    send(out[0], chunk(id, created, model, last, null));
+    send(out[0], chunk(id, created, model, json.createObjectNode(), "stop"));
+    if (includeUsage) {
+      ObjectNode u = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
+          .put("created", created).put("model", model);
+      u.putArray("choices");
+      u.set("usage", usage(answer, answer.text()));
+      send(out[0], u);
+    }
+    out[0].write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+    out[0].flush();
+  }
+
+  private Answer ask(RagPipeline chosen, List<ChatMessage> conversation, long maxTokens, Consumer<String> onText) {
+    try {
+      return chosen.answer(conversation, mode, k, Filter.tenant(tenant), false, (int) Math.min(Integer.MAX_VALUE, maxTokens),
+          onText);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.invalid("messages", e.getMessage());
+    }
+  }
+
+  private OutputStream openStream(Context ctx, String id, long created, String model) throws IOException {
     ctx.status(200).contentType("text/event-stream").header("Cache-Control", "no-cache");
     OutputStream out = ctx.res().getOutputStream();
-    List<String> pieces = new ArrayList<>();
-    Matcher m = PIECE.matcher(content);
-    while (m.find()) {
-      pieces.add(m.group());
-    }
     send(out, chunk(id, created, model, json.createObjectNode().put("role", "assistant").put("content", ""), null));
-    for (int i = 0; i < pieces.size(); i++) {
-      ObjectNode delta = json.createObjectNode().put("content", pieces.get(i));
-      if (i == pieces.size() - 1) {
-        delta.set("citations", citations(answer.citations()));
-      }
-      send(out, chunk(id, created, model, delta, null));
-    }
-    send(out, chunk(id, created, model, json.createObjectNode(), finish));
-    if (includeUsage) {
-      ObjectNode last = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
-          .put("created", created).put("model", model);
-      last.putArray("choices");
-      last.set("usage", usage(answer, content));
-      send(out, last);
-    }
-    out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-    out.flush();
+    return out;
+  }
+
+  private void sendError(OutputStream out, UpstreamException e) throws IOException {
+    ObjectNode error = json.createObjectNode();
+    ApiException api = UpstreamErrors.toApi(e);
+    error.putObject("error").put("message", api.getMessage()).put("type", api.type()).put("code", api.code());
+    send(out, error);
   }
 
   /**
@@ -159,16 +198,10 @@ final class ChatCompletions {
     } catch (UpstreamException e) {
       if (ctx.res().isCommitted()) {
         // part of the answer is out: end the stream with an error event instead of retrying
-        ObjectNode error = json.createObjectNode();
-        ApiException api = UpstreamErrors.toApi(e);
-        error.putObject("error").put("message", api.getMessage()).put("type", api.type()).put("code", api.code());
-        OutputStream out = ctx.res().getOutputStream();
-        out.write(("data: " + json.writeValueAsString(error) + "\n\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
+        sendError(ctx.res().getOutputStream(), e);
         return;
       }
-      e.retryAfter().ifPresent(d -> ctx.header("Retry-After", Long.toString(Math.max(1, (d.toMillis() + 999) / 1000))));
-      throw UpstreamErrors.toApi(e);
+      throw e; // nothing sent yet: the server answers with the mapped HTTP error
     }
   }
 
@@ -245,6 +278,23 @@ final class ChatCompletions {
       throw ApiException.invalid(field, "Invalid type for '" + field + "': expected a string.");
     }
     return v.asText();
+  }
+
+  private static List<ChatMessage> conversation(JsonNode messages) {
+    lastUserMessage(messages);
+    List<ChatMessage> out = new ArrayList<>();
+    for (int i = 0; i < messages.size(); i++) {
+      JsonNode msg = messages.get(i);
+      String role = msg.get("role").asText();
+      ChatMessage.Role r = switch (role) {
+        case "system", "developer" -> ChatMessage.Role.SYSTEM;
+        case "assistant" -> ChatMessage.Role.ASSISTANT;
+        case "tool" -> ChatMessage.Role.TOOL;
+        default -> ChatMessage.Role.USER;
+      };
+      out.add(new ChatMessage(r, contentText(msg.get("content"), "messages[" + i + "].content", role)));
+    }
+    return out;
   }
 
   private static String lastUserMessage(JsonNode messages) {

@@ -13,6 +13,7 @@ import io.ragway.embed.EmbeddingModel;
 import io.ragway.index.Filter;
 import io.ragway.index.Index;
 import io.ragway.llm.Router;
+import io.ragway.llm.UpstreamException;
 import io.ragway.retrieve.Retrieved;
 import io.ragway.retrieve.Retriever;
 import io.ragway.retrieve.SearchMode;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
 public final class RagwayServer implements AutoCloseable {
 
   /** What the server answers with. */
-  public record Services(RagPipeline pipeline, Retriever retriever, EmbeddingModel embedder, Index index, String tenant,
+  public record Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder, Index index, String tenant,
       SearchMode mode, int k, Router router) {}
 
   private static final Logger LOG = LoggerFactory.getLogger(RagwayServer.class);
@@ -49,8 +50,8 @@ public final class RagwayServer implements AutoCloseable {
 
   private RagwayServer(ServerConfig config, Services services) {
     this.services = services;
-    this.chat = new ChatCompletions(json, services.pipeline(), services.tenant(), services.mode(), services.k(),
-        services.router());
+    this.chat = new ChatCompletions(json, services.pipeline(), services.extractive(), services.tenant(), services.mode(),
+        services.k(), services.router());
     this.app = Javalin.create(c -> {
       c.useVirtualThreads = true;
       c.showJavalinBanner = false;
@@ -71,6 +72,10 @@ public final class RagwayServer implements AutoCloseable {
     app.get("/readyz", this::ready);
 
     app.exception(ApiException.class, (e, ctx) -> error(ctx, e));
+    app.exception(UpstreamException.class, (e, ctx) -> {
+      e.retryAfter().ifPresent(d -> ctx.header("Retry-After", Long.toString(Math.max(1, (d.toMillis() + 999) / 1000))));
+      error(ctx, UpstreamErrors.toApi(e));
+    });
     app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, fromJavalin(e.getStatus(), ctx, config)));
     app.exception(Exception.class, (e, ctx) -> {
       LOG.error("request {} failed", requestId(ctx), e);

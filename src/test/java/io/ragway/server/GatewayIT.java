@@ -49,7 +49,7 @@ class GatewayIT {
         model("solo", upstream.baseUrl()),
         model("nowhere", deadUrl)),
         new RetryPolicy(2, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(5)), new Random(1), d -> { });
-    ragway = new RagwayFixture(tmp, router);
+    ragway = new RagwayFixture(tmp, router, "");
   }
 
   @AfterAll

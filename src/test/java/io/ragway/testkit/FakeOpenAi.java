@@ -88,9 +88,17 @@ public final class FakeOpenAi implements AutoCloseable {
     return requests;
   }
 
+  private volatile List<String> reply;
+
+  /** Answers with this text from now on (a stream sends one word per event). */
+  public FakeOpenAi reply(String text) {
+    this.reply = List.of(text.split(" "));
+    return this;
+  }
+
   /** The words of the answer; a stream sends one per event. */
   public List<String> words() {
-    return List.of(name, "says", "hello.");
+    return reply != null ? reply : List.of(name, "says", "hello.");
   }
 
   private void handle(HttpExchange ex) throws IOException {
@@ -156,8 +164,11 @@ public final class FakeOpenAi implements AutoCloseable {
           + "\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"q\\\":\\\"x\\\"}\"}}]}}]}");
     }
     for (String w : words()) {
-      events.add("{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"" + model
-          + "\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + w + " \"},\"finish_reason\":null}]}");
+      var chunk = JSON.createObjectNode().put("id", "c").put("object", "chat.completion.chunk").put("model", model);
+      var choice = chunk.putArray("choices").addObject().put("index", 0);
+      choice.putObject("delta").put("content", w + " ");
+      choice.putNull("finish_reason");
+      events.add(JSON.writeValueAsString(chunk));
     }
     for (int i = 0; i < events.size(); i++) {
       if (f.kind() == Kind.CUT_STREAM && i == f.eventsBefore()) {

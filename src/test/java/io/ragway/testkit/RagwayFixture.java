@@ -38,11 +38,11 @@ public final class RagwayFixture implements AutoCloseable {
   private final RagwayServer server;
 
   public RagwayFixture(Path dir) throws Exception {
-    this(dir, new Router(List.of(), RetryPolicy.defaults(), new java.util.Random(1), d -> { }));
+    this(dir, new Router(List.of(), RetryPolicy.defaults(), new java.util.Random(1), d -> { }), "");
   }
 
-  /** With upstream models behind {@code router}. */
-  public RagwayFixture(Path dir, Router router) throws Exception {
+  /** With upstream models behind {@code router}; {@code rag} generates with {@code generator} unless it is empty. */
+  public RagwayFixture(Path dir, Router router, String generator) throws Exception {
     Path docs = Files.createDirectories(dir.resolve("docs"));
     Files.writeString(docs.resolve("lighthouse.md"), """
         # Harbour guide
@@ -61,9 +61,10 @@ public final class RagwayFixture implements AutoCloseable {
     new Ingestor(index, embedder, Chunkers.create(ChunkerConfig.defaults(), embedder.tokenCounter()),
         new IngestOptions("default", List.of(), 16, 1000, 1 << 20)).ingest(List.of(docs), Ingestor.Listener.NONE);
     Retriever retriever = Retrievers.fusion(index, embedder, RetrieveConfig.defaults(), Optional.empty());
-    RagPipeline pipeline = new RagPipeline(retriever, ChatModels.extractive(embedder, ExtractiveConfig.defaults()));
+    RagPipeline extractive = new RagPipeline(retriever, ChatModels.extractive(embedder, ExtractiveConfig.defaults()));
+    RagPipeline pipeline = generator.isEmpty() ? extractive : new RagPipeline(retriever, ChatModels.generating(router, generator));
     server = RagwayServer.start(new ServerConfig("127.0.0.1", 0, MAX_BODY),
-        new RagwayServer.Services(pipeline, retriever, embedder, index, "default", SearchMode.HYBRID, 5, router));
+        new RagwayServer.Services(pipeline, extractive, retriever, embedder, index, "default", SearchMode.HYBRID, 5, router));
   }
 
   public URI uri(String path) {
