@@ -38,6 +38,11 @@ public final class RagPipeline {
     this.model = Objects.requireNonNull(model, "model");
   }
 
+  /** The name of the model that writes the answers ("extractive" for the built-in answerer). */
+  public String modelName() {
+    return model.name();
+  }
+
   /** Answers {@code question} from at most {@code k} chunks found with {@code mode}. */
   public Answer ask(String question, SearchMode mode, int k, Filter filter, boolean mmr) {
     return answer(List.of(ChatMessage.user(question)), mode, k, filter, mmr, 0, null);

@@ -24,7 +24,7 @@ final class CommonOptions {
     RagwayConfig c = ConfigLoader.load(config, System.getenv());
     if (data != null || tenant != null) {
       c = new RagwayConfig(data != null ? data.toString() : c.dataDir(), tenant != null ? tenant : c.tenant(),
-          c.ingest(), c.embedding(), c.index(), c.retrieval(), c.answer(), c.generator(), c.models(), c.gateway());
+          c.ingest(), c.embedding(), c.index(), c.retrieval(), c.answer(), c.generator(), c.models(), c.gateway(), c.cache());
     }
     return c;
   }

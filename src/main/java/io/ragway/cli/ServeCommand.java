@@ -1,5 +1,7 @@
 package io.ragway.cli;
 
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.ragway.cache.ResponseCaches;
 import io.ragway.index.Index;
 import io.ragway.ingest.IngestReport;
 import io.ragway.retrieve.SearchMode;
@@ -57,7 +59,8 @@ final class ServeCommand implements Callable<Integer> {
       }
       var err = spec.commandLine().getErr();
       RagwayServer.Services services = new RagwayServer.Services(c.pipeline(index), c.extractivePipeline(index), c.retriever(index), c.embedder(), index,
-          c.config().tenant(), SearchMode.parse(c.config().retrieval().mode()), c.config().retrieval().k(), c.router());
+          c.config().tenant(), SearchMode.parse(c.config().retrieval().mode()), c.config().retrieval().k(), c.router(),
+          ResponseCaches.inProcess(c.config().cache().toCacheConfig(), Ticker.systemTicker()), c.config().cache().anyTemperature());
       try (RagwayServer server = RagwayServer.start(new ServerConfig(host, port, ServerConfig.defaults().maxBodyBytes()), services)) {
         err.printf("ragway: serving http://%s:%d/v1 (%d chunks indexed)%n", host, server.port(), index.size());
         err.println("ragway: API keys are not implemented yet, so requests are not authenticated"

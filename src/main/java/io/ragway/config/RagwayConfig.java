@@ -1,5 +1,6 @@
 package io.ragway.config;
 
+import io.ragway.cache.CacheConfig;
 import io.ragway.index.IndexConfig;
 import io.ragway.llm.RetryPolicy;
 import io.ragway.llm.UpstreamConfig;
@@ -25,7 +26,8 @@ public record RagwayConfig(
     Answer answer,
     String generator,
     List<Model> models,
-    Gateway gateway) {
+    Gateway gateway,
+    Cache cache) {
 
   public RagwayConfig {
     Objects.requireNonNull(dataDir, "data_dir");
@@ -39,6 +41,7 @@ public record RagwayConfig(
     Objects.requireNonNull(answer, "answer");
     models = models == null ? List.of() : List.copyOf(models);
     Objects.requireNonNull(gateway, "gateway");
+    Objects.requireNonNull(cache, "cache");
     generator = generator == null ? "" : generator.strip();
     String wanted = generator;
     if (!wanted.isEmpty() && models.stream().noneMatch(m -> m.name().equals(wanted))) {
@@ -86,6 +89,18 @@ public record RagwayConfig(
 
     private static int orDefault(int v, int d) {
       return v > 0 ? v : d;
+    }
+  }
+
+  /** The exact-match response cache; see {@link CacheConfig}. */
+  public record Cache(boolean enabled, long maxEntries, int ttlSeconds, boolean anyTemperature) {
+    public Cache {
+      // validate from the parameters: fields are only assigned when a compact constructor ends
+      new CacheConfig(enabled, maxEntries, Duration.ofSeconds(ttlSeconds), anyTemperature);
+    }
+
+    public CacheConfig toCacheConfig() {
+      return new CacheConfig(enabled, maxEntries, Duration.ofSeconds(ttlSeconds), anyTemperature);
     }
   }
 
@@ -196,7 +211,8 @@ public record RagwayConfig(
         new Answer(3, -1),
         "",
         List.of(),
-        new Gateway(3, 200, 5000, 30));
+        new Gateway(3, 200, 5000, 30),
+        new Cache(true, 10_000, 3600, false));
   }
 
   public Path dataPath() {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
+import io.ragway.cache.ResponseCache;
+import io.ragway.cache.ResponseCaches;
 import io.ragway.chat.Answer;
 import io.ragway.chat.Citation;
 import io.ragway.chat.RagPipeline;
@@ -18,7 +20,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,6 +40,7 @@ import java.util.regex.Pattern;
 final class ChatCompletions {
 
   static final Set<String> MODELS = Set.of("rag", "extractive");
+  static final String CACHE_HEADER = "x-ragway-cache";
   private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool", "developer");
   private static final Pattern PIECE = Pattern.compile("\\S+\\s*");
 
@@ -48,9 +53,16 @@ final class ChatCompletions {
 
   private final Router router;
 
+  private final ResponseCache cache;
+  private final boolean cacheAnyTemperature;
+  private final LongSupplier generation;
+
   ChatCompletions(ObjectMapper json, RagPipeline pipeline, RagPipeline extractive, String tenant, SearchMode mode, int k,
-      Router router) {
+      Router router, ResponseCache cache, boolean cacheAnyTemperature, LongSupplier generation) {
     this.router = router;
+    this.cache = cache;
+    this.cacheAnyTemperature = cacheAnyTemperature;
+    this.generation = generation;
     this.json = json;
     this.pipeline = pipeline;
     this.extractive = extractive;
@@ -80,6 +92,12 @@ final class ChatCompletions {
     String id = "chatcmpl-" + requestId;
 
     if (!stream) {
+      // answers from the documents depend on them: the index generation retires older entries
+      Optional<String> key = ResponseCaches.exactKey(body, "docs|" + tenant + "|" + generation.getAsLong(),
+          chosen.modelName().equals("extractive"), cacheAnyTemperature);
+      if (serveCached(ctx, key)) {
+        return;
+      }
       Answer answer = ask(chosen, conversation, maxTokens, null);
       String content = maxTokens > 0 ? truncate(answer.text(), maxTokens) : answer.text();
       String finish = content.length() < answer.text().length() ? "length" : "stop";
@@ -92,9 +110,12 @@ final class ChatCompletions {
       choice.putNull("logprobs");
       choice.put("finish_reason", finish);
       out.set("usage", usage(answer, content));
-      ctx.contentType("application/json").result(json.writeValueAsString(out));
+      String text = json.writeValueAsString(out);
+      key.ifPresent(k -> cache.put(k, text));
+      ctx.contentType("application/json").result(text);
       return;
     }
+    ctx.header(CACHE_HEADER, "miss"); // streams are not cached yet
 
     // Text goes out as it is produced; the citations follow in a last content chunk, since only
     // the whole answer shows which sources it cites.
@@ -138,6 +159,19 @@ final class ChatCompletions {
     out[0].flush();
   }
 
+  /** Answers from the cache on a hit (with a fresh id and time); sets the cache header either way. */
+  private boolean serveCached(Context ctx, Optional<String> key) throws IOException {
+    Optional<String> hit = key.flatMap(cache::get);
+    ctx.header(CACHE_HEADER, hit.isPresent() ? "hit" : "miss");
+    if (hit.isEmpty()) {
+      return false;
+    }
+    ObjectNode cached = (ObjectNode) json.readTree(hit.get());
+    cached.put("id", "chatcmpl-" + ctx.res().getHeader("x-request-id")).put("created", System.currentTimeMillis() / 1000);
+    ctx.contentType("application/json").result(json.writeValueAsString(cached));
+    return true;
+  }
+
   private Answer ask(RagPipeline chosen, List<ChatMessage> conversation, long maxTokens, Consumer<String> onText) {
     try {
       return chosen.answer(conversation, mode, k, Filter.tenant(tenant), false, (int) Math.min(Integer.MAX_VALUE, maxTokens),
@@ -168,14 +202,21 @@ final class ChatCompletions {
   private void proxy(Context ctx, ObjectNode body, String model) throws IOException {
     try {
       if (!body.path("stream").asBoolean(false)) {
+        Optional<String> key = ResponseCaches.exactKey(body, "upstream|" + tenant, false, cacheAnyTemperature);
+        if (serveCached(ctx, key)) {
+          return;
+        }
         Router.Served served = router.complete(model, body);
         JsonNode response = served.response();
         if (response.isObject()) {
           ((ObjectNode) response).put("model", model);
         }
-        ctx.header("x-ragway-model", served.model()).contentType("application/json").result(json.writeValueAsString(response));
+        String text = json.writeValueAsString(response);
+        key.ifPresent(k -> cache.put(k, text));
+        ctx.header("x-ragway-model", served.model()).contentType("application/json").result(text);
         return;
       }
+      ctx.header(CACHE_HEADER, "miss");
       OutputStream[] out = {null};
       router.stream(model, body, data -> {
         try {

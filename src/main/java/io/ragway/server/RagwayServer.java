@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.ragway.cache.ResponseCache;
 import io.ragway.chat.RagPipeline;
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.index.Filter;
@@ -37,7 +38,7 @@ public final class RagwayServer implements AutoCloseable {
 
   /** What the server answers with. */
   public record Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder, Index index, String tenant,
-      SearchMode mode, int k, Router router) {}
+      SearchMode mode, int k, Router router, ResponseCache cache, boolean cacheAnyTemperature) {}
 
   private static final Logger LOG = LoggerFactory.getLogger(RagwayServer.class);
   private static final String REQUEST_ID = "ragway.request-id";
@@ -51,7 +52,7 @@ public final class RagwayServer implements AutoCloseable {
   private RagwayServer(ServerConfig config, Services services) {
     this.services = services;
     this.chat = new ChatCompletions(json, services.pipeline(), services.extractive(), services.tenant(), services.mode(),
-        services.k(), services.router());
+        services.k(), services.router(), services.cache(), services.cacheAnyTemperature(), services.index()::generation);
     this.app = Javalin.create(c -> {
       c.useVirtualThreads = true;
       c.showJavalinBanner = false;

@@ -101,6 +101,19 @@ class GatewayIT {
   }
 
   @Test
+  void cachesOnlyDeterministicUpstreamRequests() throws Exception {
+    String cold = "{\"model\": \"solo\", \"temperature\": 0, \"messages\": [{\"role\": \"user\", \"content\": \"cache me\"}]}";
+    int before = upstream.requests().size();
+    assertEquals("miss", post(cold).headers().firstValue("x-ragway-cache").orElseThrow());
+    assertEquals("hit", post(cold).headers().firstValue("x-ragway-cache").orElseThrow());
+    assertEquals(before + 1, upstream.requests().size(), "the hit never reached the upstream");
+    String sampled = cold.replace("\"temperature\": 0", "\"temperature\": 0.7");
+    post(sampled);
+    assertEquals("miss", post(sampled).headers().firstValue("x-ragway-cache").orElseThrow());
+    assertEquals(before + 3, upstream.requests().size());
+  }
+
+  @Test
   void retriesTransientFaultsInvisibly() throws Exception {
     upstream.next(Fault.status(503));
     assertEquals(200, post(TOOLS).statusCode());

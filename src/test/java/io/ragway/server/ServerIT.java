@@ -178,6 +178,25 @@ class ServerIT {
   }
 
   @Test
+  void repeatsComeFromTheCacheUntilTheDocumentsChange() throws Exception {
+    String q = "{\"model\": \"extractive\", \"messages\": [{\"role\": \"user\", \"content\": \"What does the bakery sell?\"}]}";
+    HttpResponse<String> first = post("/v1/chat/completions", q);
+    HttpResponse<String> second = post("/v1/chat/completions", q);
+    assertEquals("miss", first.headers().firstValue("x-ragway-cache").orElseThrow());
+    assertEquals("hit", second.headers().firstValue("x-ragway-cache").orElseThrow());
+    JsonNode a = JSON.readTree(first.body());
+    JsonNode b = JSON.readTree(second.body());
+    assertEquals(a.get("choices"), b.get("choices"));
+    assertFalse(a.get("id").asText().equals(b.get("id").asText()), "a hit is a new response");
+    assertEquals("miss", post("/v1/chat/completions", q.replace("\"extractive\",", "\"extractive\", \"stream\": true,"))
+        .headers().firstValue("x-ragway-cache").orElseThrow());
+
+    ragway.addDocument("bakery-news.txt", "Since May the bakery on Mill Street also sells sourdough croissants.\n");
+    HttpResponse<String> afterChange = post("/v1/chat/completions", q);
+    assertEquals("miss", afterChange.headers().firstValue("x-ragway-cache").orElseThrow(), "the documents changed");
+  }
+
+  @Test
   void listsModelsAndReportsHealth() throws Exception {
     JsonNode models = JSON.readTree(get("/v1/models").body());
     assertEquals("list", models.get("object").asText());

@@ -1,5 +1,7 @@
 package io.ragway.testkit;
 
+import io.ragway.cache.CacheConfig;
+import io.ragway.cache.ResponseCaches;
 import io.ragway.chat.RagPipeline;
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.embed.EmbeddingModels;
@@ -33,6 +35,7 @@ public final class RagwayFixture implements AutoCloseable {
 
   public static final long MAX_BODY = 64 * 1024;
 
+  private final Path docs;
   private final EmbeddingModel embedder;
   private final Index index;
   private final RagwayServer server;
@@ -43,7 +46,7 @@ public final class RagwayFixture implements AutoCloseable {
 
   /** With upstream models behind {@code router}; {@code rag} generates with {@code generator} unless it is empty. */
   public RagwayFixture(Path dir, Router router, String generator) throws Exception {
-    Path docs = Files.createDirectories(dir.resolve("docs"));
+    docs = Files.createDirectories(dir.resolve("docs"));
     Files.writeString(docs.resolve("lighthouse.md"), """
         # Harbour guide
 
@@ -64,7 +67,15 @@ public final class RagwayFixture implements AutoCloseable {
     RagPipeline extractive = new RagPipeline(retriever, ChatModels.extractive(embedder, ExtractiveConfig.defaults()));
     RagPipeline pipeline = generator.isEmpty() ? extractive : new RagPipeline(retriever, ChatModels.generating(router, generator));
     server = RagwayServer.start(new ServerConfig("127.0.0.1", 0, MAX_BODY),
-        new RagwayServer.Services(pipeline, extractive, retriever, embedder, index, "default", SearchMode.HYBRID, 5, router));
+        new RagwayServer.Services(pipeline, extractive, retriever, embedder, index, "default", SearchMode.HYBRID, 5, router,
+            ResponseCaches.inProcess(CacheConfig.defaults(), com.github.benmanes.caffeine.cache.Ticker.systemTicker()), false));
+  }
+
+  /** Writes a document into the corpus folder and ingests the folder again. */
+  public void addDocument(String name, String text) throws Exception {
+    Files.writeString(docs.resolve(name), text);
+    new Ingestor(index, embedder, Chunkers.create(ChunkerConfig.defaults(), embedder.tokenCounter()),
+        new IngestOptions("default", List.of(), 16, 1000, 1 << 20)).ingest(List.of(docs), Ingestor.Listener.NONE);
   }
 
   public URI uri(String path) {

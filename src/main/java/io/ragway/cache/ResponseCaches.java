@@ -1,0 +1,72 @@
+package io.ragway.cache;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.ragway.index.Hashes;
+import java.util.List;
+import java.util.Optional;
+
+/** Creates response caches and the keys they are looked up by. */
+public final class ResponseCaches {
+
+  /** The request fields that change a chat completion's answer; anything else does not. */
+  private static final List<String> KEY_FIELDS = List.of("model", "messages", "tools", "tool_choice", "temperature",
+      "top_p", "max_tokens", "max_completion_tokens", "response_format", "seed", "stop", "n", "presence_penalty",
+      "frequency_penalty", "logit_bias", "logprobs", "top_logprobs", "parallel_tool_calls");
+
+  private static final ObjectMapper CANONICAL = new ObjectMapper();
+
+  private ResponseCaches() {}
+
+  /** A Caffeine cache; {@code ticker} is the clock its TTL reads ({@code Ticker.systemTicker()}). */
+  public static ResponseCache inProcess(CacheConfig config, Ticker ticker) {
+    return config.enabled() ? new CaffeineResponseCache(config, ticker) : ResponseCache.none();
+  }
+
+  /**
+   * The exact-match key of a chat completion request, or empty when it must not be cached: a
+   * sampled request (temperature other than 0, OpenAI's default being 1) of a non-deterministic
+   * model, unless {@code anyTemperature}.
+   *
+   * @param scope what else the answer depends on: the tenant, and for answers from the documents
+   *     the index generation, so a change to the documents retires earlier answers
+   */
+  public static Optional<String> exactKey(JsonNode request, String scope, boolean deterministic, boolean anyTemperature) {
+    double temperature = request.path("temperature").isNumber() ? request.get("temperature").asDouble() : 1.0;
+    if (!deterministic && !anyTemperature && temperature != 0.0) {
+      return Optional.empty();
+    }
+    ObjectNode key = CANONICAL.createObjectNode().put("scope", scope);
+    for (String field : KEY_FIELDS) {
+      if (request.has(field)) {
+        key.set(field, request.get(field));
+      }
+    }
+    try {
+      return Optional.of(Hashes.sha256(CANONICAL.writeValueAsString(canonical(key))));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a parsed request always serialises", e);
+    }
+  }
+
+  /** Sorted maps, and numbers by value (0 and 0.0 are the same temperature). */
+  private static Object canonical(JsonNode node) {
+    if (node.isObject()) {
+      java.util.TreeMap<String, Object> map = new java.util.TreeMap<>();
+      node.properties().forEach(e -> map.put(e.getKey(), canonical(e.getValue())));
+      return map;
+    }
+    if (node.isArray()) {
+      List<Object> list = new java.util.ArrayList<>();
+      node.forEach(n -> list.add(canonical(n)));
+      return list;
+    }
+    if (node.isNumber()) {
+      return java.util.Map.of("#", node.decimalValue().stripTrailingZeros().toPlainString());
+    }
+    return node.isNull() ? null : node.isBoolean() ? node.asBoolean() : node.asText();
+  }
+}
