@@ -23,8 +23,7 @@ final class CommonOptions {
   RagwayConfig load() {
     RagwayConfig c = ConfigLoader.load(config, System.getenv());
     if (data != null || tenant != null) {
-      c = new RagwayConfig(data != null ? data.toString() : c.dataDir(), tenant != null ? tenant : c.tenant(),
-          c.ingest(), c.embedding(), c.index(), c.retrieval(), c.answer(), c.generator(), c.models(), c.gateway(), c.cache());
+      c = c.withDataAndTenant(data != null ? data.toString() : c.dataDir(), tenant != null ? tenant : c.tenant());
     }
     return c;
   }

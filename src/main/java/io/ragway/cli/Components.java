@@ -21,6 +21,8 @@ import io.ragway.retrieve.Reranker;
 import io.ragway.retrieve.RerankerConfig;
 import io.ragway.retrieve.Retriever;
 import io.ragway.retrieve.Retrievers;
+import io.ragway.store.ApiKeys;
+import io.ragway.store.Stores;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -117,9 +119,15 @@ final class Components implements AutoCloseable {
   synchronized Router router() {
     if (router == null) {
       router = new Router(config.models().stream().map(RagwayConfig.Model::toUpstream).toList(),
-          config.gateway().toRetryPolicy(), new java.util.Random(), d -> Thread.sleep(d));
+          config.gateway().toRoutingPolicy(), config.gateway().toRetryPolicy(), new java.util.Random(), d -> Thread.sleep(d),
+          java.time.Clock.systemUTC());
     }
     return router;
+  }
+
+  /** The API keys in the data directory. */
+  ApiKeys keys() {
+    return Stores.apiKeys(config.dataPath(), java.time.Clock.systemUTC());
   }
 
   RagPipeline pipeline(Index source) {

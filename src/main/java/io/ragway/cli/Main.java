@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
         ServeCommand.class,
         EvalCommand.class,
         BenchCommand.class,
+        KeysCommand.class,
         CommandLine.HelpCommand.class
     },
     footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage error. Set RAGWAY_DEBUG=1 for stack traces."})

@@ -5,22 +5,33 @@ import io.ragway.cache.ResponseCaches;
 import io.ragway.index.Index;
 import io.ragway.ingest.IngestReport;
 import io.ragway.retrieve.SearchMode;
+import io.ragway.chat.SessionStores;
+import io.ragway.config.RagwayConfig;
+import io.ragway.limit.RateLimiter;
+import io.ragway.limit.RateLimiters;
+import io.ragway.server.Access;
 import io.ragway.server.RagwayServer;
 import io.ragway.server.ServerConfig;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = {"Serve the OpenAI-compatible API (/v1/chat/completions with models 'rag' and 'extractive',",
-        "/v1/embeddings, /v1/models) plus /v1/search, /healthz and /readyz. With --docs, the folders are",
-        "ingested (incrementally) before the server starts. Stop with Ctrl-C."})
+    description = {"Serve the OpenAI-compatible API (/v1/chat/completions with models 'rag', 'extractive' and",
+        "the upstream models of ragway.yaml, /v1/embeddings, /v1/models) plus /v1/search, /v1/sessions,",
+        "/healthz and /readyz. With --docs, the folders are ingested (incrementally) before the server",
+        "starts. API keys are required when listening beyond loopback (auth.required: auto). Stop with Ctrl-C."})
 final class ServeCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
@@ -44,7 +55,7 @@ final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       stop.countDown();
       try {
-        closed.await(10, java.util.concurrent.TimeUnit.SECONDS);
+        closed.await(10, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -58,16 +69,36 @@ final class ServeCommand implements Callable<Integer> {
         }
       }
       var err = spec.commandLine().getErr();
-      RagwayServer.Services services = new RagwayServer.Services(c.pipeline(index), c.extractivePipeline(index), c.retriever(index), c.embedder(), index,
-          c.config().tenant(), SearchMode.parse(c.config().retrieval().mode()), c.config().retrieval().k(), c.router(),
-          ResponseCaches.inProcess(c.config().cache().toCacheConfig(), Ticker.systemTicker()), c.config().cache().anyTemperature());
+      RagwayConfig config = c.config();
+      boolean authRequired = config.auth().requiredOn(host);
+      Access access = new Access(c.keys(), authRequired, RateLimiters.inProcess(),
+          new RateLimiter.Limits(config.limits().rpm(), config.limits().tpm()), config.tenant());
+      RagwayConfig.Sessions s = config.sessions();
+      RagwayServer.Services services = new RagwayServer.Services(c.pipeline(index), c.extractivePipeline(index),
+          c.retriever(index), c.embedder(), index, SearchMode.parse(config.retrieval().mode()), config.retrieval().k(),
+          c.router(), ResponseCaches.inProcess(config.cache().toCacheConfig(), Ticker.systemTicker()),
+          config.cache().anyTemperature(), access,
+          SessionStores.inProcess(s.maxSessions(), Duration.ofMinutes(s.idleMinutes()), 1000, Clock.systemUTC(), Ticker.systemTicker()),
+          s.historyTokens());
+      ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("ragway-probe").factory());
+      Duration every = c.router().probeInterval();
+      if (!c.router().models().isEmpty() && !every.isZero()) {
+        probes.scheduleWithFixedDelay(c.router()::probe, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+      }
       try (RagwayServer server = RagwayServer.start(new ServerConfig(host, port, ServerConfig.defaults().maxBodyBytes()), services)) {
         err.printf("ragway: serving http://%s:%d/v1 (%d chunks indexed)%n", host, server.port(), index.size());
-        err.println("ragway: API keys are not implemented yet, so requests are not authenticated"
-            + (isLoopback(host) ? "; listening on loopback only" : "; WARNING: anyone who can reach " + host + " can use it"));
+        if (authRequired) {
+          err.println("ragway: API keys are required (Authorization: Bearer <key>); create one with 'ragway keys create --tenant NAME'");
+        } else {
+          err.println("ragway: auth is OFF: requests without an API key are served as tenant '" + config.tenant() + "'"
+              + (isLoopback(host) ? " (listening on loopback only; set auth.required: true to require keys)"
+              : "; WARNING: anyone who can reach " + host + " can use it"));
+        }
         err.flush();
         stop.await();
         err.println("ragway: stopping");
+      } finally {
+        probes.shutdownNow();
       }
       return Main.OK;
     } finally {

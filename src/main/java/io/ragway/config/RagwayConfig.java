@@ -3,6 +3,7 @@ package io.ragway.config;
 import io.ragway.cache.CacheConfig;
 import io.ragway.index.IndexConfig;
 import io.ragway.llm.RetryPolicy;
+import io.ragway.llm.RoutingPolicy;
 import io.ragway.llm.UpstreamConfig;
 import java.net.URI;
 import java.util.List;
@@ -27,7 +28,10 @@ public record RagwayConfig(
     String generator,
     List<Model> models,
     Gateway gateway,
-    Cache cache) {
+    Cache cache,
+    Auth auth,
+    Limits limits,
+    Sessions sessions) {
 
   public RagwayConfig {
     Objects.requireNonNull(dataDir, "data_dir");
@@ -42,6 +46,9 @@ public record RagwayConfig(
     models = models == null ? List.of() : List.copyOf(models);
     Objects.requireNonNull(gateway, "gateway");
     Objects.requireNonNull(cache, "cache");
+    Objects.requireNonNull(auth, "auth");
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(sessions, "sessions");
     generator = generator == null ? "" : generator.strip();
     String wanted = generator;
     if (!wanted.isEmpty() && models.stream().noneMatch(m -> m.name().equals(wanted))) {
@@ -58,7 +65,8 @@ public record RagwayConfig(
    */
   public record Model(String name, String baseUrl, String apiKey, String model, Integer contextWindow,
       Double inputPricePer1m, Double outputPricePer1m, List<String> fallbacks, Integer connectTimeoutSeconds,
-      Integer firstTokenTimeoutSeconds, Integer totalTimeoutSeconds) {
+      Integer firstTokenTimeoutSeconds, Integer totalTimeoutSeconds, Integer weight, Integer maxConcurrency,
+      Integer maxQueue) {
 
     // list entries name only what they need: absent numbers mean "unknown" (0) or the default timeouts
     public Model {
@@ -68,23 +76,28 @@ public record RagwayConfig(
       connectTimeoutSeconds = connectTimeoutSeconds == null ? 0 : connectTimeoutSeconds;
       firstTokenTimeoutSeconds = firstTokenTimeoutSeconds == null ? 0 : firstTokenTimeoutSeconds;
       totalTimeoutSeconds = totalTimeoutSeconds == null ? 0 : totalTimeoutSeconds;
-      upstream(name, baseUrl, apiKey, model, contextWindow, inputPricePer1m, outputPricePer1m, fallbacks,
-          connectTimeoutSeconds, firstTokenTimeoutSeconds, totalTimeoutSeconds); // fail at load, naming the model
-    }
-
-    public UpstreamConfig toUpstream() {
-      return upstream(name, baseUrl, apiKey, model, contextWindow, inputPricePer1m, outputPricePer1m, fallbacks,
-          connectTimeoutSeconds, firstTokenTimeoutSeconds, totalTimeoutSeconds);
-    }
-
-    private static UpstreamConfig upstream(String name, String baseUrl, String apiKey, String model, int contextWindow,
-        double inputPrice, double outputPrice, List<String> fallbacks, int connect, int firstToken, int total) {
+      weight = weight == null ? 1 : weight;
+      maxConcurrency = maxConcurrency == null ? 0 : maxConcurrency;
+      maxQueue = maxQueue == null ? 64 : maxQueue;
       if (name == null || baseUrl == null || baseUrl.isBlank()) {
         throw new IllegalArgumentException("every entry of models needs a name and a base_url");
       }
+      toUpstream(name, baseUrl, apiKey, model, contextWindow, inputPricePer1m, outputPricePer1m, fallbacks,
+          connectTimeoutSeconds, firstTokenTimeoutSeconds, totalTimeoutSeconds, weight, maxConcurrency, maxQueue);
+    }
+
+    public UpstreamConfig toUpstream() {
+      return toUpstream(name, baseUrl, apiKey, model, contextWindow, inputPricePer1m, outputPricePer1m, fallbacks,
+          connectTimeoutSeconds, firstTokenTimeoutSeconds, totalTimeoutSeconds, weight, maxConcurrency, maxQueue);
+    }
+
+    // static, so the compact constructor can fail at load time naming the model
+    private static UpstreamConfig toUpstream(String name, String baseUrl, String apiKey, String model, int contextWindow,
+        double inputPrice, double outputPrice, List<String> fallbacks, int connect, int firstToken, int total,
+        int weight, int maxConcurrency, int maxQueue) {
       return new UpstreamConfig(name, URI.create(baseUrl), apiKey, model, contextWindow, inputPrice, outputPrice,
           fallbacks, Duration.ofSeconds(orDefault(connect, 10)), Duration.ofSeconds(orDefault(firstToken, 60)),
-          Duration.ofSeconds(orDefault(total, 300)));
+          Duration.ofSeconds(orDefault(total, 300)), weight, maxConcurrency, maxQueue);
     }
 
     private static int orDefault(int v, int d) {
@@ -104,11 +117,84 @@ public record RagwayConfig(
     }
   }
 
-  /** Retries of upstream calls; see {@link RetryPolicy}. */
-  public record Gateway(int maxAttempts, int baseDelayMs, int maxDelayMs, int maxRetryAfterSeconds) {
+  /**
+   * Whether requests need an API key.
+   *
+   * @param required {@code auto} (only when listening beyond loopback), {@code true} or {@code false}
+   */
+  public record Auth(String required) {
+    public Auth {
+      if (!List.of("auto", "true", "false").contains(String.valueOf(required))) {
+        throw new IllegalArgumentException("auth.required must be auto, true or false, got '" + required + "'");
+      }
+    }
+
+    /** Whether a server on {@code host} asks for keys. */
+    public boolean requiredOn(String host) {
+      return switch (required) {
+        case "true" -> true;
+        case "false" -> false;
+        default -> !(host.equals("localhost") || host.startsWith("127.") || host.equals("::1"));
+      };
+    }
+  }
+
+  /**
+   * Limits of requests that carry no key (when auth is off); keys carry their own.
+   *
+   * @param rpm requests per minute, 0 for none
+   * @param tpm tokens per minute, 0 for none
+   */
+  public record Limits(long rpm, long tpm) {
+    public Limits {
+      if (rpm < 0 || tpm < 0) {
+        throw new IllegalArgumentException("limits.rpm and limits.tpm must be >= 0 (0 means no limit)");
+      }
+    }
+  }
+
+  /**
+   * Server-side conversations.
+   *
+   * @param maxSessions most sessions kept; the least recently used go first
+   * @param idleMinutes a session unused this long is forgotten
+   * @param historyTokens token budget of a session's history for models without a known context
+   *     window ({@code rag}, {@code extractive})
+   */
+  public record Sessions(long maxSessions, int idleMinutes, int historyTokens) {
+    public Sessions {
+      if (maxSessions < 1 || idleMinutes < 1 || historyTokens < 64) {
+        throw new IllegalArgumentException("sessions: max_sessions and idle_minutes must be >= 1, history_tokens >= 64");
+      }
+    }
+  }
+
+  /** Retries of upstream calls ({@link RetryPolicy}) and the choice among deployments ({@link RoutingPolicy}). */
+  public record Gateway(int maxAttempts, int baseDelayMs, int maxDelayMs, int maxRetryAfterSeconds, String strategy,
+      int failureRatePercent, int window, int minimumCalls, int openSeconds, int queueTimeoutMs, int probeIntervalSeconds) {
+    public Gateway {
+      toRetryPolicy(maxAttempts, baseDelayMs, maxDelayMs, maxRetryAfterSeconds);
+      toRoutingPolicy(strategy, failureRatePercent, window, minimumCalls, openSeconds, queueTimeoutMs, probeIntervalSeconds);
+    }
+
     public RetryPolicy toRetryPolicy() {
+      return toRetryPolicy(maxAttempts, baseDelayMs, maxDelayMs, maxRetryAfterSeconds);
+    }
+
+    public RoutingPolicy toRoutingPolicy() {
+      return toRoutingPolicy(strategy, failureRatePercent, window, minimumCalls, openSeconds, queueTimeoutMs, probeIntervalSeconds);
+    }
+
+    private static RetryPolicy toRetryPolicy(int maxAttempts, int baseDelayMs, int maxDelayMs, int maxRetryAfterSeconds) {
       return new RetryPolicy(maxAttempts, Duration.ofMillis(baseDelayMs), Duration.ofMillis(maxDelayMs),
           Duration.ofSeconds(maxRetryAfterSeconds));
+    }
+
+    private static RoutingPolicy toRoutingPolicy(String strategy, int failureRatePercent, int window, int minimumCalls,
+        int openSeconds, int queueTimeoutMs, int probeIntervalSeconds) {
+      return new RoutingPolicy(RoutingPolicy.Strategy.parse(String.valueOf(strategy)), failureRatePercent, window,
+          minimumCalls, Duration.ofSeconds(openSeconds), Duration.ofMillis(queueTimeoutMs),
+          Duration.ofSeconds(probeIntervalSeconds));
     }
   }
 
@@ -211,8 +297,17 @@ public record RagwayConfig(
         new Answer(3, -1),
         "",
         List.of(),
-        new Gateway(3, 200, 5000, 30),
-        new Cache(true, 10_000, 3600, false));
+        new Gateway(3, 200, 5000, 30, "weighted", 50, 20, 5, 30, 10_000, 30),
+        new Cache(true, 10_000, 3600, false),
+        new Auth("auto"),
+        new Limits(0, 0),
+        new Sessions(10_000, 24 * 60, 4000));
+  }
+
+  /** This configuration with another data directory and tenant (the CLI's flags). */
+  public RagwayConfig withDataAndTenant(String dataDir, String tenant) {
+    return new RagwayConfig(dataDir, tenant, ingest, embedding, index, retrieval, answer, generator, models, gateway, cache,
+        auth, limits, sessions);
   }
 
   public Path dataPath() {

@@ -41,6 +41,24 @@ final class OpenAiBackend {
     return config;
   }
 
+  /** Active health check: whether {@code GET <base_url>/models} answers 2xx within {@code timeout}. */
+  boolean probe(Duration timeout) {
+    String base = config.baseUrl().toString();
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create((base.endsWith("/") ? base : base + "/") + "models"))
+        .timeout(timeout).GET();
+    if (!config.apiKey().isEmpty()) {
+      request.header("Authorization", "Bearer " + config.apiKey());
+    }
+    try {
+      return http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode() / 100 == 2;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   /** A non-streaming completion, as the upstream's JSON. */
   JsonNode complete(ObjectNode body) {
     HttpResponse<InputStream> response = send(body.deepCopy().put("model", config.model()).put("stream", false));

@@ -2,8 +2,10 @@ package io.ragway.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,11 +18,16 @@ import java.util.function.Consumer;
  * Sends a chat completion to a configured upstream model, and keeps it answering:
  *
  * <ol>
- *   <li>try the requested model's upstream;
+ *   <li>list the models to try: the requested one, then its fallbacks (and theirs), leaving out
+ *       those whose context window the prompt and {@code max_tokens} do not fit;
+ *   <li>for each model, pick one of its deployments (several entries of one name) by the
+ *       strategy, among those whose circuit breaker lets calls through;
  *   <li>on a retryable failure (unreachable, timeout, 429, 5xx) retry with backoff and full
- *       jitter, waiting what {@code Retry-After} asks when the upstream says;
- *   <li>when its attempts are spent, or the prompt is over its context window, move on to its
- *       fallbacks in order, each with the same retries;
+ *       jitter, waiting what {@code Retry-After} asks when the upstream says, on another
+ *       deployment when there is one; a full deployment (concurrency limit and queue) is skipped
+ *       without waiting;
+ *   <li>when a model's attempts are spent, or an upstream says the prompt is over its context
+ *       window, move on to the next model;
  *   <li>a client error (other 4xx) ends at once: another model would refuse it too.
  * </ol>
  *
@@ -38,24 +45,44 @@ public final class Router {
   /** A response and who served it. */
   public record Served(JsonNode response, String model, int attempts) {}
 
-  private final Map<String, OpenAiBackend> backends = new LinkedHashMap<>();
+  /** One deployment's health, for {@code /readyz}. */
+  public record Health(String model, String deployment, String circuit, int inFlight, double latencyMillis) {}
+
+  private final Map<String, List<Deployment>> models = new LinkedHashMap<>();
+  private final RoutingPolicy routing;
   private final RetryPolicy policy;
   private final Random random;
   private final Sleeper sleeper;
 
-  public Router(List<UpstreamConfig> models, RetryPolicy policy, Random random, Sleeper sleeper) {
-    for (UpstreamConfig m : models) {
-      if (backends.put(m.name(), new OpenAiBackend(m)) != null) {
-        throw new IllegalArgumentException("model '" + m.name() + "' is configured twice");
+  public Router(List<UpstreamConfig> deployments, RetryPolicy policy, Random random, Sleeper sleeper) {
+    this(deployments, RoutingPolicy.defaults(), policy, random, sleeper, Clock.systemUTC());
+  }
+
+  /**
+   * @param deployments the configured upstreams; entries that share a name are deployments of
+   *     one model, and must agree on its context window and fallbacks
+   */
+  public Router(List<UpstreamConfig> deployments, RoutingPolicy routing, RetryPolicy policy, Random random,
+      Sleeper sleeper, Clock clock) {
+    for (UpstreamConfig d : deployments) {
+      List<Deployment> group = models.computeIfAbsent(d.name(), n -> new ArrayList<>());
+      if (!group.isEmpty()) {
+        UpstreamConfig first = group.get(0).config();
+        if (first.contextWindow() != d.contextWindow() || !first.fallbacks().equals(d.fallbacks())) {
+          throw new IllegalArgumentException("the deployments of model '" + d.name()
+              + "' must have the same context_window and fallbacks");
+        }
       }
+      group.add(new Deployment(d, routing, clock));
     }
-    for (UpstreamConfig m : models) {
-      for (String f : m.fallbacks()) {
-        if (!backends.containsKey(f)) {
-          throw new IllegalArgumentException("model '" + m.name() + "' falls back to unknown model '" + f + "'");
+    for (List<Deployment> group : models.values()) {
+      for (String f : group.get(0).config().fallbacks()) {
+        if (!models.containsKey(f)) {
+          throw new IllegalArgumentException("model '" + group.get(0).config().name() + "' falls back to unknown model '" + f + "'");
         }
       }
     }
+    this.routing = routing;
     this.policy = policy;
     this.random = random;
     this.sleeper = sleeper;
@@ -63,24 +90,49 @@ public final class Router {
 
   /** The configured model names, in configuration order. */
   public Set<String> models() {
-    return backends.keySet();
+    return models.keySet();
   }
 
   public boolean serves(String model) {
-    return backends.containsKey(model);
+    return models.containsKey(model);
+  }
+
+  /** The model's context window in tokens; 0 when unknown or not configured. */
+  public int contextWindow(String model) {
+    List<Deployment> group = models.get(model);
+    return group == null ? 0 : group.get(0).config().contextWindow();
   }
 
   /** A non-streaming completion from {@code model} or its fallbacks. */
   public Served complete(String model, ObjectNode body) {
+    return complete(model, body, ChatTokens.prompt(body.get("messages"), body.get("tools")));
+  }
+
+  /** As {@link #complete(String, ObjectNode)}, with the prompt's tokens already counted. */
+  public Served complete(String model, ObjectNode body, int promptTokens) {
     UpstreamException last = null;
     int attempts = 0;
-    for (OpenAiBackend backend : chain(model)) {
+    for (List<Deployment> group : chain(model, promptTokens + maxTokens(body))) {
+      Deployment previous = null;
       for (int attempt = 1; attempt <= policy.maxAttempts(); attempt++) {
+        Deployment d = pick(group, previous);
+        if (d == null) {
+          last = unavailable(group, last);
+          break; // every circuit of this model is open: on to the fallbacks
+        }
+        previous = d;
         attempts++;
         try {
-          return new Served(backend.complete(body), backend.config().name(), attempts);
+          return new Served(d.complete(body), d.config().name(), attempts);
         } catch (UpstreamException e) {
           last = e;
+          if (e.status() == Deployment.OVERLOADED) {
+            // busy, not broken: another deployment may have room; waiting again here would not help
+            if (attempt < group.size()) {
+              continue;
+            }
+            break;
+          }
           if (!e.retryable()) {
             if (isContextLength(e)) {
               break; // a larger-context fallback may take it
@@ -103,21 +155,39 @@ public final class Router {
    * @return the model that served the stream
    */
   public String stream(String model, ObjectNode body, Consumer<String> onEvent) {
+    return stream(model, body, ChatTokens.prompt(body.get("messages"), body.get("tools")), onEvent);
+  }
+
+  /** As {@link #stream(String, ObjectNode, Consumer)}, with the prompt's tokens already counted. */
+  public String stream(String model, ObjectNode body, int promptTokens, Consumer<String> onEvent) {
     UpstreamException last = null;
-    for (OpenAiBackend backend : chain(model)) {
+    for (List<Deployment> group : chain(model, promptTokens + maxTokens(body))) {
+      Deployment previous = null;
       for (int attempt = 1; attempt <= policy.maxAttempts(); attempt++) {
+        Deployment d = pick(group, previous);
+        if (d == null) {
+          last = unavailable(group, last);
+          break;
+        }
+        previous = d;
         boolean[] delivered = {false};
         try {
-          backend.stream(body, data -> {
+          d.stream(body, data -> {
             delivered[0] = true;
             onEvent.accept(data);
           });
-          return backend.config().name();
+          return d.config().name();
         } catch (UpstreamException e) {
           if (delivered[0]) {
             throw e; // the client has part of the answer: no silent restart
           }
           last = e;
+          if (e.status() == Deployment.OVERLOADED) {
+            if (attempt < group.size()) {
+              continue;
+            }
+            break;
+          }
           if (!e.retryable()) {
             if (isContextLength(e)) {
               break;
@@ -133,16 +203,119 @@ public final class Router {
     throw last;
   }
 
-  private List<OpenAiBackend> chain(String model) {
+  /** Checks every deployment with {@code GET /models}; run it every {@link RoutingPolicy#probeInterval()}. */
+  public void probe() {
+    Duration timeout = Duration.ofSeconds(5);
+    models.values().forEach(group -> group.forEach(d -> d.probe(timeout)));
+  }
+
+  public Duration probeInterval() {
+    return routing.probeInterval();
+  }
+
+  public List<Health> health() {
+    List<Health> out = new ArrayList<>();
+    models.forEach((name, group) -> group.forEach(d ->
+        out.add(new Health(name, d.config().deployment(), d.state(), d.inFlight(), d.latencyMillis()))));
+    return out;
+  }
+
+  /** Whether every model has at least one deployment whose circuit is not open. */
+  public boolean healthy() {
+    return models.values().stream().allMatch(group -> group.stream().anyMatch(Deployment::healthy));
+  }
+
+  /** The models to try, in order, that can take {@code needed} tokens. */
+  private List<List<Deployment>> chain(String model, int needed) {
     Set<String> names = new LinkedHashSet<>();
     List<String> queue = new ArrayList<>(List.of(model));
     while (!queue.isEmpty()) {
       String name = queue.remove(0);
-      if (names.add(name) && backends.containsKey(name)) {
-        queue.addAll(backends.get(name).config().fallbacks());
+      if (names.add(name) && models.containsKey(name)) {
+        queue.addAll(models.get(name).get(0).config().fallbacks());
       }
     }
-    return names.stream().filter(backends::containsKey).map(backends::get).toList();
+    List<List<Deployment>> out = new ArrayList<>();
+    int largest = 0;
+    for (String name : names) {
+      List<Deployment> group = models.get(name);
+      if (group == null) {
+        continue;
+      }
+      int window = group.get(0).config().contextWindow();
+      largest = Math.max(largest, window);
+      if (window == 0 || needed <= window) {
+        out.add(group);
+      }
+    }
+    if (out.isEmpty()) {
+      throw new ContextLengthExceeded(model, needed, largest);
+    }
+    return out;
+  }
+
+  /**
+   * A deployment of the group by the strategy, among those whose circuit lets a call through,
+   * preferring one other than {@code previous} (the one that just failed).
+   */
+  private Deployment pick(List<Deployment> group, Deployment previous) {
+    List<Deployment> order = new ArrayList<>(group.size());
+    switch (routing.strategy()) {
+      case PRIORITY -> order.addAll(group);
+      case WEIGHTED -> order.addAll(weightedOrder(group));
+      case LEAST_BUSY -> {
+        order.addAll(group);
+        order.sort(Comparator.comparingInt(Deployment::inFlight));
+      }
+      case LOWEST_LATENCY -> {
+        order.addAll(group);
+        order.sort(Comparator.comparingDouble(Deployment::latencyMillis)); // untried (-1) first
+      }
+    }
+    if (previous != null && order.size() > 1 && order.remove(previous)) {
+      order.add(previous);
+    }
+    for (Deployment d : order) {
+      if (d.tryAcquirePermission()) {
+        return d;
+      }
+    }
+    return null;
+  }
+
+  /** The deployments in a random order where each comes first with probability weight / total. */
+  private List<Deployment> weightedOrder(List<Deployment> group) {
+    if (group.size() == 1) {
+      return group;
+    }
+    List<Deployment> left = new ArrayList<>(group);
+    List<Deployment> out = new ArrayList<>(group.size());
+    while (!left.isEmpty()) {
+      int total = left.stream().mapToInt(d -> d.config().weight()).sum();
+      int r = random.nextInt(total);
+      for (int i = 0; i < left.size(); i++) {
+        r -= left.get(i).config().weight();
+        if (r < 0) {
+          out.add(left.remove(i));
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  private static UpstreamException unavailable(List<Deployment> group, UpstreamException last) {
+    if (last != null) {
+      return last;
+    }
+    String name = group.get(0).config().name();
+    return new UpstreamException(name, UpstreamException.UNREACHABLE, null, "every deployment of " + name
+        + " is failing (circuit open); try again shortly", null);
+  }
+
+  private static int maxTokens(JsonNode body) {
+    JsonNode v = body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
+    return v != null && v.isIntegralNumber() ? (int) Math.min(Integer.MAX_VALUE, Math.max(0, v.asLong())) : 0;
   }
 
   private static boolean isContextLength(UpstreamException e) {

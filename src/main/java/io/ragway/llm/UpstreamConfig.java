@@ -15,10 +15,23 @@ import java.util.Objects;
  * @param connectTimeout time to establish the connection
  * @param firstTokenTimeout time until the response (or a stream's first event) starts
  * @param totalTimeout time for the whole response
+ * @param weight share of the model's traffic under the {@code weighted} strategy, when several
+ *     entries of one name are deployments of the same model
+ * @param maxConcurrency requests in flight at once, 0 for no limit
+ * @param maxQueue requests waiting for a slot when {@code maxConcurrency} are in flight; more are
+ *     refused at once
  */
 public record UpstreamConfig(String name, URI baseUrl, String apiKey, String model, int contextWindow,
     double inputPricePer1m, double outputPricePer1m, List<String> fallbacks, Duration connectTimeout,
-    Duration firstTokenTimeout, Duration totalTimeout) {
+    Duration firstTokenTimeout, Duration totalTimeout, int weight, int maxConcurrency, int maxQueue) {
+
+  /** One deployment with weight 1 and no concurrency limit. */
+  public UpstreamConfig(String name, URI baseUrl, String apiKey, String model, int contextWindow,
+      double inputPricePer1m, double outputPricePer1m, List<String> fallbacks, Duration connectTimeout,
+      Duration firstTokenTimeout, Duration totalTimeout) {
+    this(name, baseUrl, apiKey, model, contextWindow, inputPricePer1m, outputPricePer1m, fallbacks, connectTimeout,
+        firstTokenTimeout, totalTimeout, 1, 0, 64);
+  }
 
   public UpstreamConfig {
     Objects.requireNonNull(name, "models[].name");
@@ -38,5 +51,13 @@ public record UpstreamConfig(String name, URI baseUrl, String apiKey, String mod
     Objects.requireNonNull(connectTimeout, "connectTimeout");
     Objects.requireNonNull(firstTokenTimeout, "firstTokenTimeout");
     Objects.requireNonNull(totalTimeout, "totalTimeout");
+    if (weight < 1 || maxConcurrency < 0 || maxQueue < 0) {
+      throw new IllegalArgumentException("models[] of " + name + ": weight must be >= 1, max_concurrency and max_queue >= 0");
+    }
+  }
+
+  /** Where requests go, for logs and metrics: the base URL without credentials. */
+  public String deployment() {
+    return name + "@" + baseUrl.getHost() + (baseUrl.getPort() > 0 ? ":" + baseUrl.getPort() : "");
   }
 }

@@ -11,6 +11,8 @@ public final class UpstreamException extends RuntimeException {
 
   public static final int UNREACHABLE = 0;
   public static final int TIMEOUT = -1;
+  /** ragway's own limit: every slot of the deployment busy and its queue full. */
+  public static final int OVERLOADED = -2;
 
   private final String upstream;
   private final int status;

@@ -5,16 +5,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
-import io.ragway.cache.ResponseCache;
+import io.ragway.cache.InFlight;
 import io.ragway.cache.ResponseCaches;
 import io.ragway.chat.Answer;
 import io.ragway.chat.Citation;
+import io.ragway.chat.HistoryFitter;
 import io.ragway.chat.RagPipeline;
+import io.ragway.chat.Sessions;
 import io.ragway.index.Filter;
 import io.ragway.llm.ChatMessage;
+import io.ragway.llm.ChatTokens;
 import io.ragway.llm.Router;
 import io.ragway.llm.UpstreamException;
-import io.ragway.retrieve.SearchMode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -22,19 +24,28 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.LongSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code POST /v1/chat/completions} for ragway's own models ({@code rag}, {@code extractive}):
+ * {@code POST /v1/chat/completions}, in the order of a request's path:
  *
  * <ol>
  *   <li>validate the request as OpenAI does (model, messages, roles, stream, limits);
- *   <li>answer the last user message from the documents;
- *   <li>reply with a {@code chat.completion}, or stream {@code chat.completion.chunk}s over SSE,
- *       the last content chunk carrying the citations, then {@code [DONE]}.
+ *   <li>with a session id, put the session's earlier turns before the new ones, dropping the
+ *       oldest until the prompt and {@code max_tokens} fit the model's context window;
+ *   <li>count the prompt's tokens and take them, with {@code max_tokens}, from the caller's
+ *       tokens-per-minute limit;
+ *   <li>answer from the exact-match cache when it can; else
+ *   <li>for ragway's own models ({@code rag}, {@code extractive}) answer the last user message
+ *       from the documents, and for upstream models send the request through the router
+ *       (identical deterministic requests in flight share one upstream call);
+ *   <li>reply with a {@code chat.completion}, or stream {@code chat.completion.chunk}s over SSE
+ *       (for {@code rag} the last content chunk carries the citations), then {@code [DONE]};
+ *   <li>settle the token limit with the real usage, store the answer in the cache and the turns
+ *       in the session.
  * </ol>
  */
 final class ChatCompletions {
@@ -44,61 +55,119 @@ final class ChatCompletions {
   private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool", "developer");
   private static final Pattern PIECE = Pattern.compile("\\S+\\s*");
 
+  /** What a reply used and said: for the token limit and the session. */
+  private record Reply(long totalTokens, JsonNode message) {}
+
   private final ObjectMapper json;
-  private final RagPipeline pipeline;
-  private final RagPipeline extractive;
-  private final String tenant;
-  private final SearchMode mode;
-  private final int k;
+  private final RagwayServer.Services services;
+  private final InFlight inFlight = new InFlight();
 
-  private final Router router;
-
-  private final ResponseCache cache;
-  private final boolean cacheAnyTemperature;
-  private final LongSupplier generation;
-
-  ChatCompletions(ObjectMapper json, RagPipeline pipeline, RagPipeline extractive, String tenant, SearchMode mode, int k,
-      Router router, ResponseCache cache, boolean cacheAnyTemperature, LongSupplier generation) {
-    this.router = router;
-    this.cache = cache;
-    this.cacheAnyTemperature = cacheAnyTemperature;
-    this.generation = generation;
+  ChatCompletions(ObjectMapper json, RagwayServer.Services services) {
     this.json = json;
-    this.pipeline = pipeline;
-    this.extractive = extractive;
-    this.tenant = tenant;
-    this.mode = mode;
-    this.k = k;
+    this.services = services;
   }
 
-  void handle(Context ctx, JsonNode body, String requestId) throws IOException {
+  void handle(Context ctx, JsonNode body, String requestId, Caller caller) throws IOException {
+    // 1. validate
     String model = requireText(body, "model");
-    if (router.serves(model)) {
-      lastUserMessage(body.get("messages")); // the same validation as for ragway's own models
-      optionalBoolean(body, "stream");
-      optionalTemperature(body);
-      proxy(ctx, (ObjectNode) body, model);
-      return;
-    }
-    if (!MODELS.contains(model)) {
+    boolean upstream = services.router().serves(model);
+    if (!upstream && !MODELS.contains(model)) {
       throw ApiException.modelNotFound(model);
     }
-    List<ChatMessage> conversation = conversation(body.get("messages"));
+    lastUserMessage(body.get("messages"));
     boolean stream = optionalBoolean(body, "stream");
     long maxTokens = optionalNonNegative(body, "max_completion_tokens", optionalNonNegative(body, "max_tokens", 0));
     optionalTemperature(body);
-    RagPipeline chosen = model.equals("extractive") ? extractive : pipeline;
+    ObjectNode request = ((ObjectNode) body).deepCopy();
+
+    // 2. session history, fitted to the context window
+    Optional<String> sessionId = sessionId(ctx, request);
+    List<JsonNode> newTurns = new ArrayList<>();
+    request.get("messages").forEach(m -> {
+      if (!isSystem(m)) {
+        newTurns.add(m);
+      }
+    });
+    if (sessionId.isPresent()) {
+      withHistory(request, sessionId.get(), caller, model, maxTokens);
+    }
+
+    // 3. tokens per minute: the prompt and the completion's budget now, settled after
+    int promptTokens = ChatTokens.prompt(request.get("messages"), request.get("tools"));
+    long reserved = promptTokens + maxTokens;
+    services.access().limiter().acquireTokens(caller.key(), caller.limits(), reserved)
+        .ifPresent(state -> RagwayServer.rateLimitHeaders(ctx, "tokens", state));
+
+    // 4-6. cache, answer, reply
+    Reply reply = null;
+    try {
+      reply = upstream ? proxy(ctx, request, model, promptTokens, caller) : answer(ctx, request, model, maxTokens, requestId, caller);
+    } finally {
+      // 7. settle: a failed call gives back what it reserved
+      services.access().limiter().reconcile(caller.key(), caller.limits(), reserved, reply == null ? 0 : reply.totalTokens());
+    }
+    if (sessionId.isPresent() && reply != null && reply.message() != null) {
+      newTurns.add(reply.message());
+      services.sessions().append(caller.tenant(), sessionId.get(), newTurns);
+    }
+  }
+
+  /** The session id of a request: the {@code session_id} field (removed before going upstream) or header. */
+  private Optional<String> sessionId(Context ctx, ObjectNode request) {
+    JsonNode field = request.remove("session_id");
+    if (field != null && !field.isNull() && !field.isTextual()) {
+      throw ApiException.invalid("session_id", "Invalid type for 'session_id': expected a string.");
+    }
+    String id = field != null && field.isTextual() ? field.asText() : ctx.header("x-session-id");
+    return id == null || id.isBlank() ? Optional.empty() : Optional.of(id);
+  }
+
+  /** Puts the session's turns after the request's system messages and before its new turns, then fits them. */
+  private void withHistory(ObjectNode request, String id, Caller caller, String model, long maxTokens) {
+    Sessions.Session session = services.sessions().get(caller.tenant(), id)
+        .orElseThrow(() -> new ApiException(404, "invalid_request_error", "session_not_found", "session_id",
+            "No session '" + id + "'. Create one with POST /v1/sessions; sessions are forgotten after a while unused."));
+    List<JsonNode> all = new ArrayList<>();
+    request.get("messages").forEach(m -> {
+      if (isSystem(m)) {
+        all.add(m);
+      }
+    });
+    all.addAll(session.messages());
+    request.get("messages").forEach(m -> {
+      if (!isSystem(m)) {
+        all.add(m);
+      }
+    });
+    int window = services.router().contextWindow(model);
+    long budget = window > 0 ? window - maxTokens : services.historyTokens();
+    ArrayNode fitted = request.putArray("messages");
+    HistoryFitter.fit(all, (int) Math.max(0, budget)).forEach(fitted::add);
+  }
+
+  private static boolean isSystem(JsonNode m) {
+    String role = m.path("role").asText();
+    return role.equals("system") || role.equals("developer");
+  }
+
+  /** ragway's own models: the answer from the documents. */
+  private Reply answer(Context ctx, ObjectNode body, String model, long maxTokens, String requestId, Caller caller)
+      throws IOException {
+    List<ChatMessage> conversation = conversation(body.get("messages"));
+    boolean stream = body.path("stream").asBoolean(false);
+    RagPipeline chosen = model.equals("extractive") ? services.extractive() : services.pipeline();
     long created = System.currentTimeMillis() / 1000;
     String id = "chatcmpl-" + requestId;
 
     if (!stream) {
       // answers from the documents depend on them: the index generation retires older entries
-      Optional<String> key = ResponseCaches.exactKey(body, "docs|" + tenant + "|" + generation.getAsLong(),
-          chosen.modelName().equals("extractive"), cacheAnyTemperature);
-      if (serveCached(ctx, key)) {
-        return;
+      Optional<String> key = ResponseCaches.exactKey(body, "docs|" + caller.tenant() + "|" + services.index().generation(),
+          chosen.modelName().equals("extractive"), services.cacheAnyTemperature());
+      Optional<JsonNode> cached = serveCached(ctx, key);
+      if (cached.isPresent()) {
+        return new Reply(0, cached.get().path("choices").path(0).path("message"));
       }
-      Answer answer = ask(chosen, conversation, maxTokens, null);
+      Answer answer = ask(chosen, conversation, maxTokens, null, caller);
       String content = maxTokens > 0 ? truncate(answer.text(), maxTokens) : answer.text();
       String finish = content.length() < answer.text().length() ? "length" : "stop";
       ObjectNode out = json.createObjectNode().put("id", id).put("object", "chat.completion").put("created", created)
@@ -109,13 +178,14 @@ final class ChatCompletions {
       message.set("citations", citations(answer.citations()));
       choice.putNull("logprobs");
       choice.put("finish_reason", finish);
-      out.set("usage", usage(answer, content));
+      ObjectNode usage = usage(answer, content);
+      out.set("usage", usage);
       String text = json.writeValueAsString(out);
-      key.ifPresent(k -> cache.put(k, text));
+      key.ifPresent(k -> services.cache().put(k, text));
       ctx.contentType("application/json").result(text);
-      return;
+      return new Reply(usage.get("total_tokens").asLong(), json.createObjectNode().put("role", "assistant").put("content", content));
     }
-    ctx.header(CACHE_HEADER, "miss"); // streams are not cached yet
+    ctx.header(CACHE_HEADER, "miss"); // streams are not cached
 
     // Text goes out as it is produced; the citations follow in a last content chunk, since only
     // the whole answer shows which sources it cites.
@@ -133,13 +203,13 @@ final class ChatCompletions {
     };
     Answer answer;
     try {
-      answer = ask(chosen, conversation, maxTokens, onText);
+      answer = ask(chosen, conversation, maxTokens, onText, caller);
     } catch (UpstreamException e) {
       if (out[0] == null) {
         throw e; // nothing sent yet: the server answers with the mapped HTTP error
       }
       sendError(out[0], e);
-      return;
+      return null;
     }
     if (out[0] == null) {
       out[0] = openStream(ctx, id, created, model);
@@ -148,34 +218,36 @@ final class ChatCompletions {
     last.set("citations", citations(answer.citations()));
     send(out[0], chunk(id, created, model, last, null));
     send(out[0], chunk(id, created, model, json.createObjectNode(), "stop"));
+    ObjectNode usage = usage(answer, answer.text());
     if (includeUsage) {
       ObjectNode u = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
           .put("created", created).put("model", model);
       u.putArray("choices");
-      u.set("usage", usage(answer, answer.text()));
+      u.set("usage", usage);
       send(out[0], u);
     }
     out[0].write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
     out[0].flush();
+    return new Reply(usage.get("total_tokens").asLong(), json.createObjectNode().put("role", "assistant").put("content", answer.text()));
   }
 
   /** Answers from the cache on a hit (with a fresh id and time); sets the cache header either way. */
-  private boolean serveCached(Context ctx, Optional<String> key) throws IOException {
-    Optional<String> hit = key.flatMap(cache::get);
+  private Optional<JsonNode> serveCached(Context ctx, Optional<String> key) throws IOException {
+    Optional<String> hit = key.flatMap(services.cache()::get);
     ctx.header(CACHE_HEADER, hit.isPresent() ? "hit" : "miss");
     if (hit.isEmpty()) {
-      return false;
+      return Optional.empty();
     }
     ObjectNode cached = (ObjectNode) json.readTree(hit.get());
     cached.put("id", "chatcmpl-" + ctx.res().getHeader("x-request-id")).put("created", System.currentTimeMillis() / 1000);
     ctx.contentType("application/json").result(json.writeValueAsString(cached));
-    return true;
+    return Optional.of(cached);
   }
 
-  private Answer ask(RagPipeline chosen, List<ChatMessage> conversation, long maxTokens, Consumer<String> onText) {
+  private Answer ask(RagPipeline chosen, List<ChatMessage> conversation, long maxTokens, Consumer<String> onText, Caller caller) {
     try {
-      return chosen.answer(conversation, mode, k, Filter.tenant(tenant), false, (int) Math.min(Integer.MAX_VALUE, maxTokens),
-          onText);
+      return chosen.answer(conversation, services.mode(), services.k(), Filter.tenant(caller.tenant()), false,
+          (int) Math.min(Integer.MAX_VALUE, maxTokens), onText);
     } catch (IllegalArgumentException e) {
       throw ApiException.invalid("messages", e.getMessage());
     }
@@ -199,32 +271,51 @@ final class ChatCompletions {
    * An upstream model: the request goes through the router (retries, fallbacks) as the client sent
    * it; the response, or each streamed chunk, comes back with the model name the client used.
    */
-  private void proxy(Context ctx, ObjectNode body, String model) throws IOException {
+  private Reply proxy(Context ctx, ObjectNode body, String model, int promptTokens, Caller caller) throws IOException {
+    Router router = services.router();
     try {
       if (!body.path("stream").asBoolean(false)) {
-        Optional<String> key = ResponseCaches.exactKey(body, "upstream|" + tenant, false, cacheAnyTemperature);
-        if (serveCached(ctx, key)) {
-          return;
+        Optional<String> key = ResponseCaches.exactKey(body, "upstream|" + caller.tenant(), false, services.cacheAnyTemperature());
+        Optional<JsonNode> cached = serveCached(ctx, key);
+        if (cached.isPresent()) {
+          return new Reply(0, cached.get().path("choices").path(0).path("message"));
         }
-        Router.Served served = router.complete(model, body);
-        JsonNode response = served.response();
-        if (response.isObject()) {
-          ((ObjectNode) response).put("model", model);
+        String[] servedBy = {model};
+        Supplier<String> call = () -> {
+          Router.Served served = router.complete(model, body, promptTokens);
+          servedBy[0] = served.model();
+          JsonNode response = served.response();
+          if (response.isObject()) {
+            ((ObjectNode) response).put("model", model);
+          }
+          try {
+            return json.writeValueAsString(response);
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        };
+        // identical deterministic requests in flight share one upstream call
+        InFlight.Result result = key.map(k -> inFlight.run(k, call)).orElseGet(() -> new InFlight.Result(call.get(), false));
+        String text = result.value();
+        if (!result.coalesced()) {
+          key.ifPresent(k -> services.cache().put(k, text));
         }
-        String text = json.writeValueAsString(response);
-        key.ifPresent(k -> cache.put(k, text));
-        ctx.header("x-ragway-model", served.model()).contentType("application/json").result(text);
-        return;
+        ctx.header("x-ragway-model", servedBy[0]).contentType("application/json").result(text);
+        JsonNode response = json.readTree(text);
+        long total = response.path("usage").path("total_tokens").asLong(promptTokens);
+        return new Reply(result.coalesced() ? 0 : total, response.path("choices").path(0).path("message"));
       }
       ctx.header(CACHE_HEADER, "miss");
       OutputStream[] out = {null};
-      router.stream(model, body, data -> {
+      StringBuilder content = new StringBuilder();
+      long[] usage = {-1};
+      router.stream(model, body, promptTokens, data -> {
         try {
           if (out[0] == null) { // headers go out with the first event, so earlier failures can still be HTTP errors
             ctx.status(200).contentType("text/event-stream").header("Cache-Control", "no-cache");
             out[0] = ctx.res().getOutputStream();
           }
-          out[0].write(("data: " + withModel(data, model) + "\n\n").getBytes(StandardCharsets.UTF_8));
+          out[0].write(("data: " + relay(data, model, content, usage) + "\n\n").getBytes(StandardCharsets.UTF_8));
           out[0].flush();
         } catch (IOException e) {
           throw new java.io.UncheckedIOException(e);
@@ -236,22 +327,36 @@ final class ChatCompletions {
       }
       out[0].write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
       out[0].flush();
+      long total = usage[0] >= 0 ? usage[0] : promptTokens + ChatTokens.count(content.toString());
+      return new Reply(total, json.createObjectNode().put("role", "assistant").put("content", content.toString()));
     } catch (UpstreamException e) {
       if (ctx.res().isCommitted()) {
         // part of the answer is out: end the stream with an error event instead of retrying
         sendError(ctx.res().getOutputStream(), e);
-        return;
+        return null;
       }
       throw e; // nothing sent yet: the server answers with the mapped HTTP error
     }
   }
 
-  private String withModel(String data, String model) {
+  /** One upstream event for the client: the model renamed to what the client asked for; notes text and usage. */
+  private String relay(String data, String model, StringBuilder content, long[] usage) {
     try {
       JsonNode n = json.readTree(data);
-      if (n.isObject() && n.has("model")) {
-        ((ObjectNode) n).put("model", model);
-        return json.writeValueAsString(n);
+      if (n.isObject()) {
+        n.path("choices").forEach(c -> {
+          JsonNode text = c.path("delta").path("content");
+          if (text.isTextual()) {
+            content.append(text.asText());
+          }
+        });
+        if (n.path("usage").has("total_tokens")) {
+          usage[0] = n.get("usage").get("total_tokens").asLong();
+        }
+        if (n.has("model")) {
+          ((ObjectNode) n).put("model", model);
+          return json.writeValueAsString(n);
+        }
       }
     } catch (IOException e) {
       // not JSON: relay it unchanged

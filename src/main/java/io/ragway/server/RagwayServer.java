@@ -10,6 +10,12 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.ragway.cache.ResponseCache;
 import io.ragway.chat.RagPipeline;
+import io.ragway.chat.Sessions;
+import io.ragway.limit.RateLimitExceeded;
+import io.ragway.limit.RateLimitHeaders;
+import io.ragway.limit.RateLimiter;
+import io.ragway.llm.ContextLengthExceeded;
+import io.ragway.store.ApiKeys;
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.index.Filter;
 import io.ragway.index.Index;
@@ -23,7 +29,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,12 +44,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class RagwayServer implements AutoCloseable {
 
-  /** What the server answers with. */
-  public record Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder, Index index, String tenant,
-      SearchMode mode, int k, Router router, ResponseCache cache, boolean cacheAnyTemperature) {}
+  /**
+   * What the server answers with.
+   *
+   * @param historyTokens the token budget of session history for models without a known context window
+   */
+  public record Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
+      Index index, SearchMode mode, int k, Router router, ResponseCache cache, boolean cacheAnyTemperature, Access access,
+      Sessions sessions, int historyTokens) {}
 
   private static final Logger LOG = LoggerFactory.getLogger(RagwayServer.class);
   private static final String REQUEST_ID = "ragway.request-id";
+  private static final String CALLER = "ragway.caller";
 
   private final ObjectMapper json = new ObjectMapper();
   private final Services services;
@@ -51,8 +65,7 @@ public final class RagwayServer implements AutoCloseable {
 
   private RagwayServer(ServerConfig config, Services services) {
     this.services = services;
-    this.chat = new ChatCompletions(json, services.pipeline(), services.extractive(), services.tenant(), services.mode(),
-        services.k(), services.router(), services.cache(), services.cacheAnyTemperature(), services.index()::generation);
+    this.chat = new ChatCompletions(json, services);
     this.app = Javalin.create(c -> {
       c.useVirtualThreads = true;
       c.showJavalinBanner = false;
@@ -64,19 +77,31 @@ public final class RagwayServer implements AutoCloseable {
       ctx.attribute(REQUEST_ID, id);
       ctx.header("x-request-id", id);
     });
-    app.post("/v1/chat/completions", ctx -> chat.handle(ctx, body(ctx), requestId(ctx)));
+    app.before("/v1/*", this::admit);
+    app.post("/v1/chat/completions", ctx -> chat.handle(ctx, body(ctx), requestId(ctx), caller(ctx)));
     app.post("/v1/embeddings", this::embeddings);
     app.get("/v1/models", this::models);
     app.get("/v1/models/{id}", this::model);
     app.post("/v1/search", this::search);
+    app.post("/v1/sessions", this::createSession);
+    app.get("/v1/sessions/{id}", this::session);
+    app.delete("/v1/sessions/{id}", this::deleteSession);
     app.get("/healthz", ctx -> ctx.json(json.createObjectNode().put("status", "ok")));
     app.get("/readyz", this::ready);
 
     app.exception(ApiException.class, (e, ctx) -> error(ctx, e));
     app.exception(UpstreamException.class, (e, ctx) -> {
-      e.retryAfter().ifPresent(d -> ctx.header("Retry-After", Long.toString(Math.max(1, (d.toMillis() + 999) / 1000))));
+      e.retryAfter().or(() -> e.status() == UpstreamException.OVERLOADED ? Optional.of(Duration.ofSeconds(1)) : Optional.empty())
+          .ifPresent(d -> ctx.header("Retry-After", Long.toString(RateLimitHeaders.retryAfterSeconds(d))));
       error(ctx, UpstreamErrors.toApi(e));
     });
+    app.exception(RateLimitExceeded.class, (e, ctx) -> {
+      rateLimitHeaders(ctx, e.kind(), e.state());
+      ctx.header("Retry-After", Long.toString(RateLimitHeaders.retryAfterSeconds(e.retryAfter())));
+      error(ctx, new ApiException(429, e.kind(), "rate_limit_exceeded", null, e.getMessage()));
+    });
+    app.exception(ContextLengthExceeded.class, (e, ctx) ->
+        error(ctx, new ApiException(400, "invalid_request_error", "context_length_exceeded", "messages", e.getMessage())));
     app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, fromJavalin(e.getStatus(), ctx, config)));
     app.exception(Exception.class, (e, ctx) -> {
       LOG.error("request {} failed", requestId(ctx), e);
@@ -114,7 +139,90 @@ public final class RagwayServer implements AutoCloseable {
     app.stop();
   }
 
+  // ---- access ----
+
+  /**
+   * Every {@code /v1} request: find the caller by its API key (its tenant, groups and limits),
+   * then take one request from its limit. With auth off, a request without a valid key is served
+   * as the anonymous caller of the default tenant.
+   */
+  private void admit(Context ctx) {
+    Access access = services.access();
+    Optional<ApiKeys.Key> key = presentedKey(ctx).flatMap(access.keys()::verify);
+    Caller caller;
+    if (key.isPresent()) {
+      ApiKeys.Key k = key.get();
+      caller = new Caller(k.id(), k.tenant(), k.groups(), new RateLimiter.Limits(k.rpm(), k.tpm()));
+    } else if (access.required()) {
+      ctx.header("WWW-Authenticate", "Bearer");
+      throw presentedKey(ctx).isPresent()
+          ? new ApiException(401, "invalid_request_error", "invalid_api_key", null, "Incorrect API key provided. "
+              + "Keys are created with 'ragway keys create'; a revoked key no longer works.")
+          : new ApiException(401, "invalid_request_error", "missing_api_key", null, "You didn't provide an API key. "
+              + "Send it as 'Authorization: Bearer <key>'; keys are created with 'ragway keys create'.");
+    } else {
+      // auth is off: clients that must send some key (the OpenAI SDKs) are served as anonymous
+      caller = new Caller("anonymous", access.tenant(), List.of(), access.anonymous());
+    }
+    ctx.attribute(CALLER, caller);
+    access.limiter().acquireRequest(caller.key(), caller.limits()).ifPresent(s -> rateLimitHeaders(ctx, "requests", s));
+  }
+
+  private static Optional<String> presentedKey(Context ctx) {
+    String auth = ctx.header("Authorization");
+    if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) && !auth.substring(7).isBlank()) {
+      return Optional.of(auth.substring(7).strip());
+    }
+    String apiKey = ctx.header("api-key"); // Azure OpenAI clients send this instead
+    return apiKey == null || apiKey.isBlank() ? Optional.empty() : Optional.of(apiKey.strip());
+  }
+
+  private static Caller caller(Context ctx) {
+    Caller c = ctx.attribute(CALLER);
+    if (c == null) {
+      throw new IllegalStateException("no caller: admit() runs before every /v1 handler");
+    }
+    return c;
+  }
+
+  /** OpenAI's rate-limit headers for one limit ({@code requests} or {@code tokens}). */
+  static void rateLimitHeaders(Context ctx, String kind, RateLimiter.State state) {
+    ctx.header("x-ratelimit-limit-" + kind, Long.toString(state.limit()));
+    ctx.header("x-ratelimit-remaining-" + kind, Long.toString(state.remaining()));
+    ctx.header("x-ratelimit-reset-" + kind, RateLimitHeaders.humanDuration(state.reset()));
+  }
+
   // ---- endpoints ----
+
+  private void createSession(Context ctx) {
+    Sessions.Session s = services.sessions().create(caller(ctx).tenant());
+    ctx.status(201).json(sessionJson(s));
+  }
+
+  private void session(Context ctx) {
+    String id = ctx.pathParam("id");
+    ctx.json(sessionJson(services.sessions().get(caller(ctx).tenant(), id).orElseThrow(() -> sessionNotFound(id))));
+  }
+
+  private void deleteSession(Context ctx) {
+    String id = ctx.pathParam("id");
+    if (!services.sessions().delete(caller(ctx).tenant(), id)) {
+      throw sessionNotFound(id);
+    }
+    ctx.json(json.createObjectNode().put("id", id).put("object", "session").put("deleted", true));
+  }
+
+  private static ApiException sessionNotFound(String id) {
+    return new ApiException(404, "invalid_request_error", "session_not_found", "session_id", "No session '" + id + "'.");
+  }
+
+  private ObjectNode sessionJson(Sessions.Session s) {
+    ObjectNode out = json.createObjectNode().put("id", s.id()).put("object", "session")
+        .put("created_at", s.created().getEpochSecond());
+    ArrayNode messages = out.putArray("messages");
+    s.messages().forEach(messages::add);
+    return out;
+  }
 
   private void models(Context ctx) {
     ObjectNode out = json.createObjectNode().put("object", "list");
@@ -210,7 +318,7 @@ public final class RagwayServer implements AutoCloseable {
     int k = kNode == null || kNode.isNull() ? services.k() : kNode.asInt();
     List<String> tags = new ArrayList<>();
     body.path("tags").forEach(t -> tags.add(t.asText()));
-    Filter filter = new Filter(services.tenant(), body.path("source_prefix").asText(""), tags);
+    Filter filter = new Filter(caller(ctx).tenant(), body.path("source_prefix").asText(""), tags);
     List<Retrieved> results = services.retriever().retrieve(new SearchRequest(query, mode, k, filter, body.path("mmr").asBoolean(false)));
     ObjectNode out = json.createObjectNode().put("object", "list").put("mode", mode.label());
     ArrayNode data = out.putArray("data");
@@ -233,6 +341,14 @@ public final class RagwayServer implements AutoCloseable {
       ok = false;
     }
     checks.put("embedding_model", services.embedder().id());
+    ArrayNode upstreams = checks.putArray("upstreams");
+    for (Router.Health h : services.router().health()) {
+      upstreams.addObject().put("model", h.model()).put("deployment", h.deployment()).put("circuit", h.circuit())
+          .put("in_flight", h.inFlight()).put("latency_ms", h.latencyMillis() < 0 ? null : h.latencyMillis());
+    }
+    if (!services.router().healthy()) {
+      ok = false; // some model has no deployment whose circuit lets calls through
+    }
     ObjectNode out = json.createObjectNode().put("status", ok ? "ready" : "not ready");
     out.set("checks", checks);
     ctx.status(ok ? 200 : 503).json(out);

@@ -12,6 +12,7 @@ final class UpstreamErrors {
     return switch (e.status()) {
       case UpstreamException.TIMEOUT -> new ApiException(504, "upstream_error", "upstream_timeout", null, message);
       case UpstreamException.UNREACHABLE -> new ApiException(503, "upstream_error", "upstream_unavailable", null, message);
+      case UpstreamException.OVERLOADED -> new ApiException(503, "server_error", "overloaded", null, message);
       case 429 -> new ApiException(429, "rate_limit_error", "rate_limit_exceeded", null, message);
       default -> e.status() >= 500
           ? new ApiException(502, "upstream_error", "upstream_error", null, message)

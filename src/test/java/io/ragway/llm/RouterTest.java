@@ -153,10 +153,10 @@ class RouterTest {
   }
 
   @Test
-  void rejectsUnknownFallbacksAndDuplicates() {
+  void rejectsUnknownFallbacksAndDeploymentsThatDisagree() {
     assertThrows(IllegalArgumentException.class, () -> new Router(List.of(model("a", primary, List.of("ghost"), 400)),
         RetryPolicy.defaults(), new Random(), d -> { }));
     assertThrows(IllegalArgumentException.class, () -> new Router(List.of(model("a", primary, List.of(), 400),
-        model("a", backup, List.of(), 400)), RetryPolicy.defaults(), new Random(), d -> { }));
+        model("b", backup, List.of(), 400), model("a", backup, List.of("b"), 400)), RetryPolicy.defaults(), new Random(), d -> { }));
   }
 }

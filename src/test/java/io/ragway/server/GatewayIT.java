@@ -17,6 +17,7 @@ import io.ragway.llm.UpstreamConfig;
 import io.ragway.testkit.FakeOpenAi;
 import io.ragway.testkit.FakeOpenAi.Fault;
 import io.ragway.testkit.RagwayFixture;
+import io.ragway.testkit.TestRouters;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -45,10 +46,12 @@ class GatewayIT {
     dead = new FakeOpenAi("dead");
     java.net.URI deadUrl = dead.baseUrl();
     dead.close(); // nothing listens there any more
-    Router router = new Router(List.of(
+    Router router = TestRouters.withoutBreaker(List.of(
         model("solo", upstream.baseUrl()),
-        model("nowhere", deadUrl)),
-        new RetryPolicy(2, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(5)), new Random(1), d -> { });
+        model("nowhere", deadUrl),
+        new UpstreamConfig("tiny", upstream.baseUrl(), "", "up-tiny", 40, 0, 0, List.of(), Duration.ofSeconds(1),
+            Duration.ofSeconds(2), Duration.ofSeconds(5))),
+        new RetryPolicy(2, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(5)));
     ragway = new RagwayFixture(tmp, router, "");
   }
 
@@ -162,5 +165,36 @@ class GatewayIT {
     }
     assertEquals("upstream says hello. ", content.toString());
     client.close();
+  }
+
+  @Test
+  void aPromptOverEveryContextWindowIs400ContextLengthExceeded() throws Exception {
+    int before = upstream.requests().size();
+    HttpResponse<String> r = post("{\"model\": \"tiny\", \"messages\": [{\"role\": \"user\", \"content\": \""
+        + "many words ".repeat(50) + "\"}]}");
+    assertEquals(400, r.statusCode(), r.body());
+    JsonNode error = JSON.readTree(r.body()).path("error");
+    assertEquals("context_length_exceeded", error.path("code").asText());
+    assertTrue(error.path("message").asText().contains("40 tokens"), error.toString());
+    assertEquals(before, upstream.requests().size(), "refused before any upstream call");
+  }
+
+  @Test
+  void identicalDeterministicRequestsInFlightShareOneUpstreamCall() throws Exception {
+    String body = "{\"model\": \"solo\", \"temperature\": 0, \"messages\": [{\"role\": \"user\", \"content\": \"coalesce me\"}]}";
+    upstream.next(Fault.slowFirstByte(700));
+    int before = upstream.requests().size();
+    var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    List<java.util.concurrent.Future<HttpResponse<String>>> calls = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      calls.add(pool.submit(() -> post(body)));
+    }
+    for (var c : calls) {
+      HttpResponse<String> r = c.get();
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals("upstream says hello.", JSON.readTree(r.body()).at("/choices/0/message/content").asText());
+    }
+    assertEquals(1, upstream.requests().size() - before, "one upstream call for five identical requests");
+    pool.shutdown();
   }
 }

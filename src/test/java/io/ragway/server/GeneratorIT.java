@@ -11,6 +11,7 @@ import io.ragway.llm.UpstreamConfig;
 import io.ragway.testkit.FakeOpenAi;
 import io.ragway.testkit.FakeOpenAi.Fault;
 import io.ragway.testkit.RagwayFixture;
+import io.ragway.testkit.TestRouters;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -36,9 +37,9 @@ class GeneratorIT {
   @BeforeAll
   static void start() throws Exception {
     writer = new FakeOpenAi("writer").reply(ANSWER);
-    Router router = new Router(List.of(new UpstreamConfig("writer", writer.baseUrl(), "", "llama-3", 8192, 0, 0, List.of(),
-        Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(10))),
-        new RetryPolicy(2, Duration.ZERO, Duration.ZERO, Duration.ZERO), new Random(1), d -> { });
+    Router router = TestRouters.withoutBreaker(List.of(new UpstreamConfig("writer", writer.baseUrl(), "", "llama-3", 8192, 0, 0,
+        List.of(), Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(10))),
+        new RetryPolicy(2, Duration.ZERO, Duration.ZERO, Duration.ZERO));
     ragway = new RagwayFixture(tmp, router, "writer");
   }
 

@@ -72,7 +72,21 @@ public final class FakeOpenAi implements AutoCloseable {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     server.createContext("/v1/chat/completions", this::handle);
+    server.createContext("/v1/models", ex -> {
+      try (ex) {
+        send(ex, modelsDown ? 503 : 200, modelsDown ? "{\"error\":{\"message\":\"down\"}}"
+            : "{\"object\":\"list\",\"data\":[{\"id\":\"" + name + "\",\"object\":\"model\"}]}");
+      }
+    });
     server.start();
+  }
+
+  private volatile boolean modelsDown;
+
+  /** Makes {@code GET /v1/models}, the health probe, fail (true) or answer again (false). */
+  public FakeOpenAi probeFails(boolean down) {
+    this.modelsDown = down;
+    return this;
   }
 
   public FakeOpenAi next(Fault... next) {

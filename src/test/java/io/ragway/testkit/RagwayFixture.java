@@ -2,6 +2,15 @@ package io.ragway.testkit;
 
 import io.ragway.cache.CacheConfig;
 import io.ragway.cache.ResponseCaches;
+import io.ragway.chat.SessionStores;
+import io.ragway.limit.RateLimiter;
+import io.ragway.limit.RateLimiters;
+import io.ragway.server.Access;
+import io.ragway.store.ApiKeys;
+import io.ragway.store.Stores;
+import com.github.benmanes.caffeine.cache.Ticker;
+import java.time.Clock;
+import java.time.Duration;
 import io.ragway.chat.RagPipeline;
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.embed.EmbeddingModels;
@@ -39,6 +48,7 @@ public final class RagwayFixture implements AutoCloseable {
   private final EmbeddingModel embedder;
   private final Index index;
   private final RagwayServer server;
+  private final ApiKeys keys;
 
   public RagwayFixture(Path dir) throws Exception {
     this(dir, new Router(List.of(), RetryPolicy.defaults(), new java.util.Random(1), d -> { }), "");
@@ -46,6 +56,15 @@ public final class RagwayFixture implements AutoCloseable {
 
   /** With upstream models behind {@code router}; {@code rag} generates with {@code generator} unless it is empty. */
   public RagwayFixture(Path dir, Router router, String generator) throws Exception {
+    this(dir, router, generator, false, RateLimiter.Limits.NONE);
+  }
+
+  /**
+   * @param authRequired whether requests need an API key ({@link #keys()} creates them)
+   * @param anonymous the limits of requests without a key
+   */
+  public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous)
+      throws Exception {
     docs = Files.createDirectories(dir.resolve("docs"));
     Files.writeString(docs.resolve("lighthouse.md"), """
         # Harbour guide
@@ -66,9 +85,18 @@ public final class RagwayFixture implements AutoCloseable {
     Retriever retriever = Retrievers.fusion(index, embedder, RetrieveConfig.defaults(), Optional.empty());
     RagPipeline extractive = new RagPipeline(retriever, ChatModels.extractive(embedder, ExtractiveConfig.defaults()));
     RagPipeline pipeline = generator.isEmpty() ? extractive : new RagPipeline(retriever, ChatModels.generating(router, generator));
+    keys = Stores.apiKeys(dir, Clock.systemUTC());
+    Ticker ticker = Ticker.systemTicker();
     server = RagwayServer.start(new ServerConfig("127.0.0.1", 0, MAX_BODY),
-        new RagwayServer.Services(pipeline, extractive, retriever, embedder, index, "default", SearchMode.HYBRID, 5, router,
-            ResponseCaches.inProcess(CacheConfig.defaults(), com.github.benmanes.caffeine.cache.Ticker.systemTicker()), false));
+        new RagwayServer.Services(pipeline, extractive, retriever, embedder, index, SearchMode.HYBRID, 5, router,
+            ResponseCaches.inProcess(CacheConfig.defaults(), ticker), false,
+            new Access(keys, authRequired, RateLimiters.inProcess(), anonymous, "default"),
+            SessionStores.inProcess(100, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000));
+  }
+
+  /** The server's API keys. */
+  public ApiKeys keys() {
+    return keys;
   }
 
   /** Writes a document into the corpus folder and ingests the folder again. */

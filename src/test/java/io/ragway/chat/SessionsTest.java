@@ -1,0 +1,82 @@
+package io.ragway.chat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.ragway.llm.ChatTokens;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class SessionsTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final AtomicLong nanos = new AtomicLong();
+  private final Sessions sessions = SessionStores.inProcess(10, Duration.ofMinutes(30), 6, Clock.systemUTC(), nanos::get);
+
+  private static JsonNode msg(String role, String content) {
+    return JSON.createObjectNode().put("role", role).put("content", content);
+  }
+
+  @Test
+  void sessionsKeepTurnsPerTenantAndForgetIdleOnes() {
+    Sessions.Session s = sessions.create("acme");
+    assertTrue(sessions.append("acme", s.id(), List.of(msg("user", "hi"), msg("assistant", "hello"))));
+    assertEquals(2, sessions.get("acme", s.id()).orElseThrow().messages().size());
+    assertTrue(sessions.get("other", s.id()).isEmpty(), "another tenant does not see it");
+    assertFalse(sessions.append("other", s.id(), List.of(msg("user", "x"))));
+    assertFalse(sessions.delete("other", s.id()));
+    nanos.addAndGet(Duration.ofMinutes(31).toNanos());
+    assertTrue(sessions.get("acme", s.id()).isEmpty(), "idle sessions are forgotten");
+  }
+
+  @Test
+  void aSessionKeepsItsNewestTurns() {
+    Sessions.Session s = sessions.create("t");
+    for (int i = 0; i < 5; i++) {
+      sessions.append("t", s.id(), List.of(msg("user", "q" + i), msg("assistant", "a" + i)));
+    }
+    List<JsonNode> kept = sessions.get("t", s.id()).orElseThrow().messages();
+    assertEquals(6, kept.size());
+    assertEquals("q2", kept.get(0).get("content").asText());
+    assertTrue(sessions.delete("t", s.id()));
+    assertFalse(sessions.delete("t", s.id()));
+  }
+
+  @Test
+  void fittingDropsTheOldestTurnsButKeepsSystemAndTheQuestion() {
+    List<JsonNode> all = new ArrayList<>();
+    all.add(msg("system", "Be brief."));
+    for (int i = 0; i < 10; i++) {
+      all.add(msg("user", "question number " + i + " " + "filler ".repeat(20)));
+      all.add(msg("assistant", "answer " + i + " " + "filler ".repeat(20)));
+    }
+    all.add(msg("user", "the last question"));
+    List<JsonNode> fitted = HistoryFitter.fit(all, 150);
+    assertTrue(ChatTokens.prompt(JSON.valueToTree(fitted), null) <= 150);
+    assertEquals("system", fitted.get(0).get("role").asText());
+    assertEquals("the last question", fitted.get(fitted.size() - 1).get("content").asText());
+    assertEquals("user", fitted.get(1).get("role").asText(), "history starts at a user turn");
+    assertTrue(fitted.size() < all.size());
+  }
+
+  @Test
+  void aToolResultIsNeverLeftWithoutItsCall() {
+    List<JsonNode> all = new ArrayList<>();
+    all.add(msg("user", "weather? " + "x ".repeat(50)));
+    all.add(JSON.createObjectNode().put("role", "assistant").set("tool_calls", JSON.createArrayNode()));
+    all.add(msg("tool", "sunny"));
+    all.add(msg("assistant", "It is sunny."));
+    all.add(msg("user", "thanks"));
+    List<JsonNode> fitted = HistoryFitter.fit(all, 30);
+    assertEquals(1, fitted.size());
+    assertEquals("thanks", fitted.get(0).get("content").asText());
+  }
+}
