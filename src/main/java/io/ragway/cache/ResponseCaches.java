@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.ragway.index.Hashes;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Creates response caches and the keys they are looked up by. */
@@ -50,6 +51,28 @@ public final class ResponseCaches {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a parsed request always serialises", e);
     }
+  }
+
+  /**
+   * The semantic cache's scope of a request: everything {@link #exactKey} hashes except the last
+   * user turn, whose text is returned to be embedded. Empty when the request must not be cached.
+   */
+  public static Optional<Map.Entry<String, String>> semanticScope(JsonNode request, String scope, boolean deterministic,
+      boolean anyTemperature) {
+    JsonNode messages = request.path("messages");
+    int last = -1;
+    for (int i = 0; i < messages.size(); i++) {
+      if ("user".equals(messages.get(i).path("role").asText())) {
+        last = i;
+      }
+    }
+    if (last < 0 || !messages.get(last).path("content").isTextual()) {
+      return Optional.empty();
+    }
+    ObjectNode rest = ((ObjectNode) request).deepCopy();
+    ((com.fasterxml.jackson.databind.node.ArrayNode) rest.get("messages")).remove(last);
+    String text = messages.get(last).get("content").asText();
+    return exactKey(rest, "semantic|" + scope, deterministic, anyTemperature).map(k -> Map.entry(k, text));
   }
 
   /** Sorted maps, and numbers by value (0 and 0.0 are the same temperature). */

@@ -1,7 +1,7 @@
 package io.ragway.cli;
 
 import com.github.benmanes.caffeine.cache.Ticker;
-import io.ragway.cache.ResponseCaches;
+import io.ragway.cache.Caches;
 import io.ragway.index.Index;
 import io.ragway.ingest.IngestReport;
 import io.ragway.retrieve.SearchMode;
@@ -76,8 +76,7 @@ final class ServeCommand implements Callable<Integer> {
       RagwayConfig.Sessions s = config.sessions();
       RagwayServer.Services services = new RagwayServer.Services(c.pipeline(index), c.extractivePipeline(index),
           c.retriever(index), c.embedder(), index, SearchMode.parse(config.retrieval().mode()), config.retrieval().k(),
-          c.router(), ResponseCaches.inProcess(config.cache().toCacheConfig(), Ticker.systemTicker()),
-          config.cache().anyTemperature(), access,
+          c.router(), Caches.inProcess(config.cache().toCacheConfig(), Ticker.systemTicker()), access,
           SessionStores.inProcess(s.maxSessions(), Duration.ofMinutes(s.idleMinutes()), 1000, Clock.systemUTC(), Ticker.systemTicker()),
           s.historyTokens());
       ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("ragway-probe").factory());

@@ -105,15 +105,15 @@ public record RagwayConfig(
     }
   }
 
-  /** The exact-match response cache; see {@link CacheConfig}. */
-  public record Cache(boolean enabled, long maxEntries, int ttlSeconds, boolean anyTemperature) {
+  /** The exact-match and semantic response caches; see {@link CacheConfig}. */
+  public record Cache(boolean enabled, long maxEntries, int ttlSeconds, boolean anyTemperature, double semanticThreshold) {
     public Cache {
       // validate from the parameters: fields are only assigned when a compact constructor ends
-      new CacheConfig(enabled, maxEntries, Duration.ofSeconds(ttlSeconds), anyTemperature);
+      new CacheConfig(enabled, maxEntries, Duration.ofSeconds(ttlSeconds), anyTemperature, semanticThreshold);
     }
 
     public CacheConfig toCacheConfig() {
-      return new CacheConfig(enabled, maxEntries, Duration.ofSeconds(ttlSeconds), anyTemperature);
+      return new CacheConfig(enabled, maxEntries, Duration.ofSeconds(ttlSeconds), anyTemperature, semanticThreshold);
     }
   }
 
@@ -298,7 +298,7 @@ public record RagwayConfig(
         "",
         List.of(),
         new Gateway(3, 200, 5000, 30, "weighted", 50, 20, 5, 30, 10_000, 30),
-        new Cache(true, 10_000, 3600, false),
+        new Cache(true, 10_000, 3600, false, 0),
         new Auth("auto"),
         new Limits(0, 0),
         new Sessions(10_000, 24 * 60, 4000));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
+import io.ragway.cache.Caches;
 import io.ragway.cache.InFlight;
 import io.ragway.cache.ResponseCaches;
 import io.ragway.chat.Answer;
@@ -22,6 +23,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -150,7 +152,7 @@ final class ChatCompletions {
     return role.equals("system") || role.equals("developer");
   }
 
-  /** ragway's own models: the answer from the documents. */
+  /** ragway's own models: the answer from the documents, from the cache when it has it. */
   private Reply answer(Context ctx, ObjectNode body, String model, long maxTokens, String requestId, Caller caller)
       throws IOException {
     List<ChatMessage> conversation = conversation(body.get("messages"));
@@ -159,37 +161,26 @@ final class ChatCompletions {
     long created = System.currentTimeMillis() / 1000;
     String id = "chatcmpl-" + requestId;
 
+    // answers from the documents depend on them: the index generation retires older entries
+    boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
+    Lookup lookup = lookup(ctx, body, "docs|" + caller.tenant() + "|" + services.index().generation(),
+        chosen.modelName().equals("extractive"));
+    if (lookup.hit().isPresent()) {
+      return replay(ctx, lookup.hit().get(), id, created, model, stream, includeUsage);
+    }
     if (!stream) {
-      // answers from the documents depend on them: the index generation retires older entries
-      Optional<String> key = ResponseCaches.exactKey(body, "docs|" + caller.tenant() + "|" + services.index().generation(),
-          chosen.modelName().equals("extractive"), services.cacheAnyTemperature());
-      Optional<JsonNode> cached = serveCached(ctx, key);
-      if (cached.isPresent()) {
-        return new Reply(0, cached.get().path("choices").path(0).path("message"));
-      }
       Answer answer = ask(chosen, conversation, maxTokens, null, caller);
       String content = maxTokens > 0 ? truncate(answer.text(), maxTokens) : answer.text();
       String finish = content.length() < answer.text().length() ? "length" : "stop";
-      ObjectNode out = json.createObjectNode().put("id", id).put("object", "chat.completion").put("created", created)
-          .put("model", model);
-      ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
-      ObjectNode message = choice.putObject("message").put("role", "assistant").put("content", content);
-      message.putNull("refusal");
-      message.set("citations", citations(answer.citations()));
-      choice.putNull("logprobs");
-      choice.put("finish_reason", finish);
-      ObjectNode usage = usage(answer, content);
-      out.set("usage", usage);
+      ObjectNode out = completion(id, created, model, content, answer.citations(), finish, usage(answer, content));
       String text = json.writeValueAsString(out);
-      key.ifPresent(k -> services.cache().put(k, text));
+      store(lookup, text);
       ctx.contentType("application/json").result(text);
-      return new Reply(usage.get("total_tokens").asLong(), json.createObjectNode().put("role", "assistant").put("content", content));
+      return new Reply(out.at("/usage/total_tokens").asLong(), json.createObjectNode().put("role", "assistant").put("content", content));
     }
-    ctx.header(CACHE_HEADER, "miss"); // streams are not cached
 
     // Text goes out as it is produced; the citations follow in a last content chunk, since only
     // the whole answer shows which sources it cites.
-    boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
     OutputStream[] out = {null};
     Consumer<String> onText = text -> {
       try {
@@ -228,20 +219,105 @@ final class ChatCompletions {
     }
     out[0].write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
     out[0].flush();
+    store(lookup, json.writeValueAsString(completion(id, created, model, answer.text(), answer.citations(), "stop", usage)));
     return new Reply(usage.get("total_tokens").asLong(), json.createObjectNode().put("role", "assistant").put("content", answer.text()));
   }
 
-  /** Answers from the cache on a hit (with a fresh id and time); sets the cache header either way. */
-  private Optional<JsonNode> serveCached(Context ctx, Optional<String> key) throws IOException {
-    Optional<String> hit = key.flatMap(services.cache()::get);
-    ctx.header(CACHE_HEADER, hit.isPresent() ? "hit" : "miss");
-    if (hit.isEmpty()) {
-      return Optional.empty();
+  private ObjectNode completion(String id, long created, String model, String content, List<Citation> citations,
+      String finish, ObjectNode usage) {
+    ObjectNode out = json.createObjectNode().put("id", id).put("object", "chat.completion").put("created", created)
+        .put("model", model);
+    ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
+    ObjectNode message = choice.putObject("message").put("role", "assistant").put("content", content);
+    message.putNull("refusal");
+    if (citations != null) {
+      message.set("citations", citations(citations));
     }
-    ObjectNode cached = (ObjectNode) json.readTree(hit.get());
-    cached.put("id", "chatcmpl-" + ctx.res().getHeader("x-request-id")).put("created", System.currentTimeMillis() / 1000);
-    ctx.contentType("application/json").result(json.writeValueAsString(cached));
-    return Optional.of(cached);
+    choice.putNull("logprobs");
+    choice.put("finish_reason", finish);
+    out.set("usage", usage);
+    return out;
+  }
+
+  // ---- caches ----
+
+  /**
+   * Where a request's answer is, or would be, cached.
+   *
+   * @param vector the last user turn's embedding, when the semantic cache was asked
+   */
+  private record Lookup(Optional<String> exactKey, Optional<String> semanticScope, float[] vector, Optional<ObjectNode> hit) {}
+
+  /** The cached answer to this request: exact match first, then by meaning; sets {@code x-ragway-cache}. */
+  private Lookup lookup(Context ctx, ObjectNode body, String scope, boolean deterministic) throws IOException {
+    Caches caches = services.caches();
+    Optional<String> key = ResponseCaches.exactKey(body, scope, deterministic, caches.anyTemperature());
+    Optional<String> hit = key.flatMap(caches.exact()::get);
+    if (hit.isPresent()) {
+      ctx.header(CACHE_HEADER, "hit");
+      return new Lookup(key, Optional.empty(), null, Optional.of((ObjectNode) json.readTree(hit.get())));
+    }
+    if (key.isPresent() && caches.semantic().enabled()) {
+      Optional<Map.Entry<String, String>> semantic = ResponseCaches.semanticScope(body, scope, deterministic, caches.anyTemperature());
+      if (semantic.isPresent()) {
+        float[] vector = services.embedder().embedDocuments(List.of(semantic.get().getValue())).get(0);
+        Optional<String> near = caches.semantic().get(semantic.get().getKey(), vector);
+        ctx.header(CACHE_HEADER, near.isPresent() ? "semantic" : "miss");
+        return new Lookup(key, Optional.of(semantic.get().getKey()), vector, near.map(this::readObject));
+      }
+    }
+    ctx.header(CACHE_HEADER, "miss");
+    return new Lookup(key, Optional.empty(), null, Optional.empty());
+  }
+
+  private void store(Lookup lookup, String completion) {
+    lookup.exactKey().ifPresent(k -> services.caches().exact().put(k, completion));
+    lookup.semanticScope().ifPresent(scope -> services.caches().semantic().put(scope, lookup.vector(), completion));
+  }
+
+  private ObjectNode readObject(String text) {
+    try {
+      return (ObjectNode) json.readTree(text);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A cached completion as this request wants it, with a fresh id and time: as JSON, or as the
+   * chunks of a stream (role, the whole content with its citations or tool calls, finish, usage).
+   */
+  private Reply replay(Context ctx, ObjectNode cached, String id, long created, String model, boolean stream,
+      boolean includeUsage) throws IOException {
+    cached.put("id", id).put("created", created).put("model", model);
+    JsonNode message = cached.path("choices").path(0).path("message");
+    if (!stream) {
+      ctx.contentType("application/json").result(json.writeValueAsString(cached));
+      return new Reply(0, message);
+    }
+    OutputStream out = openStream(ctx, id, created, model);
+    ObjectNode delta = json.createObjectNode().put("content", message.path("content").asText(""));
+    if (message.has("citations")) {
+      delta.set("citations", message.get("citations"));
+    }
+    if (message.has("tool_calls")) {
+      ArrayNode calls = delta.putArray("tool_calls");
+      for (int i = 0; i < message.get("tool_calls").size(); i++) {
+        calls.add(((ObjectNode) message.get("tool_calls").get(i).deepCopy()).put("index", i));
+      }
+    }
+    send(out, chunk(id, created, model, delta, null));
+    send(out, chunk(id, created, model, json.createObjectNode(), cached.path("choices").path(0).path("finish_reason").asText("stop")));
+    if (includeUsage && cached.has("usage")) {
+      ObjectNode u = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk").put("created", created)
+          .put("model", model);
+      u.putArray("choices");
+      u.set("usage", cached.get("usage"));
+      send(out, u);
+    }
+    out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+    out.flush();
+    return new Reply(0, message);
   }
 
   private Answer ask(RagPipeline chosen, List<ChatMessage> conversation, long maxTokens, Consumer<String> onText, Caller caller) {
@@ -274,12 +350,15 @@ final class ChatCompletions {
   private Reply proxy(Context ctx, ObjectNode body, String model, int promptTokens, Caller caller) throws IOException {
     Router router = services.router();
     try {
-      if (!body.path("stream").asBoolean(false)) {
-        Optional<String> key = ResponseCaches.exactKey(body, "upstream|" + caller.tenant(), false, services.cacheAnyTemperature());
-        Optional<JsonNode> cached = serveCached(ctx, key);
-        if (cached.isPresent()) {
-          return new Reply(0, cached.get().path("choices").path(0).path("message"));
-        }
+      boolean stream = body.path("stream").asBoolean(false);
+      String id = "chatcmpl-" + ctx.res().getHeader("x-request-id");
+      long created = System.currentTimeMillis() / 1000;
+      Lookup lookup = lookup(ctx, body, "upstream|" + caller.tenant(), false);
+      if (lookup.hit().isPresent()) {
+        return replay(ctx, lookup.hit().get(), id, created, model, stream,
+            body.path("stream_options").path("include_usage").asBoolean(false));
+      }
+      if (!stream) {
         String[] servedBy = {model};
         Supplier<String> call = () -> {
           Router.Served served = router.complete(model, body, promptTokens);
@@ -295,27 +374,28 @@ final class ChatCompletions {
           }
         };
         // identical deterministic requests in flight share one upstream call
-        InFlight.Result result = key.map(k -> inFlight.run(k, call)).orElseGet(() -> new InFlight.Result(call.get(), false));
+        InFlight.Result result = lookup.exactKey().map(k -> inFlight.run(k, call))
+            .orElseGet(() -> new InFlight.Result(call.get(), false));
         String text = result.value();
         if (!result.coalesced()) {
-          key.ifPresent(k -> services.cache().put(k, text));
+          store(lookup, text);
         }
         ctx.header("x-ragway-model", servedBy[0]).contentType("application/json").result(text);
         JsonNode response = json.readTree(text);
         long total = response.path("usage").path("total_tokens").asLong(promptTokens);
         return new Reply(result.coalesced() ? 0 : total, response.path("choices").path(0).path("message"));
       }
-      ctx.header(CACHE_HEADER, "miss");
       OutputStream[] out = {null};
       StringBuilder content = new StringBuilder();
       long[] usage = {-1};
+      String[] finish = {null};
       router.stream(model, body, promptTokens, data -> {
         try {
           if (out[0] == null) { // headers go out with the first event, so earlier failures can still be HTTP errors
             ctx.status(200).contentType("text/event-stream").header("Cache-Control", "no-cache");
             out[0] = ctx.res().getOutputStream();
           }
-          out[0].write(("data: " + relay(data, model, content, usage) + "\n\n").getBytes(StandardCharsets.UTF_8));
+          out[0].write(("data: " + relay(data, model, content, usage, finish) + "\n\n").getBytes(StandardCharsets.UTF_8));
           out[0].flush();
         } catch (IOException e) {
           throw new java.io.UncheckedIOException(e);
@@ -328,6 +408,13 @@ final class ChatCompletions {
       out[0].write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
       out[0].flush();
       long total = usage[0] >= 0 ? usage[0] : promptTokens + ChatTokens.count(content.toString());
+      if (!"tool_calls".equals(finish[0])) { // a finished stream of text only is kept, as a completion
+        int completionTokens = (int) Math.max(0, total - promptTokens);
+        store(lookup, json.writeValueAsString(completion(id, created, model, content.toString(), null,
+            finish[0] == null ? "stop" : finish[0],
+            json.createObjectNode().put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
+                .put("total_tokens", total))));
+      }
       return new Reply(total, json.createObjectNode().put("role", "assistant").put("content", content.toString()));
     } catch (UpstreamException e) {
       if (ctx.res().isCommitted()) {
@@ -340,7 +427,7 @@ final class ChatCompletions {
   }
 
   /** One upstream event for the client: the model renamed to what the client asked for; notes text and usage. */
-  private String relay(String data, String model, StringBuilder content, long[] usage) {
+  private String relay(String data, String model, StringBuilder content, long[] usage, String[] finish) {
     try {
       JsonNode n = json.readTree(data);
       if (n.isObject()) {
@@ -348,6 +435,11 @@ final class ChatCompletions {
           JsonNode text = c.path("delta").path("content");
           if (text.isTextual()) {
             content.append(text.asText());
+          }
+          if (c.path("delta").has("tool_calls")) {
+            finish[0] = "tool_calls";
+          } else if (c.path("finish_reason").isTextual() && !"tool_calls".equals(finish[0])) {
+            finish[0] = c.get("finish_reason").asText();
           }
         });
         if (n.path("usage").has("total_tokens")) {

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import io.ragway.cache.ResponseCache;
+import io.ragway.cache.Caches;
 import io.ragway.chat.RagPipeline;
 import io.ragway.chat.Sessions;
 import io.ragway.limit.RateLimitExceeded;
@@ -50,7 +50,7 @@ public final class RagwayServer implements AutoCloseable {
    * @param historyTokens the token budget of session history for models without a known context window
    */
   public record Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
-      Index index, SearchMode mode, int k, Router router, ResponseCache cache, boolean cacheAnyTemperature, Access access,
+      Index index, SearchMode mode, int k, Router router, Caches caches, Access access,
       Sessions sessions, int historyTokens) {}
 
   private static final Logger LOG = LoggerFactory.getLogger(RagwayServer.class);

@@ -46,7 +46,7 @@ class ResponseCacheTest {
   void entriesExpireOnTheFakeClockAndTheCacheStaysBounded() {
     AtomicLong nanos = new AtomicLong();
     CaffeineResponseCache cache = (CaffeineResponseCache) ResponseCaches.inProcess(
-        new CacheConfig(true, 100, Duration.ofSeconds(60), false), nanos::get);
+        new CacheConfig(true, 100, Duration.ofSeconds(60), false, 0), nanos::get);
     cache.put("k", "v");
     assertEquals(Optional.of("v"), cache.get("k"));
     nanos.addAndGet(Duration.ofSeconds(61).toNanos());
@@ -62,7 +62,7 @@ class ResponseCacheTest {
 
   @Test
   void disabledCacheStoresNothing() {
-    ResponseCache none = ResponseCaches.inProcess(new CacheConfig(false, 10, Duration.ofSeconds(1), false), () -> 0);
+    ResponseCache none = ResponseCaches.inProcess(new CacheConfig(false, 10, Duration.ofSeconds(1), false, 0), () -> 0);
     none.put("k", "v");
     assertEquals(Optional.empty(), none.get("k"));
   }

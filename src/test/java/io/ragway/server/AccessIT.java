@@ -32,7 +32,7 @@ class AccessIT {
   @BeforeAll
   static void start() throws Exception {
     ragway = new RagwayFixture(tmp, new Router(List.of(), RetryPolicy.defaults(), new Random(1), d -> { }), "", true,
-        RateLimiter.Limits.NONE);
+        RateLimiter.Limits.NONE, 0);
   }
 
   @AfterAll

@@ -1,7 +1,7 @@
 package io.ragway.testkit;
 
 import io.ragway.cache.CacheConfig;
-import io.ragway.cache.ResponseCaches;
+import io.ragway.cache.Caches;
 import io.ragway.chat.SessionStores;
 import io.ragway.limit.RateLimiter;
 import io.ragway.limit.RateLimiters;
@@ -56,15 +56,16 @@ public final class RagwayFixture implements AutoCloseable {
 
   /** With upstream models behind {@code router}; {@code rag} generates with {@code generator} unless it is empty. */
   public RagwayFixture(Path dir, Router router, String generator) throws Exception {
-    this(dir, router, generator, false, RateLimiter.Limits.NONE);
+    this(dir, router, generator, false, RateLimiter.Limits.NONE, 0);
   }
 
   /**
    * @param authRequired whether requests need an API key ({@link #keys()} creates them)
    * @param anonymous the limits of requests without a key
+   * @param semanticThreshold the semantic cache's similarity threshold, 0 for off
    */
-  public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous)
-      throws Exception {
+  public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
+      double semanticThreshold) throws Exception {
     docs = Files.createDirectories(dir.resolve("docs"));
     Files.writeString(docs.resolve("lighthouse.md"), """
         # Harbour guide
@@ -89,7 +90,7 @@ public final class RagwayFixture implements AutoCloseable {
     Ticker ticker = Ticker.systemTicker();
     server = RagwayServer.start(new ServerConfig("127.0.0.1", 0, MAX_BODY),
         new RagwayServer.Services(pipeline, extractive, retriever, embedder, index, SearchMode.HYBRID, 5, router,
-            ResponseCaches.inProcess(CacheConfig.defaults(), ticker), false,
+            Caches.inProcess(new CacheConfig(true, 1000, Duration.ofHours(1), false, semanticThreshold), ticker),
             new Access(keys, authRequired, RateLimiters.inProcess(), anonymous, "default"),
             SessionStores.inProcess(100, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000));
   }
