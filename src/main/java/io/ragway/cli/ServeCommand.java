@@ -3,11 +3,13 @@ package io.ragway.cli;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.ragway.cache.ResponseCaches;
 import io.ragway.index.Index;
+import io.ragway.ingest.DocumentStore;
 import io.ragway.ingest.IngestReport;
 import io.ragway.retrieve.SearchMode;
 import io.ragway.server.RagwayServer;
 import io.ragway.server.ServerConfig;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -19,8 +21,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Serve the OpenAI-compatible API (/v1/chat/completions with models 'rag' and 'extractive',",
-        "/v1/embeddings, /v1/models) plus /v1/search, /healthz and /readyz. With --docs, the folders are",
-        "ingested (incrementally) before the server starts. Stop with Ctrl-C."})
+        "/v1/embeddings, /v1/models) plus /v1/search, /v1/documents (upload, list, delete), /healthz and",
+        "/readyz. With --docs, the folders are ingested (incrementally) before the server starts;",
+        "uploads are kept in <data>/uploads. Stop with Ctrl-C."})
 final class ServeCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
@@ -58,10 +61,13 @@ final class ServeCommand implements Callable<Integer> {
         }
       }
       var err = spec.commandLine().getErr();
+      // after the folder ingest: the store's background writes must not interleave with it
+      DocumentStore documents = DocumentStore.open(c.config().dataPath().resolve("uploads"), index, c.ingestor(index, List.of()),
+          Clock.systemUTC());
       RagwayServer.Services services = new RagwayServer.Services(c.pipeline(index), c.extractivePipeline(index), c.retriever(index), c.embedder(), index,
           c.config().tenant(), SearchMode.parse(c.config().retrieval().mode()), c.config().retrieval().k(), c.router(),
-          ResponseCaches.inProcess(c.config().cache().toCacheConfig(), Ticker.systemTicker()), c.config().cache().anyTemperature());
-      try (RagwayServer server = RagwayServer.start(new ServerConfig(host, port, ServerConfig.defaults().maxBodyBytes()), services)) {
+          ResponseCaches.inProcess(c.config().cache().toCacheConfig(), Ticker.systemTicker()), c.config().cache().anyTemperature(), documents);
+      try (documents; RagwayServer server = RagwayServer.start(new ServerConfig(host, port, ServerConfig.defaults().maxBodyBytes()), services)) {
         err.printf("ragway: serving http://%s:%d/v1 (%d chunks indexed)%n", host, server.port(), index.size());
         err.println("ragway: API keys are not implemented yet, so requests are not authenticated"
             + (isLoopback(host) ? "; listening on loopback only" : "; WARNING: anyone who can reach " + host + " can use it"));

@@ -13,6 +13,7 @@ import io.ragway.chat.RagPipeline;
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.index.Filter;
 import io.ragway.index.Index;
+import io.ragway.ingest.DocumentStore;
 import io.ragway.llm.Router;
 import io.ragway.llm.UpstreamException;
 import io.ragway.retrieve.Retrieved;
@@ -38,7 +39,7 @@ public final class RagwayServer implements AutoCloseable {
 
   /** What the server answers with. */
   public record Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder, Index index, String tenant,
-      SearchMode mode, int k, Router router, ResponseCache cache, boolean cacheAnyTemperature) {}
+      SearchMode mode, int k, Router router, ResponseCache cache, boolean cacheAnyTemperature, DocumentStore documents) {}
 
   private static final Logger LOG = LoggerFactory.getLogger(RagwayServer.class);
   private static final String REQUEST_ID = "ragway.request-id";
@@ -69,6 +70,11 @@ public final class RagwayServer implements AutoCloseable {
     app.get("/v1/models", this::models);
     app.get("/v1/models/{id}", this::model);
     app.post("/v1/search", this::search);
+    Documents documents = new Documents(json, services.documents(), ctx -> services.tenant(), config.maxBodyBytes(), this::body);
+    app.post("/v1/documents", documents::upload);
+    app.get("/v1/documents", documents::list);
+    app.get("/v1/documents/{id}", documents::get);
+    app.delete("/v1/documents/{id}", documents::delete);
     app.get("/healthz", ctx -> ctx.json(json.createObjectNode().put("status", "ok")));
     app.get("/readyz", this::ready);
 

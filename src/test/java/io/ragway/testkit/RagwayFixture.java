@@ -10,6 +10,7 @@ import io.ragway.index.IndexConfig;
 import io.ragway.index.Indexes;
 import io.ragway.ingest.ChunkerConfig;
 import io.ragway.ingest.Chunkers;
+import io.ragway.ingest.DocumentStore;
 import io.ragway.ingest.IngestOptions;
 import io.ragway.ingest.Ingestor;
 import io.ragway.llm.ChatModels;
@@ -25,6 +26,7 @@ import io.ragway.server.ServerConfig;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 
@@ -38,6 +40,7 @@ public final class RagwayFixture implements AutoCloseable {
   private final Path docs;
   private final EmbeddingModel embedder;
   private final Index index;
+  private final DocumentStore documents;
   private final RagwayServer server;
 
   public RagwayFixture(Path dir) throws Exception {
@@ -66,9 +69,13 @@ public final class RagwayFixture implements AutoCloseable {
     Retriever retriever = Retrievers.fusion(index, embedder, RetrieveConfig.defaults(), Optional.empty());
     RagPipeline extractive = new RagPipeline(retriever, ChatModels.extractive(embedder, ExtractiveConfig.defaults()));
     RagPipeline pipeline = generator.isEmpty() ? extractive : new RagPipeline(retriever, ChatModels.generating(router, generator));
+    documents = DocumentStore.open(dir.resolve("data/uploads"), index, new Ingestor(index, embedder,
+        Chunkers.create(ChunkerConfig.defaults(), embedder.tokenCounter()), new IngestOptions("default", List.of(), 16, 1000, 1 << 20)),
+        Clock.systemUTC());
     server = RagwayServer.start(new ServerConfig("127.0.0.1", 0, MAX_BODY),
         new RagwayServer.Services(pipeline, extractive, retriever, embedder, index, "default", SearchMode.HYBRID, 5, router,
-            ResponseCaches.inProcess(CacheConfig.defaults(), com.github.benmanes.caffeine.cache.Ticker.systemTicker()), false));
+            ResponseCaches.inProcess(CacheConfig.defaults(), com.github.benmanes.caffeine.cache.Ticker.systemTicker()), false,
+            documents));
   }
 
   /** Writes a document into the corpus folder and ingests the folder again. */
@@ -89,6 +96,7 @@ public final class RagwayFixture implements AutoCloseable {
   @Override
   public void close() {
     server.close();
+    documents.close();
     index.close();
     embedder.close();
   }
