@@ -231,8 +231,9 @@ public final class DocumentStore implements AutoCloseable {
       }
       Job job = new Job(tenant, id, name, staged, content.length, cleanTitle, cleanTags, clock.instant());
       jobs.put(id, job);
+      Document queued = job.document(); // before the job can start, so the answer always says "queued"
       writer.execute(job);
-      return job.document();
+      return queued;
     }
   }
 
