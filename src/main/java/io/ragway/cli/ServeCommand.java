@@ -3,6 +3,7 @@ package io.ragway.cli;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.ragway.cache.Caches;
 import io.ragway.index.Index;
+import io.ragway.ingest.DocumentStore;
 import io.ragway.ingest.IngestReport;
 import io.ragway.retrieve.SearchMode;
 import io.ragway.chat.SessionStores;
@@ -29,9 +30,10 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Serve the OpenAI-compatible API (/v1/chat/completions with models 'rag', 'extractive' and",
-        "the upstream models of ragway.yaml, /v1/embeddings, /v1/models) plus /v1/search, /v1/sessions,",
-        "/healthz and /readyz. With --docs, the folders are ingested (incrementally) before the server",
-        "starts. API keys are required when listening beyond loopback (auth.required: auto). Stop with Ctrl-C."})
+        "the upstream models of ragway.yaml, /v1/embeddings, /v1/models) plus /v1/search, /v1/documents",
+        "(upload, list, delete), /v1/sessions, /healthz and /readyz. With --docs, the folders are ingested",
+        "(incrementally) before the server starts; uploads are kept in <data>/uploads. API keys are required",
+        "when listening beyond loopback (auth.required: auto). Stop with Ctrl-C."})
 final class ServeCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
@@ -69,6 +71,9 @@ final class ServeCommand implements Callable<Integer> {
         }
       }
       var err = spec.commandLine().getErr();
+      // after the folder ingest: the store's background writes must not interleave with it
+      DocumentStore documents = DocumentStore.open(c.config().dataPath().resolve("uploads"), index, c.ingestor(index, List.of()),
+          Clock.systemUTC());
       RagwayConfig config = c.config();
       boolean authRequired = config.auth().requiredOn(host);
       Access access = new Access(c.keys(), authRequired, RateLimiters.inProcess(),
@@ -78,13 +83,13 @@ final class ServeCommand implements Callable<Integer> {
           c.retriever(index), c.embedder(), index, SearchMode.parse(config.retrieval().mode()), config.retrieval().k(),
           c.router(), Caches.inProcess(config.cache().toCacheConfig(), Ticker.systemTicker()), access,
           SessionStores.inProcess(s.maxSessions(), Duration.ofMinutes(s.idleMinutes()), 1000, Clock.systemUTC(), Ticker.systemTicker()),
-          s.historyTokens());
+          s.historyTokens(), documents);
       ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("ragway-probe").factory());
       Duration every = c.router().probeInterval();
       if (!c.router().models().isEmpty() && !every.isZero()) {
         probes.scheduleWithFixedDelay(c.router()::probe, 0, every.toMillis(), TimeUnit.MILLISECONDS);
       }
-      try (RagwayServer server = RagwayServer.start(new ServerConfig(host, port, ServerConfig.defaults().maxBodyBytes()), services)) {
+      try (documents; RagwayServer server = RagwayServer.start(new ServerConfig(host, port, ServerConfig.defaults().maxBodyBytes()), services)) {
         err.printf("ragway: serving http://%s:%d/v1 (%d chunks indexed)%n", host, server.port(), index.size());
         if (authRequired) {
           err.println("ragway: API keys are required (Authorization: Bearer <key>); create one with 'ragway keys create --tenant NAME'");

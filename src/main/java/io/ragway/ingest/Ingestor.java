@@ -35,7 +35,8 @@ import java.util.TreeSet;
  * </ol>
  *
  * <p>A file that cannot be read or parsed is reported with its reason and skipped; the rest goes
- * on.
+ * on. Uploaded documents ({@link DocumentStore}) are not this walk's business: it neither removes
+ * them nor treats them as duplicates, and it skips the folder that holds them.
  */
 public final class Ingestor {
 
@@ -52,12 +53,28 @@ public final class Ingestor {
   private final EmbeddingModel embedder;
   private final Chunker chunker;
   private final IngestOptions options;
+  private final Path base;
 
   public Ingestor(Index index, EmbeddingModel embedder, Chunker chunker, IngestOptions options) {
+    this(index, embedder, chunker, options, Path.of(""));
+  }
+
+  /** Names sources relative to {@code base} instead of the working directory. */
+  Ingestor(Index index, EmbeddingModel embedder, Chunker chunker, IngestOptions options, Path base) {
     this.index = index;
     this.embedder = embedder;
     this.chunker = chunker;
     this.options = options;
+    this.base = base.toAbsolutePath().normalize();
+  }
+
+  public IngestOptions options() {
+    return options;
+  }
+
+  /** The folder that relative source names start from. */
+  Path base() {
+    return base;
   }
 
   /**
@@ -84,7 +101,7 @@ public final class Ingestor {
 
     Map<String, SourceInfo> known = new HashMap<>();
     for (SourceInfo s : index.sources()) {
-      if (s.tenant().equals(options.tenant())) {
+      if (s.tenant().equals(options.tenant()) && !DocumentStore.isUpload(s.source())) {
         known.put(s.source(), s);
       }
     }
@@ -163,7 +180,8 @@ public final class Ingestor {
       Files.walkFileTree(root, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-          return !dir.equals(root) && isHidden(dir) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+          boolean skip = !dir.equals(root) && isHidden(dir) || Files.exists(dir.resolve(DocumentStore.MARKER));
+          return skip ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
         }
 
         @Override
@@ -209,11 +227,52 @@ public final class Ingestor {
     return name != null && name.toString().startsWith(".");
   }
 
-  static String sourceName(Path file) {
+  private String sourceName(Path file) {
+    return sourceName(file, base);
+  }
+
+  /** A file's source name: its path relative to {@code base} when it lies below it, else its absolute path. */
+  static String sourceName(Path file, Path base) {
     Path abs = file.toAbsolutePath().normalize();
-    Path cwd = Path.of("").toAbsolutePath().normalize();
-    String name = abs.startsWith(cwd) ? cwd.relativize(abs).toString() : abs.toString();
-    return name.replace('\\', '/');
+    Path dir = base.toAbsolutePath().normalize();
+    String name = (abs.startsWith(dir) ? dir.relativize(abs).toString() : abs.toString()).replace('\\', '/');
+    // a file that happens to be called "upload:x.md" must not take an upload's name
+    return DocumentStore.isUpload(name) ? "./" + name : name;
+  }
+
+  /**
+   * Indexes one document under a source name of the caller's choosing (an upload), replacing what
+   * the index held of that source, and commits; returns the number of chunks written. Unlike
+   * {@link #ingest}, it neither skips duplicates of other sources nor removes anything else.
+   *
+   * @param file the document's file name, which chooses the parser and the default title; it need
+   *     not exist
+   * @param title replaces the document's own title unless blank
+   * @throws UnreadableDocumentException if the format is not supported, or the content cannot be
+   *     parsed or holds no text; the index is left as it was
+   */
+  public int ingestDocument(String tenant, String source, Path file, byte[] bytes, String title, List<String> tags)
+      throws UnreadableDocumentException {
+    DocumentParser parser = Parsers.forPath(file).orElseThrow(() -> new UnreadableDocumentException("unsupported file type"));
+    ParsedDocument doc;
+    try {
+      doc = parser.parse(file, bytes);
+    } catch (RuntimeException e) {
+      throw new UnreadableDocumentException("cannot parse: " + e, e);
+    }
+    if (!title.isBlank()) {
+      doc = new ParsedDocument(title, doc.text(), doc.sections());
+    }
+    List<TextChunk> pieces = chunker.chunk(doc);
+    if (pieces.isEmpty()) {
+      throw new UnreadableDocumentException("no text to index");
+    }
+    String hash = Hashes.sha256(bytes);
+    Run run = new Run();
+    run.write(new SourceInfo(tenant, source, hash, pieces.size()), toChunks(tenant, source, hash, doc, pieces, tags));
+    run.flush();
+    index.commit();
+    return pieces.size();
   }
 
   /** What to do with one file. */
@@ -248,7 +307,8 @@ public final class Ingestor {
       if (pieces.isEmpty()) {
         return new Skipped("no text to index");
       }
-      return new Ready(new SourceInfo(options.tenant(), source, hash, pieces.size()), toChunks(source, hash, doc, pieces));
+      return new Ready(new SourceInfo(options.tenant(), source, hash, pieces.size()),
+          toChunks(options.tenant(), source, hash, doc, pieces, options.tags()));
     } catch (UnreadableDocumentException e) {
       return new Skipped(e.getMessage());
     } catch (IOException e) {
@@ -264,12 +324,13 @@ public final class Ingestor {
     return Hashes.sha256(tenant + '\u0000' + source).substring(0, 16) + "-" + ordinal;
   }
 
-  private List<Chunk> toChunks(String source, String hash, ParsedDocument doc, List<TextChunk> pieces) {
+  private static List<Chunk> toChunks(String tenant, String source, String hash, ParsedDocument doc, List<TextChunk> pieces,
+      List<String> tags) {
     List<Chunk> out = new ArrayList<>(pieces.size());
     for (int i = 0; i < pieces.size(); i++) {
       TextChunk p = pieces.get(i);
-      out.add(new Chunk(chunkId(options.tenant(), source, i), source, doc.title(), p.headings(), p.text(), p.start(), p.end(), i,
-          hash, options.tenant(), options.tags()));
+      out.add(new Chunk(chunkId(tenant, source, i), source, doc.title(), p.headings(), p.text(), p.start(), p.end(), i,
+          hash, tenant, tags));
     }
     return out;
   }

@@ -19,6 +19,7 @@ import io.ragway.store.ApiKeys;
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.index.Filter;
 import io.ragway.index.Index;
+import io.ragway.ingest.DocumentStore;
 import io.ragway.llm.Router;
 import io.ragway.llm.UpstreamException;
 import io.ragway.retrieve.Retrieved;
@@ -51,7 +52,7 @@ public final class RagwayServer implements AutoCloseable {
    */
   public record Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
       Index index, SearchMode mode, int k, Router router, Caches caches, Access access,
-      Sessions sessions, int historyTokens) {}
+      Sessions sessions, int historyTokens, DocumentStore documents) {}
 
   private static final Logger LOG = LoggerFactory.getLogger(RagwayServer.class);
   private static final String REQUEST_ID = "ragway.request-id";
@@ -86,6 +87,11 @@ public final class RagwayServer implements AutoCloseable {
     app.post("/v1/sessions", this::createSession);
     app.get("/v1/sessions/{id}", this::session);
     app.delete("/v1/sessions/{id}", this::deleteSession);
+    Documents documents = new Documents(json, services.documents(), ctx -> caller(ctx).tenant(), config.maxBodyBytes(), this::body);
+    app.post("/v1/documents", documents::upload);
+    app.get("/v1/documents", documents::list);
+    app.get("/v1/documents/{id}", documents::get);
+    app.delete("/v1/documents/{id}", documents::delete);
     app.get("/healthz", ctx -> ctx.json(json.createObjectNode().put("status", "ok")));
     app.get("/readyz", this::ready);
 

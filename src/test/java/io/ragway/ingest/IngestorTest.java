@@ -170,7 +170,7 @@ class IngestorTest {
   }
 
   private static String relative(Path p) {
-    return Ingestor.sourceName(p);
+    return Ingestor.sourceName(p, Path.of(""));
   }
 
   /** Embeds normally for {@code calls} calls, then fails, like a crash in the middle of a run. */

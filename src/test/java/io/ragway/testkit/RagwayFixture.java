@@ -19,6 +19,7 @@ import io.ragway.index.IndexConfig;
 import io.ragway.index.Indexes;
 import io.ragway.ingest.ChunkerConfig;
 import io.ragway.ingest.Chunkers;
+import io.ragway.ingest.DocumentStore;
 import io.ragway.ingest.IngestOptions;
 import io.ragway.ingest.Ingestor;
 import io.ragway.llm.ChatModels;
@@ -47,6 +48,7 @@ public final class RagwayFixture implements AutoCloseable {
   private final Path docs;
   private final EmbeddingModel embedder;
   private final Index index;
+  private final DocumentStore documents;
   private final RagwayServer server;
   private final ApiKeys keys;
 
@@ -88,11 +90,14 @@ public final class RagwayFixture implements AutoCloseable {
     RagPipeline pipeline = generator.isEmpty() ? extractive : new RagPipeline(retriever, ChatModels.generating(router, generator));
     keys = Stores.apiKeys(dir, Clock.systemUTC());
     Ticker ticker = Ticker.systemTicker();
+    documents = DocumentStore.open(dir.resolve("data/uploads"), index, new Ingestor(index, embedder,
+        Chunkers.create(ChunkerConfig.defaults(), embedder.tokenCounter()), new IngestOptions("default", List.of(), 16, 1000, 1 << 20)),
+        Clock.systemUTC());
     server = RagwayServer.start(new ServerConfig("127.0.0.1", 0, MAX_BODY),
         new RagwayServer.Services(pipeline, extractive, retriever, embedder, index, SearchMode.HYBRID, 5, router,
             Caches.inProcess(new CacheConfig(true, 1000, Duration.ofHours(1), false, semanticThreshold), ticker),
             new Access(keys, authRequired, RateLimiters.inProcess(), anonymous, "default"),
-            SessionStores.inProcess(100, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000));
+            SessionStores.inProcess(100, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000, documents));
   }
 
   /** The server's API keys. */
@@ -118,6 +123,7 @@ public final class RagwayFixture implements AutoCloseable {
   @Override
   public void close() {
     server.close();
+    documents.close();
     index.close();
     embedder.close();
   }

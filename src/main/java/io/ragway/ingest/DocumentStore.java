@@ -1,0 +1,545 @@
+package io.ragway.ingest;
+
+import io.ragway.index.Chunk;
+import io.ragway.index.Hashes;
+import io.ragway.index.Index;
+import io.ragway.index.Index.SourceInfo;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The documents of each tenant as the HTTP API shows them: the files uploaded through it, which the
+ * store keeps under {@code <uploads>/<tenant>/<name>} and indexes one at a time in the background,
+ * and the files ingested from folders, which it lists but leaves to {@link Ingestor#ingest}.
+ */
+public final class DocumentStore implements AutoCloseable {
+
+  /*
+   * Uploads and folders never touch each other's documents. An upload is indexed as the source
+   * "upload:<name>", a name the folder ingest never gives a file (it names files by path, and puts
+   * "./" before a relative path that would look like one). The folder ingest leaves such sources
+   * alone: it neither removes them nor skips a file as their duplicate, so `serve --docs .` cannot
+   * delete an upload. The uploads folder holds a MARKER file, and a folder ingest that walks the
+   * data directory skips it, so an upload is not indexed a second time as a folder file.
+   *
+   * One thread does every write (ingest jobs and deletes), so two versions of one document never
+   * interleave and a delete never races an ingest. A new version is kept in a hidden staging file
+   * until it is parsed, embedded and committed, and only then replaces the stored file; when
+   * anything fails, the index and the file keep the previous version and the document reports
+   * "failed" with the reason. The progress of the latest upload of each document (queued,
+   * processing, failed) lives in memory; a ready document is whatever the index holds. On start,
+   * staging files left by a stop are deleted (those uploads were never acknowledged as ready), and
+   * uploaded files the index lacks (say, after the index was rebuilt) are queued again.
+   */
+
+  /** The prefix of an uploaded document's source name. */
+  public static final String UPLOAD_PREFIX = "upload:";
+  /** The file that marks the uploads folder, so that folder ingests skip it. */
+  public static final String MARKER = ".ragway-uploads";
+  /** The longest file name accepted, in UTF-8 bytes (what most file systems allow). */
+  public static final int MAX_NAME_BYTES = 255;
+
+  private static final Logger LOG = LoggerFactory.getLogger(DocumentStore.class);
+  private static final String STAGING_PREFIX = ".incoming-";
+
+  /** Where a document stands. */
+  public enum Status {
+    QUEUED, PROCESSING, READY, FAILED;
+
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** How a document came into the index. */
+  public enum Origin {
+    UPLOAD, FOLDER;
+
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * One document as the API shows it.
+   *
+   * @param source the source name its chunks and citations carry
+   * @param name its file name
+   * @param chunks chunks indexed now (those of the previous version while a new one is on its way)
+   * @param bytes size of its stored file, when there is one
+   * @param createdAt when its current version was uploaded (a folder file: last modified)
+   * @param error why the latest upload failed
+   */
+  public record Document(String id, String source, String name, Origin origin, Status status, int chunks,
+      OptionalLong bytes, Optional<Instant> createdAt, Optional<String> error) {
+
+    public Document {
+      Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(source, "source");
+      Objects.requireNonNull(bytes, "bytes");
+      Objects.requireNonNull(createdAt, "createdAt");
+      Objects.requireNonNull(error, "error");
+    }
+  }
+
+  /** An upload refused before anything was stored. */
+  public static final class UploadRejected extends RuntimeException {
+
+    /** Why, so the caller can tell the client what to fix. */
+    public enum Reason { BAD_NAME, UNSUPPORTED_TYPE, EMPTY, TOO_LARGE, BAD_TAGS }
+
+    private final Reason reason;
+
+    UploadRejected(Reason reason, String message) {
+      super(message);
+      this.reason = reason;
+    }
+
+    public Reason reason() {
+      return reason;
+    }
+  }
+
+  /** What {@link #delete} did. */
+  public enum Deletion {
+    DELETED,
+    NOT_FOUND,
+    /** A folder document: it would come back with the next ingest of its folder. */
+    FROM_FOLDER
+  }
+
+  private final Path root;
+  private final Index index;
+  private final Ingestor ingestor;
+  private final Clock clock;
+  private final ExecutorService writer;
+  private final Map<String, Job> jobs = new ConcurrentHashMap<>(); // by document id: the latest upload not yet ready
+
+  private DocumentStore(Path root, Index index, Ingestor ingestor, Clock clock) {
+    this.root = root;
+    this.index = index;
+    this.ingestor = ingestor;
+    this.clock = clock;
+    this.writer = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "ragway-documents");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Opens the store over the uploads folder {@code root} (created if needed); uploaded files the
+   * index lacks are queued for ingest.
+   */
+  public static DocumentStore open(Path root, Index index, Ingestor ingestor, Clock clock) {
+    Objects.requireNonNull(index, "index");
+    Objects.requireNonNull(ingestor, "ingestor");
+    Objects.requireNonNull(clock, "clock");
+    Path dir = root.toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(dir);
+      if (!Files.exists(dir.resolve(MARKER))) {
+        Files.writeString(dir.resolve(MARKER), "Uploaded documents of ragway; folder ingests skip this folder.\n");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the uploads folder " + dir, e);
+    }
+    DocumentStore store = new DocumentStore(dir, index, ingestor, clock);
+    store.recover();
+    return store;
+  }
+
+  /** Whether a source name is an uploaded document's. */
+  public static boolean isUpload(String source) {
+    return source.startsWith(UPLOAD_PREFIX);
+  }
+
+  /** A document's id: stable, opaque, URL-safe, distinct across tenants. */
+  public static String id(String tenant, String source) {
+    return "doc_" + Hashes.sha256(tenant + '\u0000' + source).substring(0, 24);
+  }
+
+  /** The largest upload accepted, in bytes (the ingest limit on file size). */
+  public long maxBytes() {
+    return ingestor.options().maxFileBytes();
+  }
+
+  /**
+   * Stores an upload and queues it for ingest, replacing any earlier document of the same name.
+   * Returns the document as queued, or as ready when the index already holds this content with
+   * these tags (and this title, when one is given): then nothing changes.
+   *
+   * @param title replaces the document's own title unless blank
+   * @throws UploadRejected for a bad name, an unsupported type, empty content or bad tags
+   */
+  public Document upload(String tenant, String name, byte[] content, String title, List<String> tags) {
+    Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(content, "content");
+    checkName(name);
+    if (content.length == 0) {
+      throw new UploadRejected(UploadRejected.Reason.EMPTY, "The document '" + name + "' is empty.");
+    }
+    if (content.length > maxBytes()) {
+      throw new UploadRejected(UploadRejected.Reason.TOO_LARGE,
+          "The document is " + content.length + " bytes; the largest accepted is " + maxBytes() + " bytes.");
+    }
+    List<String> cleanTags = checkTags(tags);
+    String cleanTitle = title == null ? "" : title.strip();
+    String source = UPLOAD_PREFIX + name;
+    String id = id(tenant, source);
+    synchronized (this) {
+      Job pending = jobs.get(id);
+      if ((pending == null || pending.status == Status.FAILED)
+          && holds(tenant, source, Hashes.sha256(content), cleanTitle, cleanTags)) {
+        jobs.remove(id);
+        return readyDocument(tenant, indexed(tenant, id).orElseThrow());
+      }
+      Path staged = tenantDir(tenant).resolve(STAGING_PREFIX + UUID.randomUUID());
+      try {
+        Files.createDirectories(staged.getParent());
+        Files.write(staged, content);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot store the upload " + name, e);
+      }
+      Job job = new Job(tenant, id, name, staged, content.length, cleanTitle, cleanTags, clock.instant());
+      jobs.put(id, job);
+      Document queued = job.document(); // before the job can start, so the answer always says "queued"
+      writer.execute(job);
+      return queued;
+    }
+  }
+
+  /** The tenant's document with this id, if any. */
+  public Optional<Document> get(String tenant, String id) {
+    Job job = jobs.get(id);
+    if (job != null && job.tenant.equals(tenant)) {
+      return Optional.of(job.document());
+    }
+    return indexed(tenant, id).map(s -> readyDocument(tenant, s));
+  }
+
+  /** Every document of the tenant, uploaded or from folders, ordered by source name. */
+  public List<Document> list(String tenant) {
+    Map<String, Document> byId = new LinkedHashMap<>();
+    for (SourceInfo s : index.sources()) {
+      if (s.tenant().equals(tenant)) {
+        byId.put(id(tenant, s.source()), readyDocument(tenant, s));
+      }
+    }
+    for (Job job : jobs.values()) {
+      if (job.tenant.equals(tenant)) {
+        byId.put(job.id, job.document());
+      }
+    }
+    List<Document> out = new ArrayList<>(byId.values());
+    out.sort(Comparator.comparing(Document::source));
+    return out;
+  }
+
+  /**
+   * Removes an uploaded document from the index and its file, waiting until that is committed;
+   * an upload of it still queued is dropped. Folder documents are not deleted.
+   */
+  public Deletion delete(String tenant, String id) throws InterruptedException {
+    String name;
+    synchronized (this) {
+      Optional<SourceInfo> held = indexed(tenant, id);
+      Job job = jobs.get(id);
+      if (job != null && !job.tenant.equals(tenant)) {
+        job = null;
+      }
+      if (held.isEmpty() && job == null) {
+        return Deletion.NOT_FOUND;
+      }
+      if (held.isPresent() && !isUpload(held.get().source())) {
+        return Deletion.FROM_FOLDER;
+      }
+      name = job != null ? job.name : held.get().source().substring(UPLOAD_PREFIX.length());
+      if (job != null) {
+        jobs.remove(id, job); // when it comes up, the job sees it is no longer current and stops
+      }
+    }
+    try {
+      writer.submit(() -> {
+        index.deleteSource(tenant, UPLOAD_PREFIX + name);
+        index.commit();
+        Files.deleteIfExists(tenantDir(tenant).resolve(name));
+        return null;
+      }).get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("could not delete " + UPLOAD_PREFIX + name + ": " + e.getCause().getMessage(), e.getCause());
+    }
+    return Deletion.DELETED;
+  }
+
+  /** Waits until every upload queued so far has been ingested (or has failed). */
+  public void awaitIdle() throws InterruptedException {
+    try {
+      writer.submit(() -> { }).get();
+    } catch (ExecutionException impossible) {
+      throw new IllegalStateException(impossible);
+    }
+  }
+
+  /** Finishes the work queued, for a few seconds at most, then stops; pending uploads not done are dropped. */
+  @Override
+  public void close() {
+    writer.shutdown();
+    try {
+      if (!writer.awaitTermination(5, TimeUnit.SECONDS)) {
+        writer.shutdownNow();
+        writer.awaitTermination(2, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      writer.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---- names ----
+
+  /** Rejects what is not a plain, visible file name of a supported type. */
+  static void checkName(String name) {
+    if (name == null || name.isBlank()) {
+      throw badName("The file name is empty.");
+    }
+    if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+      throw badName("The file name is longer than " + MAX_NAME_BYTES + " bytes.");
+    }
+    if (name.indexOf('/') >= 0 || name.indexOf('\\') >= 0) {
+      throw badName("The file name '" + name + "' is a path; expected a plain file name such as 'notes.md', without '/' or '\\'.");
+    }
+    if (name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw badName("The file name contains control characters.");
+    }
+    if (name.startsWith(".")) {
+      throw badName("The file name '" + name + "' starts with '.'; hidden names are not accepted.");
+    }
+    if (!name.equals(name.strip())) {
+      throw badName("The file name '" + name + "' begins or ends with white space.");
+    }
+    Path file;
+    try {
+      file = Path.of(name);
+    } catch (InvalidPathException e) {
+      throw badName("The file name '" + name + "' is not valid here: " + e.getReason() + ".");
+    }
+    if (file.isAbsolute() || file.getNameCount() != 1) {
+      throw badName("The file name '" + name + "' is a path; expected a plain file name.");
+    }
+    if (Parsers.forPath(file).isEmpty()) {
+      int dot = name.lastIndexOf('.');
+      String what = dot < 0 ? "Files without an extension are" : "'" + name.substring(dot) + "' files are";
+      throw new UploadRejected(UploadRejected.Reason.UNSUPPORTED_TYPE, what + " not supported; the supported types are "
+          + String.join(", ", Parsers.extensions().stream().sorted().toList()) + ".");
+    }
+  }
+
+  private static UploadRejected badName(String message) {
+    return new UploadRejected(UploadRejected.Reason.BAD_NAME, message);
+  }
+
+  private static List<String> checkTags(List<String> tags) {
+    if (tags == null) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (String t : tags) {
+      if (t == null || t.isBlank() || t.length() > 100) {
+        throw new UploadRejected(UploadRejected.Reason.BAD_TAGS, "Tags must be non-empty strings of at most 100 characters.");
+      }
+      if (!out.contains(t.strip())) {
+        out.add(t.strip());
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /** The folder of a tenant's uploads; the tenant's name, percent-encoded, so any name is one safe folder. */
+  private Path tenantDir(String tenant) {
+    String encoded = URLEncoder.encode(tenant, StandardCharsets.UTF_8);
+    return root.resolve(encoded.startsWith(".") ? "%2E" + encoded.substring(1) : encoded);
+  }
+
+  // ---- reads ----
+
+  private Optional<SourceInfo> indexed(String tenant, String id) {
+    return index.sources().stream().filter(s -> s.tenant().equals(tenant) && id(tenant, s.source()).equals(id)).findFirst();
+  }
+
+  /** Whether the index holds this content of the source, with these tags and (when given) this title. */
+  private boolean holds(String tenant, String source, String hash, String title, List<String> tags) {
+    Optional<SourceInfo> held = indexed(tenant, id(tenant, source));
+    if (held.isEmpty() || !held.get().hash().equals(hash)) {
+      return false;
+    }
+    Optional<Chunk> first = index.chunk(Ingestor.chunkId(tenant, source, 0));
+    return first.isPresent() && first.get().tags().equals(tags) && (title.isEmpty() || first.get().title().equals(title));
+  }
+
+  private Document readyDocument(String tenant, SourceInfo s) {
+    boolean upload = isUpload(s.source());
+    Optional<Path> file = fileOf(tenant, s.source());
+    OptionalLong bytes = OptionalLong.empty();
+    Optional<Instant> created = Optional.empty();
+    if (file.isPresent()) {
+      try {
+        bytes = OptionalLong.of(Files.size(file.get()));
+        created = Optional.of(Files.getLastModifiedTime(file.get()).toInstant());
+      } catch (IOException e) {
+        // gone or unreadable: the index still holds the document, without these two facts
+      }
+    }
+    String name = upload ? s.source().substring(UPLOAD_PREFIX.length()) : s.source().substring(s.source().lastIndexOf('/') + 1);
+    return new Document(id(tenant, s.source()), s.source(), name, upload ? Origin.UPLOAD : Origin.FOLDER, Status.READY, s.chunks(),
+        bytes, created, Optional.empty());
+  }
+
+  private Optional<Path> fileOf(String tenant, String source) {
+    if (isUpload(source)) {
+      return Optional.of(tenantDir(tenant).resolve(source.substring(UPLOAD_PREFIX.length())));
+    }
+    try {
+      return Optional.of(ingestor.base().resolve(source));
+    } catch (InvalidPathException e) {
+      return Optional.empty();
+    }
+  }
+
+  private int indexedChunks(String tenant, String id) {
+    return indexed(tenant, id).map(SourceInfo::chunks).orElse(0);
+  }
+
+  // ---- writes ----
+
+  /** Deletes staging files left by a stop and queues uploaded files the index lacks. */
+  private void recover() {
+    try (DirectoryStream<Path> tenants = Files.newDirectoryStream(root, Files::isDirectory)) {
+      for (Path dir : tenants) {
+        String tenant = URLDecoder.decode(dir.getFileName().toString(), StandardCharsets.UTF_8);
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, Files::isRegularFile)) {
+          for (Path file : files) {
+            String name = file.getFileName().toString();
+            if (name.startsWith(STAGING_PREFIX)) {
+              Files.deleteIfExists(file);
+            } else if (!name.startsWith(".") && Parsers.forPath(file).isPresent()) {
+              String id = id(tenant, UPLOAD_PREFIX + name);
+              if (indexed(tenant, id).isEmpty()) {
+                Job job = new Job(tenant, id, name, file, Files.size(file), "", List.of(), Files.getLastModifiedTime(file).toInstant());
+                jobs.put(id, job);
+                writer.execute(job);
+              }
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the uploads folder " + root, e);
+    }
+  }
+
+  /** One upload of one document, run on the writer thread. */
+  private final class Job implements Runnable {
+    final String tenant;
+    final String id;
+    final String name;
+    final Path content; // a staging file, or the stored file itself when recovering
+    final long bytes;
+    final String title;
+    final List<String> tags;
+    final Instant created;
+    volatile Status status = Status.QUEUED;
+    volatile String error = "";
+
+    Job(String tenant, String id, String name, Path content, long bytes, String title, List<String> tags, Instant created) {
+      this.tenant = tenant;
+      this.id = id;
+      this.name = name;
+      this.content = content;
+      this.bytes = bytes;
+      this.title = title;
+      this.tags = tags;
+      this.created = created;
+    }
+
+    @Override
+    public void run() {
+      if (jobs.get(id) != this) { // replaced by a newer upload, or deleted
+        discardStaging();
+        return;
+      }
+      status = Status.PROCESSING;
+      String source = UPLOAD_PREFIX + name;
+      Path target = tenantDir(tenant).resolve(name);
+      try {
+        byte[] data = Files.readAllBytes(content);
+        if (!holds(tenant, source, Hashes.sha256(data), title, tags)) {
+          ingestor.ingestDocument(tenant, source, target, data, title, tags);
+          if (!content.equals(target)) {
+            Files.move(content, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.setLastModifiedTime(target, FileTime.from(created));
+          }
+        }
+        discardStaging();
+        status = Status.READY;
+        jobs.remove(id, this);
+      } catch (UnreadableDocumentException e) {
+        fail(e.getMessage());
+      } catch (IOException | RuntimeException | StackOverflowError e) { // a parser overflowing on deep nesting, too
+        LOG.warn("could not ingest upload {} of tenant {}", name, tenant, e);
+        fail("could not index the document: " + e.getMessage());
+      }
+    }
+
+    private void fail(String reason) {
+      discardStaging();
+      boolean previous = indexedChunks(tenant, id) > 0;
+      error = reason + (previous ? "; the previous version stays indexed" : "");
+      status = Status.FAILED;
+    }
+
+    private void discardStaging() {
+      if (content.getFileName().toString().startsWith(STAGING_PREFIX)) {
+        try {
+          Files.deleteIfExists(content);
+        } catch (IOException e) {
+          LOG.warn("could not delete the staging file {}", content, e);
+        }
+      }
+    }
+
+    Document document() {
+      Status s = status;
+      return new Document(id, UPLOAD_PREFIX + name, name, Origin.UPLOAD, s, indexedChunks(tenant, id), OptionalLong.of(bytes),
+          Optional.of(created), s == Status.FAILED ? Optional.of(error) : Optional.empty());
+    }
+  }
+}
