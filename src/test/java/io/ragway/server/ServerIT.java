@@ -173,6 +173,19 @@ class ServerIT {
     assertError(post("/v1/embeddings", "{\"model\": \"ada\", \"input\": \"x\"}"), 404, "model_not_found", "ada");
     assertError(post("/v1/search", "{\"query\": \"boats\", \"mode\": \"fuzzy\"}"), 400, null, "bm25, dense or hybrid");
     assertError(post("/v1/search", "{\"query\": \"boats\", \"k\": 0}"), 400, null, "'k'");
+    for (String endpoint : List.of("/v1/chat/completions", "/v1/embeddings", "/v1/search", "/v1/documents")) {
+      assertError(post(endpoint, "{\"oops\": "), 400, null, "could not parse the JSON");
+      assertError(post(endpoint, "\"just a string\""), 400, null, "JSON object");
+    }
+    assertError(post("/v1/embeddings", "{\"model\": \"default\"}"), 400, null, "input");
+    assertError(post("/v1/embeddings", "{\"model\": \"default\", \"input\": []}"), 400, null, "input");
+    assertError(post("/v1/search", "{\"k\": 3}"), 400, null, "'query'");
+    assertError(post("/v1/search", "{\"query\": 42}"), 400, null, "expected a string");
+    assertError(post("/v1/chat/completions", ASK.replace("\"model\": \"rag\"", "\"model\": \"rag\", \"session_id\": \"sess_nope\"")),
+        404, "session_not_found", "sess_nope");
+    assertError(post("/v1/chat/completions", ASK.replace("\"model\": \"rag\"", "\"model\": \"rag\", \"session_id\": 5")),
+        400, null, "session_id");
+    assertError(get("/v1/sessions/sess_nope"), 404, "session_not_found", "sess_nope");
     // the server still answers normally after all of that
     assertEquals(200, post("/v1/chat/completions", ASK).statusCode());
   }
