@@ -145,4 +145,17 @@ class AccessIT {
     assertEquals(404, gone.statusCode());
     assertEquals("session_not_found", JSON.readTree(gone.body()).path("error").path("code").asText());
   }
+
+  @Test
+  void theOfficialSdkSeesAuthAndRateLimitErrorsAsItsOwnExceptions() {
+    var good = com.openai.client.okhttp.OpenAIOkHttpClient.builder().baseUrl(ragway.uri("/v1").toString())
+        .apiKey(key("default", 1, 0)).maxRetries(0).build();
+    assertEquals("rag", good.models().retrieve("rag").id());
+    org.junit.jupiter.api.Assertions.assertThrows(com.openai.errors.RateLimitException.class, () -> good.models().retrieve("rag"));
+    var bad = com.openai.client.okhttp.OpenAIOkHttpClient.builder().baseUrl(ragway.uri("/v1").toString())
+        .apiKey("sk-rgw-000000000000-wrong").maxRetries(0).build();
+    org.junit.jupiter.api.Assertions.assertThrows(com.openai.errors.UnauthorizedException.class, () -> bad.models().list());
+    good.close();
+    bad.close();
+  }
 }

@@ -168,6 +168,26 @@ class GatewayIT {
   }
 
   @Test
+  void officialSdkReceivesStreamedToolCalls() {
+    OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(ragway.uri("/v1").toString()).apiKey("x").maxRetries(0).build();
+    StringBuilder name = new StringBuilder();
+    StringBuilder arguments = new StringBuilder();
+    try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(
+        ChatCompletionCreateParams.builder().model("solo").addUserMessage("look it up")
+            .addTool(com.openai.models.chat.completions.ChatCompletionFunctionTool.builder()
+                .function(com.openai.models.FunctionDefinition.builder().name("lookup").build()).build())
+            .build())) {
+      s.stream().forEach(c -> c.choices().forEach(ch -> ch.delta().toolCalls().ifPresent(calls -> calls.forEach(call -> {
+        call.function().flatMap(f -> f.name()).ifPresent(name::append);
+        call.function().flatMap(f -> f.arguments()).ifPresent(arguments::append);
+      }))));
+    }
+    assertEquals("lookup", name.toString());
+    assertEquals("{\"q\":\"x\"}", arguments.toString());
+    client.close();
+  }
+
+  @Test
   void aPromptOverEveryContextWindowIs400ContextLengthExceeded() throws Exception {
     int before = upstream.requests().size();
     HttpResponse<String> r = post("{\"model\": \"tiny\", \"messages\": [{\"role\": \"user\", \"content\": \""
