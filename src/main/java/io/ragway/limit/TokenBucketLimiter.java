@@ -67,9 +67,15 @@ final class TokenBucketLimiter implements RateLimiter {
     return Optional.of(state);
   }
 
+  /*
+   * Bucket4j refills at most one token a nanosecond; a limit above that (60 billion a minute) is
+   * refilled at that rate, which no server reaches, rather than refused at request time.
+   */
+  static final long MAX_REFILL_PER_MINUTE = Duration.ofMinutes(1).toNanos();
+
   private Bucket bucket(String key, String kind, long perMinute) {
     return buckets.get(new BucketKey(key, kind, perMinute), k -> Bucket.builder()
-        .addLimit(l -> l.capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)))
+        .addLimit(l -> l.capacity(perMinute).refillGreedy(Math.min(perMinute, MAX_REFILL_PER_MINUTE), Duration.ofMinutes(1)))
         .withCustomTimePrecision(time)
         .build());
   }

@@ -50,6 +50,13 @@ class TokenBucketLimiterTest {
   }
 
   @Test
+  void limitsAboveWhatBucket4jCanRefillAreStillServed() {
+    RateLimiter.Limits limits = new RateLimiter.Limits(1_000_000_000_000L, 1_000_000_000_000L);
+    assertEquals(1_000_000_000_000L - 1, limiter.acquireRequest("k", limits).orElseThrow().remaining());
+    assertEquals(1_000_000_000_000L - 500, limiter.acquireTokens("k", limits, 500).orElseThrow().remaining());
+  }
+
+  @Test
   void noLimitMeansNoState() {
     assertTrue(limiter.acquireRequest("k", RateLimiter.Limits.NONE).isEmpty());
     assertTrue(limiter.acquireTokens("k", RateLimiter.Limits.NONE, 1_000_000).isEmpty());
