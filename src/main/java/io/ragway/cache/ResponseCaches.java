@@ -1,5 +1,6 @@
 package io.ragway.cache;
 
+import io.ragway.config.JsonMappers;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,7 +19,7 @@ public final class ResponseCaches {
       "top_p", "max_tokens", "max_completion_tokens", "response_format", "seed", "stop", "n", "presence_penalty",
       "frequency_penalty", "logit_bias", "logprobs", "top_logprobs", "parallel_tool_calls");
 
-  private static final ObjectMapper CANONICAL = new ObjectMapper();
+  private static final ObjectMapper CANONICAL = JsonMappers.create();
 
   private ResponseCaches() {}
 

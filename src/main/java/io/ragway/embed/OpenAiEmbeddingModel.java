@@ -1,5 +1,6 @@
 package io.ragway.embed;
 
+import io.ragway.config.JsonMappers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,7 +15,7 @@ import java.util.List;
 /** Embeds through any OpenAI-compatible {@code POST /embeddings} endpoint, in batches. */
 final class OpenAiEmbeddingModel implements EmbeddingModel {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.create();
 
   private final OpenAiEmbeddingConfig config;
   private final URI endpoint;

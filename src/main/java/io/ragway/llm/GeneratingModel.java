@@ -1,5 +1,6 @@
 package io.ragway.llm;
 
+import io.ragway.config.JsonMappers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -19,7 +20,7 @@ import java.util.regex.Pattern;
  */
 final class GeneratingModel implements ChatModel {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.create();
   private static final Pattern CITATION = Pattern.compile("\\[(\\d{1,3})]");
   static final String INSTRUCTIONS = """
       Answer the user's question using only the numbered sources below. After every sentence, cite \

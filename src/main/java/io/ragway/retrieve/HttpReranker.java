@@ -1,5 +1,6 @@
 package io.ragway.retrieve;
 
+import io.ragway.config.JsonMappers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,7 +14,7 @@ import java.util.List;
 /** Reranks through a cross-encoder served over HTTP, in either common {@code /rerank} shape. */
 public final class HttpReranker implements Reranker {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.create();
 
   private final RerankerConfig config;
   private final HttpClient http;

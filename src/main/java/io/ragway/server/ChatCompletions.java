@@ -360,6 +360,7 @@ final class ChatCompletions {
       }
       if (!stream) {
         String[] servedBy = {model};
+        JsonNode[] parsed = {null}; // the upstream's answer when this request made the call; not when it shared one
         Supplier<String> call = () -> {
           Router.Served served = router.complete(model, body, promptTokens);
           servedBy[0] = served.model();
@@ -367,6 +368,7 @@ final class ChatCompletions {
           if (response.isObject()) {
             ((ObjectNode) response).put("model", model);
           }
+          parsed[0] = response;
           try {
             return json.writeValueAsString(response);
           } catch (IOException e) {
@@ -381,7 +383,7 @@ final class ChatCompletions {
           store(lookup, text);
         }
         ctx.header("x-ragway-model", servedBy[0]).contentType("application/json").result(text);
-        JsonNode response = json.readTree(text);
+        JsonNode response = parsed[0] != null ? parsed[0] : json.readTree(text);
         long total = response.path("usage").path("total_tokens").asLong(promptTokens);
         return new Reply(result.coalesced() ? 0 : total, response.path("choices").path(0).path("message"));
       }

@@ -1,5 +1,6 @@
 package io.ragway.server;
 
+import io.ragway.config.JsonMappers;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -58,7 +59,7 @@ public final class RagwayServer implements AutoCloseable {
   private static final String REQUEST_ID = "ragway.request-id";
   private static final String CALLER = "ragway.caller";
 
-  private final ObjectMapper json = new ObjectMapper();
+  private final ObjectMapper json = JsonMappers.create();
   private final Services services;
   private final ChatCompletions chat;
   private final Javalin app;

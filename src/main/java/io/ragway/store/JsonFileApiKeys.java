@@ -1,5 +1,6 @@
 package io.ragway.store;
 
+import io.ragway.config.JsonMappers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -47,7 +48,7 @@ final class JsonFileApiKeys implements ApiKeys {
 
   private record Stored(Key key, byte[] hash) {}
 
-  private final ObjectMapper json = new ObjectMapper();
+  private final ObjectMapper json = JsonMappers.create();
   private final Path file;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
