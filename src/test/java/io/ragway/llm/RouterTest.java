@@ -153,6 +153,21 @@ class RouterTest {
   }
 
   @Test
+  void aStreamThatNeverEndsIsCutAtTheTotalTimeout() {
+    primary.next(Fault.trickle(100));
+    UpstreamConfig slow = new UpstreamConfig("main", primary.baseUrl(), "sk-up", "up-main", 8192, 0, 0, List.of(),
+        Duration.ofSeconds(2), Duration.ofMillis(500), Duration.ofMillis(1200));
+    Router r = new Router(List.of(slow), RetryPolicy.defaults(), new Random(1), d -> { });
+    List<String> partial = new ArrayList<>();
+    long t0 = System.nanoTime();
+    UpstreamException e = assertThrows(UpstreamException.class, () -> r.stream("main", ask().put("stream", true), partial::add));
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(UpstreamException.TIMEOUT, e.status(), e.getMessage());
+    assertTrue(partial.size() >= 3, "events before the cut reach the caller: " + partial.size());
+    assertTrue(ms >= 1100 && ms < 5000, "cut at the total timeout, not before and not much after: " + ms + " ms");
+  }
+
+  @Test
   void rejectsUnknownFallbacksAndDeploymentsThatDisagree() {
     assertThrows(IllegalArgumentException.class, () -> new Router(List.of(model("a", primary, List.of("ghost"), 400)),
         RetryPolicy.defaults(), new Random(), d -> { }));

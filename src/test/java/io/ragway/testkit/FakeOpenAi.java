@@ -22,7 +22,7 @@ import java.util.concurrent.Executors;
 public final class FakeOpenAi implements AutoCloseable {
 
   /** What the next request gets. */
-  public enum Kind { OK, STATUS, SLOW_FIRST_BYTE, CUT_STREAM, STALL_STREAM, MALFORMED_JSON }
+  public enum Kind { OK, STATUS, SLOW_FIRST_BYTE, CUT_STREAM, STALL_STREAM, TRICKLE_STREAM, MALFORMED_JSON }
 
   /** A fault: a status with an optional Retry-After, a delay in ms, or events before a cut or stall. */
   public record Fault(Kind kind, int status, String retryAfter, long delayMs, int eventsBefore, String body) {
@@ -52,6 +52,11 @@ public final class FakeOpenAi implements AutoCloseable {
 
     public static Fault stallAfter(int events, long ms) {
       return new Fault(Kind.STALL_STREAM, 200, null, ms, events, null);
+    }
+
+    /** A stream that never stops: an event every {@code ms}, never silent long enough to stall. */
+    public static Fault trickle(long ms) {
+      return new Fault(Kind.TRICKLE_STREAM, 200, null, ms, 0, null);
     }
 
     public static Fault malformedJson() {
@@ -183,6 +188,13 @@ public final class FakeOpenAi implements AutoCloseable {
       choice.putObject("delta").put("content", w + " ");
       choice.putNull("finish_reason");
       events.add(JSON.writeValueAsString(chunk));
+    }
+    if (f.kind() == Kind.TRICKLE_STREAM) {
+      for (int i = 0; ; i++) { // until the client hangs up: then the write fails
+        out.write(("data: " + events.get(i % events.size()) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        Thread.sleep(f.delayMs());
+      }
     }
     for (int i = 0; i < events.size(); i++) {
       if (f.kind() == Kind.CUT_STREAM && i == f.eventsBefore()) {
