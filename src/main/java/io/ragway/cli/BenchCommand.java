@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ragway.bench.GatewayBench;
 import io.ragway.bench.IngestBench;
 import io.ragway.bench.SearchBench;
 import io.ragway.config.RagwayConfig;
@@ -15,6 +16,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -24,7 +27,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks that report ratios against a baseline measured in the same run.",
-    subcommands = {BenchCommand.Search.class, BenchCommand.Ingest.class})
+    subcommands = {BenchCommand.Search.class, BenchCommand.Ingest.class, BenchCommand.Gateway.class})
 final class BenchCommand implements Runnable {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -147,6 +150,122 @@ final class BenchCommand implements Runnable {
       } finally {
         deleteTree(dir);
       }
+    }
+  }
+
+  @Command(name = "gateway", mixinStandardHelpOptions = true,
+      description = {"What ragway's gateway adds in front of an OpenAI-compatible upstream, against nginx as a plain",
+          "reverse proxy, in one run: the same non-streaming chat completion sent directly to an in-process fake",
+          "upstream, through ragway (an upstream model, called with an API key that has rate limits; the response",
+          "cache misses) and through nginx (proxy_pass, keep-alive), at each concurrency. Prints p50/p99 and requests/s per path, the latency each proxy adds",
+          "over the direct path, and ragway/nginx ratios beside their targets (added p50 and p99 <= 1.5x, throughput",
+          ">= 0.7x); then ragway's cache hits at concurrency 1, timed by the client. Without nginx (not installed,",
+          "or --no-nginx) the nginx fields are null."})
+  static final class Gateway implements Callable<Integer> {
+    @Mixin CommonOptions common;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--concurrency", split = ",", paramLabel = "N[,N...]", defaultValue = "1,64",
+        description = "Client threads, each with its own keep-alive connection (default: ${DEFAULT-VALUE}).")
+    List<Integer> concurrency;
+
+    @Option(names = "--requests", split = ",", paramLabel = "N[,N...]",
+        description = "Measured requests per path at each concurrency: one value for all, or one per --concurrency "
+            + "value (default: 2000 at concurrency 1, 20000 above).")
+    List<Integer> requests;
+
+    @Option(names = "--warmup", defaultValue = "3000",
+        description = "Requests per path at each concurrency before measuring (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--nginx", paramLabel = "FILE",
+        description = "The nginx binary (default: /usr/sbin/nginx, else nginx on the PATH).")
+    Path nginx;
+
+    @Option(names = "--no-nginx", description = "Do not measure the nginx baseline.")
+    boolean noNginx;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      RagwayConfig config = common.load();
+      if (nginx != null && !Files.isExecutable(nginx)) {
+        throw new UsageException("--nginx: not an executable file: " + nginx);
+      }
+      List<Integer> perLevel = requests == null ? concurrency.stream().map(c -> c == 1 ? 2000 : 20000).toList()
+          : requests.size() == 1 ? java.util.Collections.nCopies(concurrency.size(), requests.get(0)) : requests;
+      GatewayBench.Settings settings = new GatewayBench.Settings(concurrency, perLevel, warmup, !noNginx,
+          Optional.ofNullable(nginx));
+      var err = spec.commandLine().getErr();
+      Path dir = Files.createTempDirectory(tempParent(config), "bench-gateway-");
+      try {
+        GatewayBench.Result r = GatewayBench.run(dir, settings, step -> {
+          if (!json) {
+            err.println("bench gateway: " + step);
+            err.flush();
+          }
+        });
+        if (r.nginxSkipped() != null) {
+          err.println("bench gateway: nginx not measured: " + r.nginxSkipped());
+          err.flush();
+        }
+        if (json) {
+          print(spec, JSON.valueToTree(r), true);
+        } else {
+          spec.commandLine().getOut().print(table(r));
+          spec.commandLine().getOut().flush();
+        }
+        return Main.OK;
+      } finally {
+        deleteTree(dir);
+      }
+    }
+
+    static String table(GatewayBench.Result r) {
+      StringBuilder b = new StringBuilder();
+      b.append("client -> path -> ").append(r.upstream()).append(", over loopback\n");
+      b.append("nginx: ").append(r.nginx() != null ? r.nginx() : "not measured (" + r.nginxSkipped() + ")").append('\n');
+      b.append("ragway features on: ").append(String.join(", ", r.ragwayFeatures())).append("\n");
+      GatewayBench.Targets t = r.targets();
+      for (GatewayBench.Level l : r.levels()) {
+        b.append(String.format(Locale.ROOT, "%nconcurrency %d, %d requests per path after %d warm-up%n", l.concurrency(),
+            l.requests(), r.warmup()));
+        b.append(String.format(Locale.ROOT, "%-8s %9s %9s %9s %13s %13s %16s%n", "path", "p50 ms", "p99 ms", "req/s",
+            "added p50 ms", "added p99 ms", "upstream conns"));
+        row(b, "direct", l.direct());
+        row(b, "ragway", l.ragway());
+        if (l.nginx() != null) {
+          row(b, "nginx", l.nginx());
+        }
+        GatewayBench.VsNginx vs = l.ragwayVsNginx();
+        if (vs != null) {
+          b.append(String.format(Locale.ROOT, "ragway/nginx: added p50 %s (target <= %.1fx), added p99 %s (target <= %.1fx), "
+              + "throughput %.2fx (target >= %.1fx): %s%n", times(vs.addedP50Ratio()), t.addedP50RatioMax(),
+              times(vs.addedP99Ratio()), t.addedP99RatioMax(), vs.throughputRatio(), t.throughputRatioMin(),
+              vs.meetsTargets() ? "meets targets" : "MISSES targets"));
+        }
+      }
+      b.append(String.format(Locale.ROOT, "%ncache hit (%s): p50 %.3f ms, p99 %.3f ms; direct to upstream beside it: p50 "
+          + "%.3f ms (target for the server-side hit: < %.1f ms)%n", r.cacheHitMeasured(), r.cacheHitP50Ms(), r.cacheHitP99Ms(),
+          r.cacheHitDirectP50Ms(), t.cacheHitMsMax()));
+      b.append("\npublished figures of other gateways (").append(r.publishedPeersNote()).append("):\n");
+      for (GatewayBench.PublishedFigure p : r.publishedPeers()) {
+        b.append("  ").append(p.gateway()).append(": ").append(p.figure()).append('\n');
+      }
+      return b.toString();
+    }
+
+    private static void row(StringBuilder b, String path, GatewayBench.PathFigures f) {
+      b.append(String.format(Locale.ROOT, "%-8s %9.3f %9.3f %9.0f %13s %13s %16d%s%n", path, f.p50Ms(), f.p99Ms(),
+          f.requestsPerSecond(), f.addedP50Ms() == null ? "-" : String.format(Locale.ROOT, "%.3f", f.addedP50Ms()),
+          f.addedP99Ms() == null ? "-" : String.format(Locale.ROOT, "%.3f", f.addedP99Ms()), f.upstreamConnectionsOpened(),
+          f.clientResent() == 0 ? "" : "  (" + f.clientResent() + " resent by the client)"));
+    }
+
+    private static String times(Double ratio) {
+      return ratio == null ? "n/a (nginx added nothing measurable)" : String.format(Locale.ROOT, "%.2fx", ratio);
     }
   }
 

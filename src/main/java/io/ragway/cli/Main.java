@@ -77,7 +77,7 @@ public final class Main implements Runnable {
       int code = exitCode(ex);
       err.println("ragway: " + message(ex));
       if (code == USAGE) {
-        err.println("(see 'ragway " + cmd.getCommandName() + " --help')");
+        err.println("(see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
       }
       if (System.getenv("RAGWAY_DEBUG") != null) {
         ex.printStackTrace(err);

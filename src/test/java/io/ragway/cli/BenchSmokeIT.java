@@ -51,4 +51,29 @@ class BenchSmokeIT {
     assertTrue(n.get("overhead_ratio").asDouble() > 0.5, r.out());
     assertTrue(n.get("embed_seconds").asDouble() > 0, r.out());
   }
+
+  @Test
+  void gatewayBenchMeasuresEveryPathAndTheCache() throws Exception {
+    Run r = Cli.run("bench", "gateway", "--requests", "50", "--warmup", "10", "--concurrency", "1,4", "--json",
+        "--data", tmp.toString(), "--config", tmp.resolve("none.yaml").toString());
+    assertEquals(0, r.code(), r.toString());
+    JsonNode n = JSON.readTree(r.out());
+    assertEquals(2, n.get("levels").size(), r.out());
+    boolean nginx = !n.path("nginx").isMissingNode() && !n.path("nginx").isNull();
+    for (JsonNode level : n.get("levels")) {
+      assertEquals(50, level.get("requests").asInt());
+      assertTrue(level.get("direct").get("p50_ms").asDouble() > 0, r.out());
+      JsonNode ragway = level.get("ragway");
+      assertTrue(ragway.get("p99_ms").asDouble() >= ragway.get("p50_ms").asDouble(), r.out());
+      assertTrue(ragway.get("requests_per_second").asDouble() > 0, r.out());
+      assertTrue(ragway.has("added_p50_ms") && ragway.has("added_p99_ms"), r.out());
+      assertEquals(nginx, level.has("nginx") && !level.get("nginx").isNull(), r.out());
+    }
+    assertTrue(n.get("ragway_features").toString().contains("api_key_auth"), r.out());
+    assertTrue(n.get("cache_hit_p50_ms").asDouble() > 0, r.out());
+    assertEquals(3, n.get("published_peers").size(), r.out());
+    try (var left = Files.list(tmp.resolve("tmp"))) {
+      assertEquals(0, left.count(), "the bench deletes its scratch folder, nginx's files included");
+    }
+  }
 }
