@@ -15,6 +15,7 @@ import io.ragway.limit.RateLimiters;
 import io.ragway.llm.RoutingPolicy;
 import io.ragway.server.Access;
 import io.ragway.store.ApiKeys;
+import io.ragway.store.Database;
 import io.ragway.store.Stores;
 import java.time.Clock;
 import io.ragway.chat.RagPipeline;
@@ -185,8 +186,15 @@ public final class GatewayBench {
       }
     }
 
-    ApiKeys keys = Stores.apiKeys(dir, Clock.systemUTC());
-    String key = keys.create("default", "bench", List.of(), KEY_RPM, KEY_TPM).secret();
+    try (Database records = Database.open("", "", "", 1, dir)) {
+      ApiKeys keys = Stores.apiKeys(records, dir, Clock.systemUTC(), "bench");
+      String key = keys.create("default", "bench", List.of(), KEY_RPM, KEY_TPM).secret();
+      return measureAll(dir, s, progress, keys, key, nginxBinary, nginxVersion, nginxSkipped);
+    }
+  }
+
+  private static Result measureAll(Path dir, Settings s, Consumer<String> progress, ApiKeys keys, String key,
+      Optional<Path> nginxBinary, String nginxVersion, String nginxSkipped) throws IOException, InterruptedException {
     try (FastUpstream upstream = FastUpstream.start();
         Index index = Indexes.openLucene(dir.resolve("index"), NoEmbeddings.ID, NoEmbeddings.DIMENSION, IndexConfig.defaults());
         DocumentStore documents = documents(dir, index);

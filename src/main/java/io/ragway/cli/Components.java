@@ -22,6 +22,7 @@ import io.ragway.retrieve.RerankerConfig;
 import io.ragway.retrieve.Retriever;
 import io.ragway.retrieve.Retrievers;
 import io.ragway.store.ApiKeys;
+import io.ragway.store.Database;
 import io.ragway.store.Stores;
 import java.net.URI;
 import java.nio.file.Path;
@@ -40,6 +41,8 @@ final class Components implements AutoCloseable {
   private EmbeddingModel embedder;
   private Index index;
   private Router router;
+  private Database database;
+  private ApiKeys keys;
 
   Components(RagwayConfig config) {
     this.config = config;
@@ -125,9 +128,22 @@ final class Components implements AutoCloseable {
     return router;
   }
 
-  /** The API keys in the data directory. */
-  ApiKeys keys() {
-    return Stores.apiKeys(config.dataPath(), java.time.Clock.systemUTC());
+  /** The records database (SQLite in the data directory unless database.url says otherwise), migrated. */
+  synchronized Database database() {
+    if (database == null) {
+      RagwayConfig.Database d = config.database();
+      database = Database.open(d.url(), d.user(), d.password(), d.poolSize(), config.dataPath());
+    }
+    return database;
+  }
+
+  /** The API keys in the records database; changes made through them are audited as this OS user's. */
+  synchronized ApiKeys keys() {
+    if (keys == null) {
+      keys = Stores.apiKeys(database(), config.dataPath(), java.time.Clock.systemUTC(),
+          "cli:" + System.getProperty("user.name", "unknown"));
+    }
+    return keys;
   }
 
   RagPipeline pipeline(Index source) {
@@ -147,6 +163,11 @@ final class Components implements AutoCloseable {
     if (embedder != null) {
       embedder.close();
       embedder = null;
+    }
+    if (database != null) {
+      database.close();
+      database = null;
+      keys = null;
     }
   }
 }

@@ -12,9 +12,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "keys", mixinStandardHelpOptions = true,
     description = {"API keys of the server: each maps to a tenant (and ACL groups) and carries its own rate limits.",
-        "Only a hash of each key is stored (keys.json in the data directory); a running server sees changes",
-        "within a second."},
-    subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Revoke.class})
+        "Only a hash of each key is stored, in the records database (docs/records.md); every change is in the",
+        "audit log ('ragway db audit'); a running server sees changes within a second."},
+    subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Revoke.class, KeysCommand.Rotate.class})
 final class KeysCommand implements Runnable {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -49,9 +49,12 @@ final class KeysCommand implements Runnable {
         spec.commandLine().getErr().println("ragway: --rpm and --tpm must be >= 0 (0 means no limit)");
         return Main.USAGE;
       }
-      Components c = common.components();
-      String tenant = c.config().tenant(); // --tenant, else ragway.yaml's tenant
-      ApiKeys.Created created = c.keys().create(tenant, name, groups, rpm, tpm);
+      String tenant;
+      ApiKeys.Created created;
+      try (Components c = common.components()) {
+        tenant = c.config().tenant(); // --tenant, else ragway.yaml's tenant
+        created = c.keys().create(tenant, name, groups, rpm, tpm);
+      }
       var out = spec.commandLine().getOut();
       out.println(created.secret());
       out.flush();
@@ -72,7 +75,11 @@ final class KeysCommand implements Runnable {
     public Integer call() {
       var out = spec.commandLine().getOut();
       out.printf("%-14s %-16s %-12s %8s %10s  %-8s %s%n", "ID", "TENANT", "NAME", "RPM", "TPM", "STATE", "CREATED");
-      for (ApiKeys.Key k : common.components().keys().list()) {
+      List<ApiKeys.Key> all;
+      try (Components c = common.components()) {
+        all = c.keys().list();
+      }
+      for (ApiKeys.Key k : all) {
         out.printf("%-14s %-16s %-12s %8d %10d  %-8s %s%n", k.id(), k.tenant(), k.name(), k.rpm(), k.tpm(),
             k.revoked() ? "revoked" : "active", k.created());
       }
@@ -91,11 +98,42 @@ final class KeysCommand implements Runnable {
 
     @Override
     public Integer call() {
-      if (!common.components().keys().revoke(id)) {
+      boolean found;
+      try (Components c = common.components()) {
+        found = c.keys().revoke(id);
+      }
+      if (!found) {
         spec.commandLine().getErr().println("ragway: no key with id '" + id + "'");
         return Main.FAILURE;
       }
       spec.commandLine().getErr().println("ragway: key " + id + " revoked");
+      return Main.OK;
+    }
+  }
+
+  @Command(name = "rotate", mixinStandardHelpOptions = true,
+      description = {"Give a key a new secret and print it once; the key keeps its id, tenant, groups and limits, and",
+          "the old secret stops working (within a second on a running server)."})
+  static final class Rotate implements Callable<Integer> {
+    @Mixin CommonOptions common;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "ID", description = "The key's id, as 'keys list' shows it.")
+    String id;
+
+    @Override
+    public Integer call() {
+      java.util.Optional<ApiKeys.Created> rotated;
+      try (Components c = common.components()) {
+        rotated = c.keys().rotate(id);
+      }
+      if (rotated.isEmpty()) {
+        spec.commandLine().getErr().println("ragway: no active key with id '" + id + "'");
+        return Main.FAILURE;
+      }
+      spec.commandLine().getOut().println(rotated.get().secret());
+      spec.commandLine().getOut().flush();
+      spec.commandLine().getErr().println("ragway: key " + id + " has a new secret; store it now, it is not kept");
       return Main.OK;
     }
   }

@@ -1,5 +1,6 @@
 package io.ragway.cli;
 
+import io.ragway.store.DatabaseException;
 import io.ragway.config.ConfigException;
 import io.ragway.index.IndexException;
 import java.io.PrintWriter;
@@ -23,6 +24,7 @@ import picocli.CommandLine.Command;
         ServeCommand.class,
         EvalCommand.class,
         BenchCommand.class,
+        DbCommand.class,
         KeysCommand.class,
         CommandLine.HelpCommand.class
     },
@@ -105,6 +107,7 @@ public final class Main implements Runnable {
       case UsageException u -> u.getMessage();
       case ConfigException c -> c.getMessage();
       case IndexException i -> i.getMessage();
+      case DatabaseException d -> d.getMessage();
       case IllegalArgumentException i -> i.getMessage();
       default -> ex.getMessage() == null ? ex.toString() : ex.getClass().getSimpleName() + ": " + ex.getMessage();
     };

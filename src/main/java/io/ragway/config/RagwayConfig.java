@@ -31,7 +31,8 @@ public record RagwayConfig(
     Cache cache,
     Auth auth,
     Limits limits,
-    Sessions sessions) {
+    Sessions sessions,
+    Database database) {
 
   public RagwayConfig {
     Objects.requireNonNull(dataDir, "data_dir");
@@ -49,6 +50,7 @@ public record RagwayConfig(
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(sessions, "sessions");
+    Objects.requireNonNull(database, "database");
     generator = generator == null ? "" : generator.strip();
     String wanted = generator;
     if (!wanted.isEmpty() && models.stream().noneMatch(m -> m.name().equals(wanted))) {
@@ -114,6 +116,30 @@ public record RagwayConfig(
 
     public CacheConfig toCacheConfig() {
       return new CacheConfig(enabled, maxEntries, Duration.ofSeconds(ttlSeconds), anyTemperature, semanticThreshold);
+    }
+  }
+
+  /**
+   * Where records (API keys, the audit log; later the usage ledger) are kept.
+   *
+   * @param url empty for SQLite in the data directory ({@code ragway.db}); {@code jdbc:postgresql://...}
+   *     for a PostgreSQL that several replicas share; {@code jdbc:sqlite:FILE} for another SQLite file
+   * @param user PostgreSQL user (may be in the URL instead)
+   * @param password PostgreSQL password, e.g. {@code ${PGPASSWORD}}
+   * @param poolSize connections kept open to PostgreSQL
+   */
+  public record Database(String url, String user, String password, int poolSize) {
+    public Database {
+      url = url == null ? "" : url.strip();
+      user = user == null ? "" : user;
+      password = password == null ? "" : password;
+      if (!url.isEmpty() && !url.startsWith("jdbc:postgresql:") && !url.startsWith("jdbc:sqlite:")) {
+        throw new IllegalArgumentException("database.url must be empty (SQLite in the data directory), jdbc:sqlite:FILE "
+            + "or jdbc:postgresql://HOST/DB, got '" + url + "'");
+      }
+      if (poolSize < 1 || poolSize > 200) {
+        throw new IllegalArgumentException("database.pool_size must be between 1 and 200, got " + poolSize);
+      }
     }
   }
 
@@ -301,13 +327,14 @@ public record RagwayConfig(
         new Cache(true, 10_000, 3600, false, 0),
         new Auth("auto"),
         new Limits(0, 0),
-        new Sessions(10_000, 24 * 60, 4000));
+        new Sessions(10_000, 24 * 60, 4000),
+        new Database("", "", "", 10));
   }
 
   /** This configuration with another data directory and tenant (the CLI's flags). */
   public RagwayConfig withDataAndTenant(String dataDir, String tenant) {
     return new RagwayConfig(dataDir, tenant, ingest, embedding, index, retrieval, answer, generator, models, gateway, cache,
-        auth, limits, sessions);
+        auth, limits, sessions, database);
   }
 
   public Path dataPath() {

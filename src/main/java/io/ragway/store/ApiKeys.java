@@ -20,6 +20,10 @@ public interface ApiKeys {
    */
   record Key(String id, String name, String tenant, List<String> groups, long rpm, long tpm, Instant created,
       boolean revoked) {
+
+    /** What a key's secret starts with, then its id and a dash. */
+    public static final String PREFIX = "sk-rgw-";
+
     public Key {
       Objects.requireNonNull(id, "id");
       name = name == null ? "" : name;
@@ -46,4 +50,10 @@ public interface ApiKeys {
 
   /** Revokes a key by id; false if there is no such key. */
   boolean revoke(String id);
+
+  /**
+   * Gives a key a new secret, keeping its id, tenant, groups and limits; the old secret stops
+   * working at once. Empty if there is no such key or it is revoked.
+   */
+  Optional<Created> rotate(String id);
 }

@@ -1,15 +1,76 @@
 package io.ragway.store;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ragway.config.JsonMappers;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /** Opens ragway's record stores. */
 public final class Stores {
 
+  /** Where ragway kept keys before the records database; imported once, then renamed. */
+  static final String LEGACY_KEYS = "keys.json";
+
   private Stores() {}
 
-  /** The API keys kept in {@code keys.json} in the data directory. */
-  public static ApiKeys apiKeys(Path dataDir, Clock clock) {
-    return new JsonFileApiKeys(dataDir.resolve("keys.json"), clock);
+  /**
+   * The API keys in {@code db}. Keys from an earlier ragway's {@code keys.json} in
+   * {@code dataDir} are imported first (with their ids and secrets, so they keep working) and the
+   * file is renamed {@code keys.json.imported}.
+   *
+   * @param actor who the changes made through it are by, for the audit log
+   */
+  public static ApiKeys apiKeys(Database db, Path dataDir, Clock clock, String actor) {
+    SqlApiKeys keys = new SqlApiKeys(db.dataSource(), clock, actor);
+    Path legacy = dataDir.resolve(LEGACY_KEYS);
+    if (Files.exists(legacy)) {
+      keys.importKeys(readLegacy(legacy), legacy.toString());
+      try {
+        Files.move(legacy, dataDir.resolve(LEGACY_KEYS + ".imported"), StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        throw new DatabaseException("imported the keys of " + legacy + " but cannot rename it: " + e.getMessage(), e);
+      }
+    }
+    return keys;
+  }
+
+  /** The audit log in {@code db}. */
+  public static AuditLog auditLog(Database db) {
+    return new SqlApiKeys(db.dataSource(), Clock.systemUTC(), "");
+  }
+
+  private static Map<ApiKeys.Key, byte[]> readLegacy(Path file) {
+    ObjectMapper json = JsonMappers.create();
+    Map<ApiKeys.Key, byte[]> out = new LinkedHashMap<>();
+    try {
+      JsonNode root = json.readTree(file.toFile());
+      if (root == null || !root.path("keys").isArray()) {
+        throw new DatabaseException(file + " is not a ragway keys file (no \"keys\" array); move it away to start without it");
+      }
+      for (JsonNode k : root.get("keys")) {
+        List<String> groups = new ArrayList<>();
+        k.path("groups").forEach(g -> groups.add(g.asText()));
+        ApiKeys.Key key = new ApiKeys.Key(k.path("id").asText(), k.path("name").asText(""), k.path("tenant").asText(),
+            groups, k.path("rpm").asLong(0), k.path("tpm").asLong(0), Instant.parse(k.path("created").asText()),
+            k.path("revoked").asBoolean(false));
+        out.put(key, HexFormat.of().parseHex(k.path("sha256").asText()));
+      }
+      return out;
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof DatabaseException d) {
+        throw d;
+      }
+      throw new DatabaseException("cannot import the keys of " + file + ": " + e.getMessage(), e);
+    }
   }
 }

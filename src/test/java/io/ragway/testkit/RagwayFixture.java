@@ -7,6 +7,7 @@ import io.ragway.limit.RateLimiter;
 import io.ragway.limit.RateLimiters;
 import io.ragway.server.Access;
 import io.ragway.store.ApiKeys;
+import io.ragway.store.Database;
 import io.ragway.store.Stores;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Clock;
@@ -51,6 +52,7 @@ public final class RagwayFixture implements AutoCloseable {
   private final DocumentStore documents;
   private final RagwayServer server;
   private final ApiKeys keys;
+  private final Database records;
 
   public RagwayFixture(Path dir) throws Exception {
     this(dir, new Router(List.of(), RetryPolicy.defaults(), new java.util.Random(1), d -> { }), "");
@@ -88,7 +90,8 @@ public final class RagwayFixture implements AutoCloseable {
     Retriever retriever = Retrievers.fusion(index, embedder, RetrieveConfig.defaults(), Optional.empty());
     RagPipeline extractive = new RagPipeline(retriever, ChatModels.extractive(embedder, ExtractiveConfig.defaults()));
     RagPipeline pipeline = generator.isEmpty() ? extractive : new RagPipeline(retriever, ChatModels.generating(router, generator));
-    keys = Stores.apiKeys(dir, Clock.systemUTC());
+    records = Database.open("", "", "", 2, dir);
+    keys = Stores.apiKeys(records, dir, Clock.systemUTC(), "test");
     Ticker ticker = Ticker.systemTicker();
     documents = DocumentStore.open(dir.resolve("data/uploads"), index, new Ingestor(index, embedder,
         Chunkers.create(ChunkerConfig.defaults(), embedder.tokenCounter()), new IngestOptions("default", List.of(), 16, 1000, 1 << 20)),
@@ -123,6 +126,7 @@ public final class RagwayFixture implements AutoCloseable {
   @Override
   public void close() {
     server.close();
+    records.close();
     documents.close();
     index.close();
     embedder.close();

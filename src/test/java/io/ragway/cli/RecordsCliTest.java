@@ -1,0 +1,84 @@
+package io.ragway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ragway.testkit.Cli;
+import io.ragway.testkit.Cli.Run;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** keys and db from the command line: what a user types, what they see, what is refused. */
+class RecordsCliTest {
+
+  @TempDir Path tmp;
+
+  private Run ragway(String... args) {
+    String[] all = new String[args.length + 4];
+    System.arraycopy(args, 0, all, 0, args.length);
+    all[args.length] = "--data";
+    all[args.length + 1] = tmp.resolve("data").toString();
+    all[args.length + 2] = "--config";
+    all[args.length + 3] = tmp.resolve("none.yaml").toString();
+    return Cli.run(all);
+  }
+
+  @Test
+  void keysAreCreatedRotatedRevokedAndAudited() {
+    Run created = ragway("keys", "create", "--tenant", "acme", "--rpm", "5", "--name", "ci");
+    assertEquals(0, created.code(), created.toString());
+    String secret = created.out().strip();
+    String id = secret.substring("sk-rgw-".length(), secret.indexOf('-', "sk-rgw-".length()));
+    assertTrue(ragway("keys", "list").out().contains(id + "   acme"), "listed with its tenant");
+    Run rotated = ragway("keys", "rotate", id);
+    assertEquals(0, rotated.code(), rotated.toString());
+    assertTrue(!rotated.out().strip().equals(secret) && rotated.out().startsWith("sk-rgw-" + id + "-"));
+    assertEquals(1, ragway("keys", "rotate", "nope").code());
+    assertEquals(0, ragway("keys", "revoke", id).code());
+    assertEquals(1, ragway("keys", "revoke", "nope").code());
+    assertTrue(ragway("keys", "list").out().contains("revoked"));
+    String audit = ragway("db", "audit").out();
+    assertTrue(audit.indexOf("key.revoke") < audit.indexOf("key.rotate") && audit.indexOf("key.rotate") < audit.indexOf("key.create"),
+        "newest first: " + audit);
+    assertEquals(2, ragway("db", "audit", "--limit", "0").code());
+  }
+
+  @Test
+  void statusBackupAndRestore() throws Exception {
+    Run status = ragway("db", "status", "--json");
+    assertEquals(0, status.code(), status.toString());
+    assertTrue(status.out().contains("\"kind\"") && status.out().contains("SQLITE"), status.out());
+    Path backup = tmp.resolve("b.db");
+    assertEquals(0, ragway("db", "backup", backup.toString()).code());
+    Run again = ragway("db", "backup", backup.toString());
+    assertEquals(1, again.code());
+    assertTrue(again.err().contains("never overwrites"), again.err());
+
+    Path lockFile = Files.createDirectories(tmp.resolve("data/index")).resolve("write.lock");
+    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock held = ch.lock()) {
+      Run busy = ragway("db", "restore", backup.toString());
+      assertEquals(1, busy.code());
+      assertTrue(busy.err().contains("stop it, then restore"), busy.err());
+      assertTrue(held.isValid());
+    }
+    Run restored = ragway("db", "restore", backup.toString());
+    assertEquals(0, restored.code(), restored.toString());
+    assertTrue(restored.err().contains("before-restore"), restored.err());
+  }
+
+  @Test
+  void aCorruptDatabaseIsAClearErrorForEveryCommandThatNeedsIt() throws Exception {
+    Files.createDirectories(tmp.resolve("data"));
+    Files.writeString(tmp.resolve("data/ragway.db"), "not a database");
+    Run r = ragway("keys", "list");
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("is not a SQLite database") && r.err().contains("ragway db restore"), r.err());
+    assertEquals("not a database", Files.readString(tmp.resolve("data/ragway.db")));
+  }
+}

@@ -1,0 +1,66 @@
+package io.ragway.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ragway.testkit.PostgresCluster;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The same contract on a real PostgreSQL, plus what only a shared database has to get right. */
+class PostgresApiKeysIT extends ApiKeysContract {
+
+  static PostgresCluster pg;
+
+  @BeforeAll
+  static void startPostgres() throws Exception {
+    pg = PostgresCluster.start();
+  }
+
+  @AfterAll
+  static void stopPostgres() {
+    if (pg != null) {
+      pg.close();
+    }
+  }
+
+  private String url;
+
+  @Override
+  Database open(Path dir) {
+    try {
+      if (url == null) {
+        url = pg.newDatabase();
+      }
+      return Database.open(url, "", "", 2, dir);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void twoReplicasShareKeys() {
+    Database other = Database.open(url, "", "", 2, dir.resolve("replica2"));
+    try {
+      assertEquals(Database.Kind.POSTGRESQL, other.kind());
+      ApiKeys.Created c = Stores.apiKeys(db, dir, Clock.systemUTC(), "replica1").create("acme", "", List.of(), 0, 0);
+      assertTrue(Stores.apiKeys(other, dir.resolve("replica2"), Clock.systemUTC(), "replica2").verify(c.secret()).isPresent());
+    } finally {
+      other.close();
+    }
+  }
+
+  @Test
+  void anUnreachableDatabaseIsAClearErrorAtStartup() {
+    DatabaseException e = assertThrows(DatabaseException.class,
+        () -> Database.open("jdbc:postgresql://127.0.0.1:1/none?user=postgres&password=secret", "", "", 1, dir));
+    assertTrue(e.getMessage().contains("cannot open the database at jdbc:postgresql://127.0.0.1:1/none"), e.getMessage());
+    assertTrue(!e.getMessage().contains("secret"), "the password is not shown: " + e.getMessage());
+  }
+}
