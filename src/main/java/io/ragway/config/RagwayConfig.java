@@ -1,5 +1,6 @@
 package io.ragway.config;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.ragway.cache.CacheConfig;
 import io.ragway.index.IndexConfig;
 import io.ragway.llm.RetryPolicy;
@@ -66,7 +67,7 @@ public record RagwayConfig(
    * @param fallbacks models tried in order when this one keeps failing
    */
   public record Model(String name, String baseUrl, String apiKey, String model, Integer contextWindow,
-      Double inputPricePer1m, Double outputPricePer1m, List<String> fallbacks, Integer connectTimeoutSeconds,
+      @JsonProperty("input_price_per_1m") Double inputPricePer1m, @JsonProperty("output_price_per_1m") Double outputPricePer1m, List<String> fallbacks, Integer connectTimeoutSeconds,
       Integer firstTokenTimeoutSeconds, Integer totalTimeoutSeconds, Integer weight, Integer maxConcurrency,
       Integer maxQueue) {
 

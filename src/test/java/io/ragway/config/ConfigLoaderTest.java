@@ -58,6 +58,8 @@ class ConfigLoaderTest {
             api_key: ${UP_KEY}
             model: Qwen/Qwen2.5-7B-Instruct
             context_window: 32768
+            input_price_per_1m: 0.15
+            output_price_per_1m: 0.6
             fallbacks: [big]
           - name: big
             base_url: https://api.example.com/v1
@@ -69,6 +71,8 @@ class ConfigLoaderTest {
     assertEquals("sk-up", fast.apiKey());
     assertEquals("Qwen/Qwen2.5-7B-Instruct", fast.model());
     assertEquals(java.util.List.of("big"), fast.fallbacks());
+    assertEquals(0.15, fast.inputPricePer1m(), "prices are read under the names docs/config.md gives");
+    assertEquals(0.6, fast.outputPricePer1m());
     assertEquals("big", c.models().get(1).toUpstream().model(), "upstream name defaults to the name");
     assertEquals(4, c.gateway().toRetryPolicy().maxAttempts());
   }
