@@ -16,6 +16,7 @@ import io.ragway.llm.RoutingPolicy;
 import io.ragway.server.Access;
 import io.ragway.store.ApiKeys;
 import io.ragway.store.Database;
+import io.ragway.store.Ledger;
 import io.ragway.store.Stores;
 import java.time.Clock;
 import io.ragway.chat.RagPipeline;
@@ -127,9 +128,13 @@ public final class GatewayBench {
    */
   public record VsNginx(Double addedP50Ratio, Double addedP99Ratio, double throughputRatio, boolean meetsTargets) {}
 
-  /** The three paths at one concurrency; nginx's fields are null when it was not measured. */
+  /**
+   * The paths at one concurrency; nginx's fields are null when it was not measured.
+   * {@code ragwayWithoutLedger} is the same server with the usage ledger off, and
+   * {@code ledgerThroughputRatio} ragway's requests/s with the ledger over without it.
+   */
   public record Level(int concurrency, int requests, PathFigures direct, PathFigures ragway, PathFigures nginx,
-      VsNginx ragwayVsNginx) {}
+      VsNginx ragwayVsNginx, PathFigures ragwayWithoutLedger, double ledgerThroughputRatio) {}
 
   /** The targets the ratios are held to. */
   public record Targets(double addedP50RatioMax, double addedP99RatioMax, double throughputRatioMin, double cacheHitMsMax) {}
@@ -157,7 +162,7 @@ public final class GatewayBench {
   /* On in the measured ragway path: what any upstream request passes through today. */
   static final List<String> RAGWAY_FEATURES = List.of("api_key_auth", "rate_limits(rpm,tpm)", "request_validation",
       "request_id", "context_window_check(token count)", "router(weighted, circuit breaker)", "retries",
-      "timeouts(first token, total)", "response_cache(miss)");
+      "timeouts(first token, total)", "response_cache(miss)", "usage_ledger(journal fsync)");
 
   /* The bench key's limits: high enough never to refuse the bench, but checked on every request. */
   private static final long KEY_RPM = 1_000_000_000L;
@@ -189,17 +194,21 @@ public final class GatewayBench {
     try (Database records = Database.open("", "", "", 1, dir)) {
       ApiKeys keys = Stores.apiKeys(records, dir, Clock.systemUTC(), "bench");
       String key = keys.create("default", "bench", List.of(), KEY_RPM, KEY_TPM).secret();
-      return measureAll(dir, s, progress, keys, key, nginxBinary, nginxVersion, nginxSkipped);
+      try (Ledger ledger = Stores.ledger(records, dir, Stores.DEFAULT_LEDGER_BACKLOG_BYTES)) {
+        return measureAll(dir, s, progress, keys, key, ledger, nginxBinary, nginxVersion, nginxSkipped);
+      }
     }
   }
 
-  private static Result measureAll(Path dir, Settings s, Consumer<String> progress, ApiKeys keys, String key,
+  private static Result measureAll(Path dir, Settings s, Consumer<String> progress, ApiKeys keys, String key, Ledger ledger,
       Optional<Path> nginxBinary, String nginxVersion, String nginxSkipped) throws IOException, InterruptedException {
     try (FastUpstream upstream = FastUpstream.start();
         Index index = Indexes.openLucene(dir.resolve("index"), NoEmbeddings.ID, NoEmbeddings.DIMENSION, IndexConfig.defaults());
         DocumentStore documents = documents(dir, index);
         RagwayServer server = RagwayServer.start(new ServerConfig("127.0.0.1", 0, ServerConfig.defaults().maxBodyBytes()),
-            services(router(upstream.baseUrl()), index, keys, documents));
+            services(router(upstream.baseUrl()), index, keys, documents, ledger));
+        RagwayServer unrecorded = RagwayServer.start(new ServerConfig("127.0.0.1", 0, ServerConfig.defaults().maxBodyBytes()),
+            services(router(upstream.baseUrl()), index, keys, documents, Ledger.none()));
         NginxProxy nginx = nginxBinary.isPresent()
             ? NginxProxy.start(nginxBinary.get(), Files.createDirectories(dir.resolve("nginx")), upstream.port()) : null) {
 
@@ -207,7 +216,8 @@ public final class GatewayBench {
       Route ragway = new Route("ragway", uri(server.port()), key, MISS_BODY, cacheSays("miss"));
       Route proxied = nginx == null ? null
           : new Route("nginx", uri(nginx.port()), NO_KEY, MISS_BODY, GatewayBench::upstreamAnswer);
-      List<Route> routes = proxied == null ? List.of(direct, ragway) : List.of(direct, ragway, proxied);
+      Route noLedger = new Route("ragway without ledger", uri(unrecorded.port()), key, MISS_BODY, cacheSays("miss"));
+      List<Route> routes = proxied == null ? List.of(direct, ragway, noLedger) : List.of(direct, ragway, noLedger, proxied);
 
       List<Level> levels = new ArrayList<>();
       for (int i = 0; i < s.concurrency().size(); i++) {
@@ -215,7 +225,8 @@ public final class GatewayBench {
         int n = s.requests().get(i);
         progress.accept(String.format(Locale.ROOT, "concurrency %d: %d requests per path after %d warm-up", c, n, s.warmup()));
         Map<Route, Run> runs = measure(routes, c, s.warmup(), n, upstream::connectionsAccepted);
-        levels.add(level(c, n, runs.get(direct), runs.get(ragway), proxied == null ? null : runs.get(proxied)));
+        levels.add(level(c, n, runs.get(direct), runs.get(ragway), proxied == null ? null : runs.get(proxied),
+            runs.get(noLedger)));
       }
 
       progress.accept("cache hits at concurrency 1");
@@ -253,7 +264,8 @@ public final class GatewayBench {
    * empty index: only the upstream model is exercised, so the document side gets an embedder that
    * refuses to embed rather than the real model's second of loading.
    */
-  private static RagwayServer.Services services(Router router, Index index, ApiKeys keys, DocumentStore documents) {
+  private static RagwayServer.Services services(Router router, Index index, ApiKeys keys, DocumentStore documents,
+      Ledger ledger) {
     EmbeddingModel embedder = new NoEmbeddings();
     Retriever retriever = Retrievers.fusion(index, embedder, RetrieveConfig.defaults(), Optional.empty());
     RagPipeline extractive = new RagPipeline(retriever, ChatModels.extractive(embedder, ExtractiveConfig.defaults()));
@@ -261,7 +273,7 @@ public final class GatewayBench {
     Access access = new Access(keys, true, RateLimiters.inProcess(), RateLimiter.Limits.NONE, "default");
     return new RagwayServer.Services(extractive, extractive, retriever, embedder, index, SearchMode.HYBRID, 5, router,
         Caches.inProcess(CacheConfig.defaults(), ticker), access,
-        SessionStores.inProcess(1000, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000, documents);
+        SessionStores.inProcess(1000, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000, documents, ledger);
   }
 
   private static DocumentStore documents(Path dir, Index index) {
@@ -480,7 +492,7 @@ public final class GatewayBench {
 
   // ---- figures ----
 
-  private static Level level(int concurrency, int requests, Run direct, Run ragway, Run nginx) {
+  private static Level level(int concurrency, int requests, Run direct, Run ragway, Run nginx, Run noLedger) {
     PathFigures d = figures(direct, null);
     PathFigures r = figures(ragway, direct);
     PathFigures x = nginx == null ? null : figures(nginx, direct);
@@ -493,7 +505,8 @@ public final class GatewayBench {
           && throughput >= TARGETS.throughputRatioMin();
       vs = new VsNginx(p50, p99, throughput, meets);
     }
-    return new Level(concurrency, requests, d, r, x, vs);
+    PathFigures off = figures(noLedger, direct);
+    return new Level(concurrency, requests, d, r, x, vs, off, round(r.requestsPerSecond() / off.requestsPerSecond()));
   }
 
   private static PathFigures figures(Run run, Run direct) {

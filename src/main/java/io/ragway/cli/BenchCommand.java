@@ -157,10 +157,11 @@ final class BenchCommand implements Runnable {
       description = {"What ragway's gateway adds in front of an OpenAI-compatible upstream, against nginx as a plain",
           "reverse proxy, in one run: the same non-streaming chat completion sent directly to an in-process fake",
           "upstream, through ragway (an upstream model, called with an API key that has rate limits; the response",
-          "cache misses) and through nginx (proxy_pass, keep-alive), at each concurrency. Prints p50/p99 and requests/s per path, the latency each proxy adds",
-          "over the direct path, and ragway/nginx ratios beside their targets (added p50 and p99 <= 1.5x, throughput",
-          ">= 0.7x); then ragway's cache hits at concurrency 1, timed by the client. Without nginx (not installed,",
-          "or --no-nginx) the nginx fields are null."})
+          "cache misses; the usage ledger on, and a second server with it off) and through nginx (proxy_pass,",
+          "keep-alive), at each concurrency. Prints p50/p99 and requests/s per path, the latency each proxy adds",
+          "over the direct path, ragway/nginx ratios beside their targets (added p50 and p99 <= 1.5x, throughput",
+          ">= 0.7x) and ragway's throughput with/without the ledger (target >= 0.95x); then ragway's cache hits at",
+          "concurrency 1, timed by the client. Without nginx (not installed, or --no-nginx) the nginx fields are null."})
   static final class Gateway implements Callable<Integer> {
     @Mixin CommonOptions common;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -232,13 +233,16 @@ final class BenchCommand implements Runnable {
       for (GatewayBench.Level l : r.levels()) {
         b.append(String.format(Locale.ROOT, "%nconcurrency %d, %d requests per path after %d warm-up%n", l.concurrency(),
             l.requests(), r.warmup()));
-        b.append(String.format(Locale.ROOT, "%-8s %9s %9s %9s %13s %13s %16s%n", "path", "p50 ms", "p99 ms", "req/s",
+        b.append(String.format(Locale.ROOT, "%-10s %9s %9s %9s %13s %13s %16s%n", "path", "p50 ms", "p99 ms", "req/s",
             "added p50 ms", "added p99 ms", "upstream conns"));
         row(b, "direct", l.direct());
         row(b, "ragway", l.ragway());
+        row(b, "no ledger", l.ragwayWithoutLedger());
         if (l.nginx() != null) {
           row(b, "nginx", l.nginx());
         }
+        b.append(String.format(Locale.ROOT, "ragway with/without its usage ledger: throughput %.2fx (target >= 0.95x)%n",
+            l.ledgerThroughputRatio()));
         GatewayBench.VsNginx vs = l.ragwayVsNginx();
         if (vs != null) {
           b.append(String.format(Locale.ROOT, "ragway/nginx: added p50 %s (target <= %.1fx), added p99 %s (target <= %.1fx), "
@@ -258,7 +262,7 @@ final class BenchCommand implements Runnable {
     }
 
     private static void row(StringBuilder b, String path, GatewayBench.PathFigures f) {
-      b.append(String.format(Locale.ROOT, "%-8s %9.3f %9.3f %9.0f %13s %13s %16d%s%n", path, f.p50Ms(), f.p99Ms(),
+      b.append(String.format(Locale.ROOT, "%-10s %9.3f %9.3f %9.0f %13s %13s %16d%s%n", path, f.p50Ms(), f.p99Ms(),
           f.requestsPerSecond(), f.addedP50Ms() == null ? "-" : String.format(Locale.ROOT, "%.3f", f.addedP50Ms()),
           f.addedP99Ms() == null ? "-" : String.format(Locale.ROOT, "%.3f", f.addedP99Ms()), f.upstreamConnectionsOpened(),
           f.clientResent() == 0 ? "" : "  (" + f.clientResent() + " resent by the client)"));

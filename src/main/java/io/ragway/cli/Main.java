@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
         EvalCommand.class,
         BenchCommand.class,
         DbCommand.class,
+        UsageCommand.class,
         KeysCommand.class,
         CommandLine.HelpCommand.class
     },

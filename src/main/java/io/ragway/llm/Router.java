@@ -103,6 +103,19 @@ public final class Router {
     return group == null ? 0 : group.get(0).config().contextWindow();
   }
 
+  /**
+   * What {@code promptTokens} and {@code completionTokens} cost on {@code model} at its configured
+   * prices per million; 0 for a model that is not an upstream one, or has no prices.
+   */
+  public double cost(String model, long promptTokens, long completionTokens) {
+    List<Deployment> group = models.get(model);
+    if (group == null) {
+      return 0;
+    }
+    UpstreamConfig c = group.get(0).config();
+    return (promptTokens * c.inputPricePer1m() + completionTokens * c.outputPricePer1m()) / 1_000_000.0;
+  }
+
   /** A non-streaming completion from {@code model} or its fallbacks. */
   public Served complete(String model, ObjectNode body) {
     return complete(model, body, ChatTokens.prompt(body.get("messages"), body.get("tools")));

@@ -18,14 +18,17 @@ import io.ragway.llm.ChatMessage;
 import io.ragway.llm.ChatTokens;
 import io.ragway.llm.Router;
 import io.ragway.llm.UpstreamException;
+import io.ragway.store.UsageEvent;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -57,8 +60,23 @@ final class ChatCompletions {
   private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool", "developer");
   private static final Pattern PIECE = Pattern.compile("\\S+\\s*");
 
-  /** What a reply used and said: for the token limit and the session. */
-  private record Reply(long totalTokens, JsonNode message) {}
+  /**
+   * What a reply used and said, for the token limit, the ledger and the session.
+   *
+   * @param promptTokens the prompt tokens the client is told of (its {@code usage})
+   * @param backend what answered: an upstream model, {@code extractive}, or {@code cache}
+   * @param cache {@code hit}, {@code semantic}, {@code coalesced} or {@code miss}
+   * @param attempts upstream calls made (0 when none was)
+   * @param stream the open event stream, still waiting for its {@code [DONE]}; null for JSON
+   */
+  private record Reply(long promptTokens, long completionTokens, JsonNode message, String backend, String cache,
+      int attempts, OutputStream stream) {
+
+    /** Whether this reply made an upstream call of its own (not a cache hit, not a shared call). */
+    boolean called() {
+      return cache.equals("miss");
+    }
+  }
 
   private final ObjectMapper json;
   private final RagwayServer.Services services;
@@ -70,6 +88,8 @@ final class ChatCompletions {
   }
 
   void handle(Context ctx, JsonNode body, String requestId, Caller caller) throws IOException {
+    long started = System.nanoTime();
+    services.ledger().ensureCapacity(); // refuse now rather than answer what cannot be recorded
     // 1. validate
     String model = requireText(body, "model");
     boolean upstream = services.router().serves(model);
@@ -105,10 +125,32 @@ final class ChatCompletions {
     try {
       reply = upstream ? proxy(ctx, request, model, promptTokens, caller) : answer(ctx, request, model, maxTokens, requestId, caller);
     } finally {
-      // 7. settle: a failed call gives back what it reserved
-      services.access().limiter().reconcile(caller.key(), caller.limits(), reserved, reply == null ? 0 : reply.totalTokens());
+      // 7. settle: a failed call gives back what it reserved; a hit or a shared call used nothing
+      services.access().limiter().reconcile(caller.key(), caller.limits(), reserved,
+          reply == null || !reply.called() ? 0 : reply.promptTokens() + reply.completionTokens());
     }
-    if (sessionId.isPresent() && reply != null && reply.message() != null) {
+    if (reply == null) {
+      return; // a stream that failed midway has ended with an error event
+    }
+    // 8. the ledger has the answer on disk before the client has all of it
+    try {
+      services.ledger().record(new UsageEvent(UUID.randomUUID().toString(), requestId, Instant.now(), caller.key(),
+          caller.tenant(), model, reply.backend(), reply.promptTokens(), reply.completionTokens(),
+          reply.called() ? services.router().cost(reply.backend(), reply.promptTokens(), reply.completionTokens()) : 0,
+          reply.cache(), reply.stream() != null, 200, (System.nanoTime() - started) / 1_000_000, reply.attempts()));
+    } catch (RuntimeException e) {
+      if (reply.stream() == null) {
+        throw e; // the JSON answer is replaced by the error
+      }
+      sendError(reply.stream(), new UpstreamException("ledger", 503, null, "the usage ledger cannot record this answer: "
+          + e.getMessage(), e));
+      return;
+    }
+    if (reply.stream() != null) {
+      reply.stream().write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+      reply.stream().flush();
+    }
+    if (sessionId.isPresent() && reply.message() != null) {
       newTurns.add(reply.message());
       services.sessions().append(caller.tenant(), sessionId.get(), newTurns);
     }
@@ -176,7 +218,9 @@ final class ChatCompletions {
       String text = json.writeValueAsString(out);
       store(lookup, text);
       ctx.contentType("application/json").result(text);
-      return new Reply(out.at("/usage/total_tokens").asLong(), json.createObjectNode().put("role", "assistant").put("content", content));
+      return new Reply(out.at("/usage/prompt_tokens").asLong(), out.at("/usage/completion_tokens").asLong(),
+          json.createObjectNode().put("role", "assistant").put("content", content), chosen.modelName(), "miss",
+          chosen.modelName().equals("extractive") ? 0 : 1, null);
     }
 
     // Text goes out as it is produced; the citations follow in a last content chunk, since only
@@ -217,10 +261,10 @@ final class ChatCompletions {
       u.set("usage", usage);
       send(out[0], u);
     }
-    out[0].write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-    out[0].flush();
     store(lookup, json.writeValueAsString(completion(id, created, model, answer.text(), answer.citations(), "stop", usage)));
-    return new Reply(usage.get("total_tokens").asLong(), json.createObjectNode().put("role", "assistant").put("content", answer.text()));
+    return new Reply(usage.get("prompt_tokens").asLong(), usage.get("completion_tokens").asLong(),
+        json.createObjectNode().put("role", "assistant").put("content", answer.text()), chosen.modelName(), "miss",
+        chosen.modelName().equals("extractive") ? 0 : 1, out[0]);
   }
 
   private ObjectNode completion(String id, long created, String model, String content, List<Citation> citations,
@@ -291,9 +335,12 @@ final class ChatCompletions {
       boolean includeUsage) throws IOException {
     cached.put("id", id).put("created", created).put("model", model);
     JsonNode message = cached.path("choices").path(0).path("message");
+    long prompt = cached.path("usage").path("prompt_tokens").asLong(0);
+    long completion = cached.path("usage").path("completion_tokens").asLong(0);
+    String kind = ctx.res().getHeader(CACHE_HEADER);
     if (!stream) {
       ctx.contentType("application/json").result(json.writeValueAsString(cached));
-      return new Reply(0, message);
+      return new Reply(prompt, completion, message, "cache", kind, 0, null);
     }
     OutputStream out = openStream(ctx, id, created, model);
     ObjectNode delta = json.createObjectNode().put("content", message.path("content").asText(""));
@@ -315,9 +362,7 @@ final class ChatCompletions {
       u.set("usage", cached.get("usage"));
       send(out, u);
     }
-    out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-    out.flush();
-    return new Reply(0, message);
+    return new Reply(prompt, completion, message, "cache", kind, 0, out);
   }
 
   private Answer ask(RagPipeline chosen, List<ChatMessage> conversation, long maxTokens, Consumer<String> onText, Caller caller) {
@@ -360,10 +405,12 @@ final class ChatCompletions {
       }
       if (!stream) {
         String[] servedBy = {model};
+        int[] attempts = {0};
         JsonNode[] parsed = {null}; // the upstream's answer when this request made the call; not when it shared one
         Supplier<String> call = () -> {
           Router.Served served = router.complete(model, body, promptTokens);
           servedBy[0] = served.model();
+          attempts[0] = served.attempts();
           JsonNode response = served.response();
           if (response.isObject()) {
             ((ObjectNode) response).put("model", model);
@@ -384,14 +431,17 @@ final class ChatCompletions {
         }
         ctx.header("x-ragway-model", servedBy[0]).contentType("application/json").result(text);
         JsonNode response = parsed[0] != null ? parsed[0] : json.readTree(text);
-        long total = response.path("usage").path("total_tokens").asLong(promptTokens);
-        return new Reply(result.coalesced() ? 0 : total, response.path("choices").path(0).path("message"));
+        JsonNode message = response.path("choices").path(0).path("message");
+        long prompt = response.path("usage").path("prompt_tokens").asLong(promptTokens);
+        long completion = response.path("usage").path("completion_tokens")
+            .asLong(ChatTokens.count(message.path("content").asText("")));
+        return new Reply(prompt, completion, message, servedBy[0], result.coalesced() ? "coalesced" : "miss", attempts[0], null);
       }
       OutputStream[] out = {null};
       StringBuilder content = new StringBuilder();
-      long[] usage = {-1};
+      long[] usage = {-1, -1}; // prompt and completion tokens, when the upstream reports them
       String[] finish = {null};
-      router.stream(model, body, promptTokens, data -> {
+      String servedBy = router.stream(model, body, promptTokens, data -> {
         try {
           if (out[0] == null) { // headers go out with the first event, so earlier failures can still be HTTP errors
             ctx.status(200).contentType("text/event-stream").header("Cache-Control", "no-cache");
@@ -407,17 +457,16 @@ final class ChatCompletions {
         ctx.status(200).contentType("text/event-stream");
         out[0] = ctx.res().getOutputStream();
       }
-      out[0].write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-      out[0].flush();
-      long total = usage[0] >= 0 ? usage[0] : promptTokens + ChatTokens.count(content.toString());
+      long prompt = usage[0] >= 0 ? usage[0] : promptTokens;
+      long completion = usage[1] >= 0 ? usage[1] : ChatTokens.count(content.toString());
       if (!"tool_calls".equals(finish[0])) { // a finished stream of text only is kept, as a completion
-        int completionTokens = (int) Math.max(0, total - promptTokens);
         store(lookup, json.writeValueAsString(completion(id, created, model, content.toString(), null,
             finish[0] == null ? "stop" : finish[0],
-            json.createObjectNode().put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
-                .put("total_tokens", total))));
+            json.createObjectNode().put("prompt_tokens", prompt).put("completion_tokens", completion)
+                .put("total_tokens", prompt + completion))));
       }
-      return new Reply(total, json.createObjectNode().put("role", "assistant").put("content", content.toString()));
+      return new Reply(prompt, completion, json.createObjectNode().put("role", "assistant").put("content", content.toString()),
+          servedBy, "miss", 1, out[0]);
     } catch (UpstreamException e) {
       if (ctx.res().isCommitted()) {
         // part of the answer is out: end the stream with an error event instead of retrying
@@ -444,8 +493,9 @@ final class ChatCompletions {
             finish[0] = c.get("finish_reason").asText();
           }
         });
-        if (n.path("usage").has("total_tokens")) {
-          usage[0] = n.get("usage").get("total_tokens").asLong();
+        if (n.path("usage").has("prompt_tokens")) {
+          usage[0] = n.get("usage").get("prompt_tokens").asLong();
+          usage[1] = n.get("usage").path("completion_tokens").asLong(0);
         }
         if (n.has("model")) {
           ((ObjectNode) n).put("model", model);

@@ -1,6 +1,8 @@
 package io.ragway.server;
 
 import io.ragway.config.JsonMappers;
+import io.ragway.store.DatabaseException;
+import io.ragway.store.Ledger;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -53,7 +55,7 @@ public final class RagwayServer implements AutoCloseable {
    */
   public record Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
       Index index, SearchMode mode, int k, Router router, Caches caches, Access access,
-      Sessions sessions, int historyTokens, DocumentStore documents) {}
+      Sessions sessions, int historyTokens, DocumentStore documents, Ledger ledger) {}
 
   private static final Logger LOG = LoggerFactory.getLogger(RagwayServer.class);
   private static final String REQUEST_ID = "ragway.request-id";
@@ -97,6 +99,13 @@ public final class RagwayServer implements AutoCloseable {
     app.get("/readyz", this::ready);
 
     app.exception(ApiException.class, (e, ctx) -> error(ctx, e));
+    app.exception(DatabaseException.class, (e, ctx) -> {
+      LOG.error("request {}: records database: {}", requestId(ctx), e.getMessage());
+      error(ctx, new ApiException(503, "server_error", "records_unavailable", null,
+          "Usage cannot be recorded right now, so the request was not served (request id " + requestId(ctx) + ")."));
+    });
+    app.exception(Ledger.LedgerFull.class, (e, ctx) -> error(ctx, new ApiException(503, "server_error", "ledger_unavailable",
+        null, "Usage cannot be recorded right now, so the request was not served: " + e.getMessage())));
     app.exception(UpstreamException.class, (e, ctx) -> {
       e.retryAfter().or(() -> e.status() == UpstreamException.OVERLOADED ? Optional.of(Duration.ofSeconds(1)) : Optional.empty())
           .ifPresent(d -> ctx.header("Retry-After", Long.toString(RateLimitHeaders.retryAfterSeconds(d))));
@@ -355,6 +364,12 @@ public final class RagwayServer implements AutoCloseable {
     }
     if (!services.router().healthy()) {
       ok = false; // some model has no deployment whose circuit lets calls through
+    }
+    Ledger.Status ledger = services.ledger().status();
+    ObjectNode l = checks.putObject("ledger").put("database_ok", ledger.databaseOk()).put("backlog_bytes", ledger.backlogBytes())
+        .put("events_written", ledger.eventsWritten());
+    if (!ledger.databaseOk()) {
+      l.put("error", ledger.lastError()); // still serving: the journal holds the events until the database is back
     }
     ObjectNode out = json.createObjectNode().put("status", ok ? "ready" : "not ready");
     out.set("checks", checks);

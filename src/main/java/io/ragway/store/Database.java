@@ -88,6 +88,9 @@ public final class Database implements AutoCloseable {
       c.addDataSourceProperty("busy_timeout", "10000");
       c.addDataSourceProperty("foreign_keys", "true");
       c.addDataSourceProperty("synchronous", "FULL");
+      // a transaction that reads then writes must hold the write lock from its start: a deferred
+      // one fails (SQLITE_BUSY_SNAPSHOT) when another connection wrote in between, whatever the timeout
+      c.addDataSourceProperty("transaction_mode", "IMMEDIATE");
       c.setMaximumPoolSize(SQLITE_POOL);
     } else if (url.startsWith("jdbc:postgresql:")) {
       kind = Kind.POSTGRESQL;

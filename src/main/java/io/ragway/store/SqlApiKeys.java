@@ -17,8 +17,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -44,9 +42,6 @@ final class SqlApiKeys implements ApiKeys, AuditLog {
 
   private static final Duration CACHED = Duration.ofSeconds(1);
 
-  /* Times as fixed-width UTC text, so they sort as text the same way they sort as times. */
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSX")
-      .withZone(ZoneOffset.UTC);
 
   private record Stored(Key key, byte[] hash) {}
 
@@ -87,7 +82,7 @@ final class SqlApiKeys implements ApiKeys, AuditLog {
         s.setLong(5, rpm);
         s.setLong(6, tpm);
         s.setString(7, HexFormat.of().formatHex(sha256(secret)));
-        s.setString(8, TIME.format(key.created()));
+        s.setString(8, SqlTimes.format(key.created()));
         s.executeUpdate();
       }
       audit(c, "key.create", id, ordered("tenant", tenant, "name", key.name(), "groups", key.groups(), "rpm", rpm, "tpm", tpm));
@@ -193,7 +188,7 @@ final class SqlApiKeys implements ApiKeys, AuditLog {
           s.setLong(5, k.rpm());
           s.setLong(6, k.tpm());
           s.setString(7, HexFormat.of().formatHex(e.getValue()));
-          s.setString(8, TIME.format(k.created()));
+          s.setString(8, SqlTimes.format(k.created()));
           s.setString(9, k.revoked() ? now() : null);
           s.executeUpdate();
         }
@@ -311,7 +306,7 @@ final class SqlApiKeys implements ApiKeys, AuditLog {
   }
 
   private String now() {
-    return TIME.format(clock.instant());
+    return SqlTimes.format(clock.instant());
   }
 
   private String secret() {

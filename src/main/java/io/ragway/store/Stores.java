@@ -44,6 +44,18 @@ public final class Stores {
     return keys;
   }
 
+  /** The journal's default bound while the database does not take events: about a million of them. */
+  public static final long DEFAULT_LEDGER_BACKLOG_BYTES = 512L << 20;
+
+  /**
+   * The usage ledger: a journal in {@code dataDir/ledger} drained into {@code db}. What an earlier
+   * run left in the journal is replayed first. Null when another process (a running server) has
+   * the journal open: it drains it.
+   */
+  public static Ledger ledger(Database db, Path dataDir, long maxBacklogBytes) {
+    return JournaledLedger.open(dataDir.resolve("ledger"), db.dataSource(), maxBacklogBytes);
+  }
+
   /** The audit log in {@code db}. */
   public static AuditLog auditLog(Database db) {
     return new SqlApiKeys(db.dataSource(), Clock.systemUTC(), "");

@@ -68,6 +68,8 @@ class BenchSmokeIT {
       assertTrue(ragway.get("requests_per_second").asDouble() > 0, r.out());
       assertTrue(ragway.has("added_p50_ms") && ragway.has("added_p99_ms"), r.out());
       assertEquals(nginx, level.has("nginx") && !level.get("nginx").isNull(), r.out());
+      assertTrue(level.get("ragway_without_ledger").get("requests_per_second").asDouble() > 0, r.out());
+      assertTrue(level.get("ledger_throughput_ratio").asDouble() > 0, r.out());
     }
     assertTrue(n.get("ragway_features").toString().contains("api_key_auth"), r.out());
     assertTrue(n.get("cache_hit_p50_ms").asDouble() > 0, r.out());

@@ -81,4 +81,19 @@ class RecordsCliTest {
     assertTrue(r.err().contains("is not a SQLite database") && r.err().contains("ragway db restore"), r.err());
     assertEquals("not a database", Files.readString(tmp.resolve("data/ragway.db")));
   }
+
+  @Test
+  void usageTakesWhatAStoppedServerLeftInItsJournal() throws Exception {
+    Path data = tmp.resolve("data");
+    try (io.ragway.store.Database db = io.ragway.store.Database.open("", "", "", 1, data)) {
+      // a server that died before its journal reached the database: the events are only in the journal
+      io.ragway.store.LedgerTestSupport.journalOnly(db, data, 3);
+    }
+    Run r = ragway("usage", "--since", "1h", "--by", "model", "--json");
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains("\"requests\":3"), r.out());
+    assertEquals(2, ragway("usage", "--by", "colour").code());
+    assertEquals(2, ragway("usage", "--since", "yesterday").code());
+    assertTrue(ragway("usage").out().contains("total"));
+  }
 }

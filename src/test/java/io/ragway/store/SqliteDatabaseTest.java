@@ -109,4 +109,25 @@ class SqliteDatabaseTest {
     assertTrue(e.getMessage().contains("not a ragway one"), e.getMessage());
     assertTrue(!Files.exists(dir.resolve(Database.SQLITE_FILE)), "nothing was put in place");
   }
+
+  @Test
+  void keyChangesAndLedgerWritesInterleaveWithoutBusyErrors() throws Exception {
+    try (Database db = Database.open("", "", "", 4, dir);
+        Ledger ledger = Stores.ledger(db, dir, 1 << 30)) {
+      ApiKeys keys = Stores.apiKeys(db, dir, Clock.systemUTC(), "t");
+      Thread writer = Thread.ofVirtual().start(() -> {
+        for (int i = 0; i < 300; i++) {
+          ledger.record(new UsageEvent(java.util.UUID.randomUUID().toString(), "r", java.time.Instant.now(), "k", "t", "m",
+              "m", 1, 1, 0, "miss", false, 200, 1, 1));
+        }
+      });
+      for (int i = 0; i < 30; i++) { // each reads the key, then writes: the drain writes in between
+        ApiKeys.Created c = keys.create("acme", "", List.of(), 0, 0);
+        assertTrue(keys.rotate(c.key().id()).isPresent());
+        assertTrue(keys.revoke(c.key().id()));
+      }
+      writer.join();
+      assertTrue(ledger.awaitDrained(java.time.Duration.ofSeconds(10)));
+    }
+  }
 }

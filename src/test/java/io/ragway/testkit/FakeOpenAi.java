@@ -206,6 +206,13 @@ public final class FakeOpenAi implements AutoCloseable {
       out.write(("data: " + events.get(i) + "\n\n").getBytes(StandardCharsets.UTF_8));
       out.flush();
     }
+    if (body.path("stream_options").path("include_usage").asBoolean(false)) { // as OpenAI: a last chunk, no choices
+      var usage = JSON.createObjectNode().put("id", "c").put("object", "chat.completion.chunk").put("model", model);
+      usage.putArray("choices");
+      usage.putObject("usage").put("prompt_tokens", 5).put("completion_tokens", words().size())
+          .put("total_tokens", 5 + words().size());
+      out.write(("data: " + JSON.writeValueAsString(usage) + "\n\n").getBytes(StandardCharsets.UTF_8));
+    }
     out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
     out.flush();
   }

@@ -8,6 +8,7 @@ import io.ragway.limit.RateLimiters;
 import io.ragway.server.Access;
 import io.ragway.store.ApiKeys;
 import io.ragway.store.Database;
+import io.ragway.store.Ledger;
 import io.ragway.store.Stores;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Clock;
@@ -53,6 +54,7 @@ public final class RagwayFixture implements AutoCloseable {
   private final RagwayServer server;
   private final ApiKeys keys;
   private final Database records;
+  private final Ledger ledger;
 
   public RagwayFixture(Path dir) throws Exception {
     this(dir, new Router(List.of(), RetryPolicy.defaults(), new java.util.Random(1), d -> { }), "");
@@ -92,6 +94,7 @@ public final class RagwayFixture implements AutoCloseable {
     RagPipeline pipeline = generator.isEmpty() ? extractive : new RagPipeline(retriever, ChatModels.generating(router, generator));
     records = Database.open("", "", "", 2, dir);
     keys = Stores.apiKeys(records, dir, Clock.systemUTC(), "test");
+    ledger = Stores.ledger(records, dir, Stores.DEFAULT_LEDGER_BACKLOG_BYTES);
     Ticker ticker = Ticker.systemTicker();
     documents = DocumentStore.open(dir.resolve("data/uploads"), index, new Ingestor(index, embedder,
         Chunkers.create(ChunkerConfig.defaults(), embedder.tokenCounter()), new IngestOptions("default", List.of(), 16, 1000, 1 << 20)),
@@ -100,7 +103,16 @@ public final class RagwayFixture implements AutoCloseable {
         new RagwayServer.Services(pipeline, extractive, retriever, embedder, index, SearchMode.HYBRID, 5, router,
             Caches.inProcess(new CacheConfig(true, 1000, Duration.ofHours(1), false, semanticThreshold), ticker),
             new Access(keys, authRequired, RateLimiters.inProcess(), anonymous, "default"),
-            SessionStores.inProcess(100, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000, documents));
+            SessionStores.inProcess(100, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000, documents, ledger));
+  }
+
+  /** The usage ledger, and the records database under it. */
+  public Ledger ledger() {
+    return ledger;
+  }
+
+  public Database records() {
+    return records;
   }
 
   /** The server's API keys. */
@@ -126,6 +138,7 @@ public final class RagwayFixture implements AutoCloseable {
   @Override
   public void close() {
     server.close();
+    ledger.close();
     records.close();
     documents.close();
     index.close();

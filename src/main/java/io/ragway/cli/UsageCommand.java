@@ -1,0 +1,110 @@
+package io.ragway.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ragway.store.Ledger;
+import io.ragway.store.Stores;
+import io.ragway.store.UsageReport;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "usage", mixinStandardHelpOptions = true,
+    description = {"What was used, from the usage ledger: requests, prompt and completion tokens, cost in USD and",
+        "cache hits, per tenant, model, key or backend. Events a stopped server left in its journal are",
+        "taken into the database first."})
+final class UsageCommand implements Callable<Integer> {
+
+  private static final Pattern SINCE = Pattern.compile("(\\d+)([mhdw])");
+
+  @Mixin CommonOptions common;
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--since", defaultValue = "7d", paramLabel = "AGE",
+      description = "How far back: 90m, 24h, 7d, 4w, or an ISO time such as 2026-11-01T00:00:00Z (default: ${DEFAULT-VALUE}).")
+  String since;
+
+  @Option(names = "--by", defaultValue = "tenant", description = "tenant, model, key or backend (default: ${DEFAULT-VALUE}).")
+  String by;
+
+  @Option(names = "--json", description = "Print one JSON object.")
+  boolean json;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    UsageReport.By group;
+    try {
+      group = UsageReport.By.parse(by);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+    Instant from = parseSince(since, Instant.now());
+    List<UsageReport.Row> rows;
+    try (Components c = common.components()) {
+      // a server that is running drains its own journal; otherwise this takes what is left
+      try (Ledger leftover = Stores.ledger(c.database(), c.config().dataPath(), Stores.DEFAULT_LEDGER_BACKLOG_BYTES)) {
+        if (leftover != null && !leftover.awaitDrained(Duration.ofSeconds(30))) {
+          spec.commandLine().getErr().println("ragway: the usage journal could not be taken into the database ("
+              + leftover.status().lastError() + "); figures may be short");
+        }
+      } // null when a server holds the journal: try-with-resources skips it
+      rows = UsageReport.since(c.database(), from, group);
+    }
+    if (json) {
+      ObjectNode out = BenchCommand.JSON.createObjectNode().put("since", from.toString()).put("by", group.name().toLowerCase(Locale.ROOT));
+      ArrayNode arr = out.putArray("rows");
+      rows.forEach(r -> arr.add(BenchCommand.JSON.valueToTree(r)));
+      BenchCommand.print(spec, out, true);
+      return Main.OK;
+    }
+    var out = spec.commandLine().getOut();
+    out.printf("since %s, by %s%n", from, group.name().toLowerCase(Locale.ROOT));
+    out.printf("%-24s %9s %14s %14s %12s %10s%n", group.name().toLowerCase(Locale.ROOT), "requests", "prompt tok", "completion tok",
+        "cost USD", "cache hits");
+    long n = 0;
+    long p = 0;
+    long k = 0;
+    double cost = 0;
+    long hits = 0;
+    for (UsageReport.Row r : rows) {
+      out.printf("%-24s %9d %14d %14d %12.6f %10d%n", r.group(), r.requests(), r.promptTokens(), r.completionTokens(),
+          r.costUsd(), r.cacheHits());
+      n += r.requests();
+      p += r.promptTokens();
+      k += r.completionTokens();
+      cost += r.costUsd();
+      hits += r.cacheHits();
+    }
+    out.printf("%-24s %9d %14d %14d %12.6f %10d%n", "total", n, p, k, cost, hits);
+    out.flush();
+    return Main.OK;
+  }
+
+  static Instant parseSince(String s, Instant now) {
+    Matcher m = SINCE.matcher(s.strip());
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      Duration d = switch (m.group(2)) {
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        case "d" -> Duration.ofDays(n);
+        default -> Duration.ofDays(7 * n);
+      };
+      return now.minus(d);
+    }
+    try {
+      return Instant.parse(s.strip());
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new UsageException("--since must be an age such as 90m, 24h, 7d or 4w, or an ISO time, got '" + s + "'");
+    }
+  }
+}

@@ -1,0 +1,230 @@
+package io.ragway.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ragway.config.JsonMappers;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ledger as a journal in the data directory drained into the records database by a
+ * background thread: a request waits only for the journal's group fsync, never for the
+ * database. Events are inserted with their event id as the key and duplicates ignored, so the
+ * journal replayed at start (from its checkpoint) or retried after a database error adds
+ * nothing twice. While the database is down the journal grows, up to {@code maxBacklogBytes};
+ * past that, {@link #record} refuses.
+ */
+final class JournaledLedger implements Ledger {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JournaledLedger.class);
+  private static final int BATCH = 1000;
+  private static final long DRAIN_PAUSE_MS = 50;
+
+  private final ObjectMapper json = JsonMappers.create();
+  private final Journal journal;
+  private final DataSource db;
+  private final long maxBacklogBytes;
+  private final Thread drainer;
+  private final AtomicLong written = new AtomicLong();
+  private volatile long backlog;
+  private volatile boolean databaseOk = true;
+  private volatile String lastError = "";
+  private volatile boolean closed;
+
+  private JournaledLedger(Journal journal, DataSource db, long maxBacklogBytes) throws IOException {
+    this.journal = journal;
+    this.db = db;
+    this.maxBacklogBytes = maxBacklogBytes;
+    this.backlog = journal.backlog(journal.checkpoint());
+    this.drainer = Thread.ofPlatform().daemon().name("ragway-ledger-drain").start(this::drainLoop);
+  }
+
+  /** Opens the journal in {@code dir} and starts draining it (replaying what an earlier run left); null if another process has it. */
+  static JournaledLedger open(Path dir, DataSource db, long maxBacklogBytes) {
+    Journal j = Journal.open(dir);
+    if (j == null) {
+      return null;
+    }
+    try {
+      return new JournaledLedger(j, db, maxBacklogBytes);
+    } catch (IOException e) {
+      j.close();
+      throw new DatabaseException("cannot read the usage journal in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void ensureCapacity() {
+    if (backlog >= maxBacklogBytes) {
+      throw new LedgerFull("the usage journal holds " + backlog + " bytes the records database has not taken (its "
+          + "bound is " + maxBacklogBytes + "): " + lastError);
+    }
+  }
+
+  @Override
+  public void record(UsageEvent e) {
+    ensureCapacity();
+    ObjectNode n = json.createObjectNode().put("event_id", e.eventId()).put("request_id", e.requestId())
+        .put("at", e.at().toString()).put("key_id", e.keyId()).put("tenant", e.tenant()).put("model", e.model())
+        .put("backend", e.backend()).put("prompt_tokens", e.promptTokens()).put("completion_tokens", e.completionTokens())
+        .put("cost_usd", e.costUsd()).put("cache", e.cache()).put("stream", e.stream()).put("status", e.status())
+        .put("latency_ms", e.latencyMs()).put("attempts", e.attempts());
+    byte[] line;
+    try {
+      line = json.writeValueAsBytes(n);
+    } catch (IOException ex) {
+      throw new IllegalStateException("a JSON tree always serialises", ex);
+    }
+    journal.append(line);
+  }
+
+  private static UsageEvent parse(JsonNode n) {
+    return new UsageEvent(n.path("event_id").asText(), n.path("request_id").asText(), Instant.parse(n.path("at").asText()),
+        n.path("key_id").asText(), n.path("tenant").asText(), n.path("model").asText(), n.path("backend").asText(),
+        n.path("prompt_tokens").asLong(), n.path("completion_tokens").asLong(), n.path("cost_usd").asDouble(),
+        n.path("cache").asText(), n.path("stream").asBoolean(), n.path("status").asInt(), n.path("latency_ms").asLong(),
+        n.path("attempts").asInt());
+  }
+
+  private void drainLoop() {
+    long failures = 0;
+    while (!closed) {
+      try {
+        Journal.Position from = journal.checkpoint();
+        Journal.Batch batch = journal.read(from, BATCH);
+        if (batch.lines().isEmpty()) {
+          if (!batch.end().equals(from)) {
+            journal.checkpoint(batch.end()); // past a torn line or an empty old segment
+          }
+          backlog = journal.backlog(batch.end());
+          journal.awaitAppend(100);
+          continue;
+        }
+        List<UsageEvent> events = new ArrayList<>();
+        for (byte[] line : batch.lines()) {
+          try {
+            events.add(parse(json.readTree(line)));
+          } catch (IOException | RuntimeException e) {
+            LOG.error("skipping an unreadable usage journal line: {}", e.getMessage());
+          }
+        }
+        insert(events);
+        journal.checkpoint(batch.end());
+        written.addAndGet(events.size());
+        backlog = journal.backlog(batch.end());
+        databaseOk = true;
+        lastError = "";
+        failures = 0;
+        if (events.size() < BATCH) {
+          Thread.sleep(DRAIN_PAUSE_MS); // let a larger batch gather: one database commit for many events
+        }
+      } catch (SQLException | DatabaseException e) {
+        databaseOk = false;
+        lastError = e.getMessage();
+        failures++;
+        if (failures == 1 || failures % 100 == 0) {
+          LOG.warn("the records database does not take usage events ({}); they wait in the journal", e.getMessage());
+        }
+        try {
+          backlog = journal.backlog(journal.checkpoint());
+          Thread.sleep(Math.min(5_000, 100L << Math.min(failures, 6)));
+        } catch (InterruptedException | IOException ie) {
+          return;
+        }
+      } catch (IOException e) {
+        lastError = "journal: " + e.getMessage();
+        LOG.error("cannot read the usage journal: {}", e.getMessage());
+        try {
+          Thread.sleep(1_000);
+        } catch (InterruptedException ie) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  private void insert(List<UsageEvent> events) throws SQLException {
+    try (Connection c = db.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO usage_events (event_id, request_id, at, key_id, tenant, "
+          + "model, backend, prompt_tokens, completion_tokens, cost_usd, cache, stream, status, latency_ms, attempts) "
+          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING")) {
+        for (UsageEvent e : events) {
+          s.setString(1, e.eventId());
+          s.setString(2, e.requestId());
+          s.setString(3, SqlTimes.format(e.at()));
+          s.setString(4, e.keyId());
+          s.setString(5, e.tenant());
+          s.setString(6, e.model());
+          s.setString(7, e.backend());
+          s.setLong(8, e.promptTokens());
+          s.setLong(9, e.completionTokens());
+          s.setDouble(10, e.costUsd());
+          s.setString(11, e.cache());
+          s.setInt(12, e.stream() ? 1 : 0);
+          s.setInt(13, e.status());
+          s.setLong(14, e.latencyMs());
+          s.setInt(15, e.attempts());
+          s.addBatch();
+        }
+        s.executeBatch();
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public Status status() {
+    return new Status(backlog, databaseOk, lastError, written.get());
+  }
+
+  @Override
+  public boolean awaitDrained(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        if (journal.backlog(journal.checkpoint()) == 0) {
+          return true;
+        }
+      } catch (IOException e) {
+        return false;
+      }
+      Thread.sleep(10);
+    }
+    return false;
+  }
+
+  @Override
+  public void close() {
+    try {
+      awaitDrained(Duration.ofSeconds(2)); // what is left is replayed at the next start
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closed = true;
+    drainer.interrupt();
+    try {
+      drainer.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    journal.close();
+  }
+}

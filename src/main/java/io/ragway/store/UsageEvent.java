@@ -1,0 +1,31 @@
+package io.ragway.store;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One answered request, as the usage ledger keeps it.
+ *
+ * @param eventId unique per event; a journal replayed after a crash adds nothing twice
+ * @param keyId the API key's id, or {@code anonymous}
+ * @param model the model the client asked for
+ * @param backend what answered: an upstream model's name, {@code extractive}, or {@code cache}
+ * @param promptTokens the prompt tokens the client was told of (its {@code usage})
+ * @param completionTokens the completion tokens the client was told of
+ * @param costUsd what the upstream call cost at the configured prices; 0 for cache hits and
+ *     for requests that shared another's upstream call
+ * @param cache {@code hit}, {@code semantic}, {@code coalesced} or {@code miss}
+ * @param attempts upstream calls made, retries and fallbacks included (0 when none was made)
+ */
+public record UsageEvent(String eventId, String requestId, Instant at, String keyId, String tenant, String model,
+    String backend, long promptTokens, long completionTokens, double costUsd, String cache, boolean stream, int status,
+    long latencyMs, int attempts) {
+
+  public UsageEvent {
+    Objects.requireNonNull(eventId, "eventId");
+    Objects.requireNonNull(at, "at");
+    if (promptTokens < 0 || completionTokens < 0 || costUsd < 0 || latencyMs < 0 || attempts < 0) {
+      throw new IllegalArgumentException("usage figures must be >= 0");
+    }
+  }
+}

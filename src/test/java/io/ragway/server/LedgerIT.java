@@ -1,0 +1,173 @@
+package io.ragway.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ragway.llm.RetryPolicy;
+import io.ragway.llm.UpstreamConfig;
+import io.ragway.testkit.FakeOpenAi;
+import io.ragway.testkit.FakeOpenAi.Fault;
+import io.ragway.testkit.RagwayFixture;
+import io.ragway.testkit.TestRouters;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every answered request is in the ledger once, with the usage its client was told and the right cost. */
+class LedgerIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  @TempDir static Path tmp;
+  private static FakeOpenAi primary;
+  private static FakeOpenAi backup;
+  private static RagwayFixture ragway;
+
+  @BeforeAll
+  static void start() throws Exception {
+    primary = new FakeOpenAi("primary");
+    backup = new FakeOpenAi("backup");
+    ragway = new RagwayFixture(tmp, TestRouters.withoutBreaker(List.of(
+        new UpstreamConfig("main", primary.baseUrl(), "", "up-main", 8192, 1.0, 2.0, List.of("big"), Duration.ofSeconds(1),
+            Duration.ofSeconds(2), Duration.ofSeconds(5)),
+        new UpstreamConfig("big", backup.baseUrl(), "", "up-big", 8192, 3.0, 4.0, List.of(), Duration.ofSeconds(1),
+            Duration.ofSeconds(2), Duration.ofSeconds(5))),
+        new RetryPolicy(2, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(5))), "");
+  }
+
+  @AfterAll
+  static void stop() {
+    ragway.close();
+    primary.close();
+    backup.close();
+  }
+
+  private record Sent(String requestId, JsonNode usage, String body) {}
+
+  private static Sent post(String body) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(ragway.uri("/v1/chat/completions"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode usage = null;
+    if (r.body().startsWith("data:")) {
+      assertTrue(r.body().endsWith("data: [DONE]\n\n"), r.body());
+      for (String line : r.body().split("\n")) {
+        if (line.startsWith("data: {") && JSON.readTree(line.substring(6)).has("usage")) {
+          usage = JSON.readTree(line.substring(6)).get("usage");
+        }
+      }
+    } else {
+      usage = JSON.readTree(r.body()).get("usage");
+    }
+    return new Sent(r.headers().firstValue("x-request-id").orElseThrow(), usage, r.body());
+  }
+
+  private static Map<String, Object> row(String requestId) throws Exception {
+    try (Connection c = ragway.records().dataSource().getConnection();
+        PreparedStatement s = c.prepareStatement("SELECT * FROM usage_events WHERE request_id = ?")) {
+      s.setString(1, requestId);
+      try (ResultSet r = s.executeQuery()) {
+        assertTrue(r.next(), "request " + requestId + " is in the ledger");
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
+          out.put(r.getMetaData().getColumnName(i), r.getObject(i));
+        }
+        assertTrue(!r.next(), "once");
+        return out;
+      }
+    }
+  }
+
+  private static long num(Map<String, Object> row, String column) {
+    return ((Number) row.get(column)).longValue();
+  }
+
+  private static void assertUsage(Sent sent, Map<String, Object> row) {
+    assertEquals(sent.usage().get("prompt_tokens").asLong(), num(row, "prompt_tokens"), row.toString());
+    assertEquals(sent.usage().get("completion_tokens").asLong(), num(row, "completion_tokens"), row.toString());
+  }
+
+  private static final String ASK = """
+      {"model": "main", "messages": [{"role": "user", "content": "%s"}], "temperature": %s}""";
+
+  @Test
+  void everyKindOfAnswerIsRecordedOnceWithItsUsageAndCost() throws Exception {
+    Sent plain = post(ASK.formatted("plain", "0.7"));
+    primary.next(Fault.status(503));
+    Sent retried = post(ASK.formatted("retried", "0.7"));
+    primary.next(Fault.status(503), Fault.status(503));
+    Sent fellBack = post(ASK.formatted("fell back", "0.7"));
+    Sent first = post(ASK.formatted("cached", "0"));
+    Sent hit = post(ASK.formatted("cached", "0"));
+    Sent streamed = post(ASK.formatted("streamed", "0.7").replace("\"temperature\"", "\"stream\": true, \"temperature\""));
+    Sent rag = post("{\"model\": \"rag\", \"messages\": [{\"role\": \"user\", \"content\": \"When was the lighthouse built?\"}]}");
+    Sent ragStream = post("{\"model\": \"rag\", \"stream\": true, \"stream_options\": {\"include_usage\": true}, "
+        + "\"messages\": [{\"role\": \"user\", \"content\": \"When does the bakery open?\"}]}");
+    assertTrue(ragway.ledger().awaitDrained(Duration.ofSeconds(10)));
+
+    Map<String, Object> p = row(plain.requestId());
+    assertUsage(plain, p);
+    assertEquals("main", p.get("backend"));
+    assertEquals("miss", p.get("cache"));
+    assertEquals((5 * 1.0 + 3 * 2.0) / 1e6, ((Number) p.get("cost_usd")).doubleValue(), 1e-12);
+
+    Map<String, Object> r = row(retried.requestId());
+    assertUsage(retried, r);
+    assertEquals(2, num(r, "attempts"), "the retry is counted, the usage once");
+
+    Map<String, Object> f = row(fellBack.requestId());
+    assertUsage(fellBack, f);
+    assertEquals("big", f.get("backend"));
+    assertEquals((5 * 3.0 + 3 * 4.0) / 1e6, ((Number) f.get("cost_usd")).doubleValue(), 1e-12, "priced as the model that answered");
+
+    assertEquals("miss", row(first.requestId()).get("cache"));
+    Map<String, Object> h = row(hit.requestId());
+    assertUsage(hit, h);
+    assertEquals("hit", h.get("cache"));
+    assertEquals(0.0, ((Number) h.get("cost_usd")).doubleValue(), "a cache hit costs nothing upstream");
+
+    Map<String, Object> s = row(streamed.requestId());
+    assertEquals(1, num(s, "stream"));
+    assertTrue(num(s, "completion_tokens") > 0);
+
+    Map<String, Object> a = row(rag.requestId());
+    assertUsage(rag, a);
+    assertEquals("extractive", a.get("backend"));
+    assertUsage(ragStream, row(ragStream.requestId()));
+
+    long clientTokens = 0;
+    for (Sent x : List.of(plain, retried, fellBack, first, hit, rag, ragStream)) {
+      clientTokens += x.usage().get("prompt_tokens").asLong() + x.usage().get("completion_tokens").asLong();
+    }
+    long ledgerTokens = 0;
+    for (Sent x : List.of(plain, retried, fellBack, first, hit, rag, ragStream)) {
+      Map<String, Object> row = row(x.requestId());
+      ledgerTokens += num(row, "prompt_tokens") + num(row, "completion_tokens");
+    }
+    assertEquals(clientTokens, ledgerTokens, "the ledger's tokens are the usage the clients received");
+    assertEquals("ok", ragway.ledger().status().databaseOk() ? "ok" : ragway.ledger().status().lastError());
+  }
+
+  @Test
+  void readyzShowsTheLedger() throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(ragway.uri("/readyz")).build(), HttpResponse.BodyHandlers.ofString());
+    JsonNode ledger = JSON.readTree(r.body()).path("checks").path("ledger");
+    assertTrue(ledger.path("database_ok").asBoolean(), r.body());
+    assertTrue(ledger.has("backlog_bytes"), r.body());
+  }
+}
