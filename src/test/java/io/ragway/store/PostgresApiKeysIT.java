@@ -63,4 +63,24 @@ class PostgresApiKeysIT extends ApiKeysContract {
     assertTrue(e.getMessage().contains("cannot open the database at jdbc:postgresql://127.0.0.1:1/none"), e.getMessage());
     assertTrue(!e.getMessage().contains("secret"), "the password is not shown: " + e.getMessage());
   }
+
+  @Test
+  void theLedgerDrainsIntoPostgresOnceEvenWhenReplayed() throws Exception {
+    try (Ledger ledger = Stores.ledger(db, dir, 1 << 30)) {
+      for (int i = 0; i < 50; i++) {
+        ledger.record(new UsageEvent(java.util.UUID.randomUUID().toString(), "r" + i, java.time.Instant.now(), "k", "acme",
+            "main", "main", 10, 2, 0.001, "miss", i % 2 == 0, 200, 3, 1));
+      }
+      assertTrue(ledger.awaitDrained(java.time.Duration.ofSeconds(10)));
+    }
+    java.nio.file.Files.writeString(dir.resolve("ledger/checkpoint"), "0 0\n"); // as if the checkpoint was lost
+    try (Ledger again = Stores.ledger(db, dir, 1 << 30)) {
+      assertTrue(again.awaitDrained(java.time.Duration.ofSeconds(10)));
+    }
+    List<UsageReport.Row> rows = UsageReport.since(db, java.time.Instant.now().minusSeconds(600), UsageReport.By.TENANT);
+    assertEquals(1, rows.size());
+    assertEquals(50, rows.get(0).requests(), "replayed events are not counted twice");
+    assertEquals(500, rows.get(0).promptTokens());
+    assertEquals(0.05, rows.get(0).costUsd(), 1e-9);
+  }
 }
