@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ragway.bench.GatewayBench;
 import io.ragway.bench.IngestBench;
+import io.ragway.bench.LedgerBench;
 import io.ragway.bench.SearchBench;
 import io.ragway.config.RagwayConfig;
 import io.ragway.embed.EmbeddingModel;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks that report ratios against a baseline measured in the same run.",
-    subcommands = {BenchCommand.Search.class, BenchCommand.Ingest.class, BenchCommand.Gateway.class})
+    subcommands = {BenchCommand.Search.class, BenchCommand.Ingest.class, BenchCommand.Gateway.class,
+        BenchCommand.LedgerRun.class})
 final class BenchCommand implements Runnable {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -270,6 +272,64 @@ final class BenchCommand implements Runnable {
 
     private static String times(Double ratio) {
       return ratio == null ? "n/a (nginx added nothing measurable)" : String.format(Locale.ROOT, "%.2fx", ratio);
+    }
+  }
+
+  @Command(name = "ledger", mixinStandardHelpOptions = true,
+      description = {"The usage ledger on its own: events/s and commit latency (until an event is on disk in the",
+          "journal) at each number of writers, and events/s into the database, for SQLite and, with --postgres,",
+          "PostgreSQL; beside a write + fdatasync loop on the same disk measured first, the least a durable",
+          "commit costs."})
+  static final class LedgerRun implements Callable<Integer> {
+    @Mixin CommonOptions common;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--events", defaultValue = "20000", description = "Events at each concurrency (default: ${DEFAULT-VALUE}).")
+    int events;
+
+    @Option(names = "--concurrency", split = ",", paramLabel = "N[,N...]", defaultValue = "1,64",
+        description = "Writers (default: ${DEFAULT-VALUE}).")
+    List<Integer> concurrency;
+
+    @Option(names = "--postgres", paramLabel = "URL", defaultValue = "",
+        description = "A PostgreSQL to measure too, e.g. jdbc:postgresql://localhost:5432/bench?user=postgres "
+            + "(it gets ragway's tables).")
+    String postgres;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      RagwayConfig config = common.load();
+      LedgerBench.Settings settings = new LedgerBench.Settings(events, concurrency, postgres);
+      Path dir = Files.createTempDirectory(tempParent(config), "bench-ledger-");
+      var err = spec.commandLine().getErr();
+      try {
+        LedgerBench.Result r = LedgerBench.run(dir, settings, step -> {
+          if (!json) {
+            err.println("bench ledger: " + step);
+            err.flush();
+          }
+        });
+        if (json) {
+          print(spec, JSON.valueToTree(r), true);
+          return Main.OK;
+        }
+        var out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "baseline, write + fdatasync of 200 bytes: p50 %.3f ms, p99 %.3f ms%n", r.fsyncP50Ms(), r.fsyncP99Ms());
+        out.printf(Locale.ROOT, "%-11s %8s %10s %14s %14s %12s %18s%n", "database", "writers", "events/s", "commit p50 ms",
+            "commit p99 ms", "drained/s", "commit p50/fsync");
+        for (LedgerBench.Level l : r.levels()) {
+          out.printf(Locale.ROOT, "%-11s %8d %10.0f %14.3f %14.3f %12.0f %17.2fx%n", l.database(), l.concurrency(),
+              l.eventsPerSecond(), l.commitP50Ms(), l.commitP99Ms(), l.drainedPerSecond(), l.commitP50Ratio());
+        }
+        out.println("postgresql: " + r.postgres());
+        out.flush();
+        return Main.OK;
+      } finally {
+        deleteTree(dir);
+      }
     }
   }
 

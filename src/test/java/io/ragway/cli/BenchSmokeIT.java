@@ -78,4 +78,22 @@ class BenchSmokeIT {
       assertEquals(0, left.count(), "the bench deletes its scratch folder, nginx's files included");
     }
   }
+
+  @Test
+  void ledgerBenchTimesCommitsAgainstARawFsync() throws Exception {
+    Run r = Cli.run("bench", "ledger", "--events", "200", "--concurrency", "1,4", "--json",
+        "--data", tmp.toString(), "--config", tmp.resolve("none.yaml").toString());
+    assertEquals(0, r.code(), r.toString());
+    JsonNode n = JSON.readTree(r.out());
+    assertTrue(n.get("fsync_p50_ms").asDouble() > 0, r.out());
+    assertEquals(2, n.get("levels").size(), r.out());
+    for (JsonNode level : n.get("levels")) {
+      assertEquals("sqlite", level.get("database").asText());
+      assertTrue(level.get("events_per_second").asDouble() > 0, r.out());
+      assertTrue(level.get("commit_p99_ms").asDouble() >= level.get("commit_p50_ms").asDouble(), r.out());
+      assertTrue(level.get("drained_per_second").asDouble() > 0, r.out());
+    }
+    assertEquals(2, Cli.run("bench", "ledger", "--events", "5", "--data", tmp.toString(),
+        "--config", tmp.resolve("none.yaml").toString()).code());
+  }
 }
