@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
     description = {"The records database: SQLite in the data directory (ragway.db), or the PostgreSQL that",
         "database.url names. See docs/records.md."},
     subcommands = {DbCommand.Migrate.class, DbCommand.Status.class, DbCommand.Backup.class, DbCommand.Restore.class,
-        DbCommand.Audit.class})
+        DbCommand.Audit.class, DbCommand.Copy.class})
 final class DbCommand implements Runnable {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -141,6 +141,53 @@ final class DbCommand implements Runnable {
       } catch (OverlappingFileLockException e) {
         return true;
       }
+    }
+  }
+
+  @Command(name = "copy", mixinStandardHelpOptions = true,
+      description = {"Copy every record (keys, audit log, usage ledger) into another, empty database, e.g. from",
+          "SQLite to PostgreSQL; then set database.url to it. Stop ragway first."})
+  static final class Copy implements Callable<Integer> {
+    @Mixin CommonOptions common;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--to", required = true, paramLabel = "URL", description = "jdbc:postgresql://HOST/DB or jdbc:sqlite:FILE.")
+    String to;
+
+    @Option(names = "--user", defaultValue = "", description = "The target's user (or ?user= in the URL).")
+    String user;
+
+    @Option(names = "--password-env", paramLabel = "NAME", description = "The environment variable holding the target's password.")
+    String passwordEnv;
+
+    @Override
+    public Integer call() {
+      if (!to.startsWith("jdbc:postgresql:") && !to.startsWith("jdbc:sqlite:")) {
+        throw new UsageException("--to must be jdbc:postgresql://HOST/DB or jdbc:sqlite:FILE, got '" + to + "'");
+      }
+      String password = passwordEnv == null ? "" : java.util.Objects.requireNonNullElse(System.getenv(passwordEnv), "");
+      try (Components c = common.components()) {
+        // what a stopped server left in its journal goes in first; a running one holds the journal
+        try (io.ragway.store.Ledger leftover = Stores.ledger(c.database(), c.config().dataPath(), Stores.DEFAULT_LEDGER_BACKLOG_BYTES)) {
+          if (leftover == null) {
+            throw new DatabaseException("a ragway server is using " + c.config().dataPath() + " (its usage journal is open): "
+                + "stop it, then copy");
+          }
+          if (!leftover.awaitDrained(java.time.Duration.ofSeconds(60))) {
+            throw new DatabaseException("the usage journal could not be taken into the database first: "
+                + leftover.status().lastError());
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return Main.FAILURE;
+        }
+        try (Database target = Database.open(to, user, password, 2, c.config().dataPath())) {
+          java.util.Map<String, Long> copied = c.database().copyTo(target);
+          spec.commandLine().getErr().println("ragway: copied " + copied + " to " + target.location()
+              + "; set database.url to it in ragway.yaml");
+        }
+      }
+      return Main.OK;
     }
   }
 

@@ -96,4 +96,20 @@ class RecordsCliTest {
     assertEquals(2, ragway("usage", "--since", "yesterday").code());
     assertTrue(ragway("usage").out().contains("total"));
   }
+
+  @Test
+  void copyMovesEveryRecordToAnotherDatabase() {
+    String secret = ragway("keys", "create", "--tenant", "acme").out().strip();
+    Path target = tmp.resolve("other.db");
+    Run copy = ragway("db", "copy", "--to", "jdbc:sqlite:" + target);
+    assertEquals(0, copy.code(), copy.toString());
+    assertTrue(copy.err().contains("api_keys=1"), copy.err());
+    Run again = ragway("db", "copy", "--to", "jdbc:sqlite:" + target);
+    assertEquals(1, again.code());
+    assertTrue(again.err().contains("copy into an empty database"), again.err());
+    assertEquals(2, ragway("db", "copy", "--to", "mysql://x").code());
+    try (io.ragway.store.Database db = io.ragway.store.Database.open("jdbc:sqlite:" + target, "", "", 1, tmp)) {
+      assertTrue(io.ragway.store.Stores.apiKeys(db, tmp.resolve("none"), java.time.Clock.systemUTC(), "t").verify(secret).isPresent());
+    }
+  }
 }

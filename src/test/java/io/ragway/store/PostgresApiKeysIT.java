@@ -83,4 +83,25 @@ class PostgresApiKeysIT extends ApiKeysContract {
     assertEquals(500, rows.get(0).promptTokens());
     assertEquals(0.05, rows.get(0).costUsd(), 1e-9);
   }
+
+  @Test
+  void sqliteRecordsCopyToPostgresAndKeepWorking() throws Exception {
+    Path sqliteDir = dir.resolve("sqlite");
+    String secret;
+    try (Database sqlite = Database.open("", "", "", 2, sqliteDir)) {
+      ApiKeys keys = Stores.apiKeys(sqlite, sqliteDir, Clock.systemUTC(), "cli:test");
+      secret = keys.create("acme", "ci", List.of("eng"), 5, 0).secret();
+      keys.create("beta", "", List.of(), 0, 0);
+      LedgerTestSupport.journalOnly(sqlite, sqliteDir, 4);
+      try (Ledger drain = Stores.ledger(sqlite, sqliteDir, 1 << 30)) {
+        assertTrue(drain.awaitDrained(java.time.Duration.ofSeconds(10)));
+      }
+      assertEquals(java.util.Map.of("api_keys", 2L, "audit_log", 2L, "usage_events", 4L), sqlite.copyTo(db));
+      DatabaseException again = assertThrows(DatabaseException.class, () -> sqlite.copyTo(db));
+      assertTrue(again.getMessage().contains("already has api_keys"), again.getMessage());
+    }
+    ApiKeys.Key k = Stores.apiKeys(db, dir, Clock.systemUTC(), "server").verify(secret).orElseThrow();
+    assertEquals(List.of("eng"), k.groups());
+    assertEquals(4, UsageReport.since(db, java.time.Instant.now().minusSeconds(600), UsageReport.By.TENANT).get(0).requests());
+  }
 }
