@@ -104,4 +104,21 @@ class PostgresApiKeysIT extends ApiKeysContract {
     assertEquals(List.of("eng"), k.groups());
     assertEquals(4, UsageReport.since(db, java.time.Instant.now().minusSeconds(600), UsageReport.By.TENANT).get(0).requests());
   }
+
+  @Test
+  void aDatabaseThatIsNotRagwaysIsRefusedUntouched() throws Exception {
+    String other = pg.newDatabase();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(other)) {
+      c.createStatement().execute("CREATE TABLE customers (id INT PRIMARY KEY, name TEXT)");
+      c.createStatement().execute("INSERT INTO customers VALUES (1, 'Ada')");
+    }
+    DatabaseException e = assertThrows(DatabaseException.class, () -> Database.open(other, "", "", 1, dir));
+    assertTrue(e.getMessage().contains("cannot migrate"), e.getMessage());
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(other);
+        java.sql.ResultSet r = c.createStatement().executeQuery(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'")) {
+      r.next();
+      assertEquals(1, r.getInt(1), "no table was added to somebody else's database");
+    }
+  }
 }
