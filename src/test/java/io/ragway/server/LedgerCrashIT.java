@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ragway.testkit.FakeOpenAi;
 import io.ragway.testkit.FakeOpenAi.Fault;
+import io.ragway.testkit.PostgresCluster;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -30,8 +31,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SIGKILL of {@code ragway serve} under load: after a restart, every response a client received in
- * full is in the ledger exactly once, with the usage the client was told.
+ * SIGKILL of {@code ragway serve} under load, one server on SQLite and three replicas sharing one
+ * PostgreSQL: after a restart, every response a client received in full is in the ledger exactly
+ * once, with the usage the client was told.
  */
 class LedgerCrashIT {
 
@@ -43,6 +45,25 @@ class LedgerCrashIT {
 
   @Test
   void everyCompletedResponseSurvivesAKillInTheLedgerOnce() throws Exception {
+    killUnderLoadAndCheck(1, "", data -> "jdbc:sqlite:" + data.resolve("ragway.db"));
+  }
+
+  @Test
+  void threeReplicasOnOnePostgresAllKilledLoseNothing() throws Exception {
+    try (PostgresCluster pg = PostgresCluster.start()) {
+      String url = pg.newDatabase();
+      killUnderLoadAndCheck(3, url, data -> url);
+    }
+  }
+
+  /**
+   * Starts {@code replicas} servers (own data directories, one database: {@code databaseUrl}, or
+   * each its SQLite when empty), sends streamed and non-streamed requests round-robin from 32
+   * clients, SIGKILLs every replica once 150 responses are in, restarts them, and checks the
+   * ledger {@code ledgerUrl} shows against what the clients received.
+   */
+  private void killUnderLoadAndCheck(int replicas, String databaseUrl, java.util.function.Function<Path, String> ledgerUrl)
+      throws Exception {
     try (FakeOpenAi primary = new FakeOpenAi("primary"); FakeOpenAi backup = new FakeOpenAi("backup")) {
       for (int i = 0; i < 40; i++) { // faults land on whichever requests come: retries and fallbacks
         primary.next(Fault.ok(), Fault.ok(), Fault.status(503), Fault.ok(), Fault.status(503), Fault.status(503));
@@ -62,11 +83,20 @@ class LedgerCrashIT {
             max_delay_ms: 2
             failure_rate_percent: 100
             probe_interval_seconds: 0
-          """.formatted(primary.baseUrl(), backup.baseUrl()));
-      Path data = tmp.resolve("data");
-      int port = freePort();
-      Process first = serve(config, data, port, "first");
-      awaitReady(port, first);
+          database:
+            url: "%s"
+          """.formatted(primary.baseUrl(), backup.baseUrl(), databaseUrl));
+      List<Path> data = new java.util.ArrayList<>();
+      List<Integer> ports = new java.util.ArrayList<>();
+      List<Process> running = new java.util.ArrayList<>();
+      for (int r = 0; r < replicas; r++) {
+        data.add(tmp.resolve("data" + r));
+        ports.add(freePort());
+        running.add(serve(config, data.get(r), ports.get(r), "first" + r));
+      }
+      for (int r = 0; r < replicas; r++) {
+        awaitReady(ports.get(r), running.get(r), "first" + r);
+      }
 
       List<Received> received = new CopyOnWriteArrayList<>();
       AtomicInteger sent = new AtomicInteger();
@@ -82,6 +112,7 @@ class LedgerCrashIT {
             String body = "{\"model\":\"main\",\"temperature\":" + temperature + ",\"messages\":[{\"role\":\"user\","
                 + "\"content\":\"question " + (n % 5 == 0 ? worker % 3 : n) + "\"}]"
                 + (stream ? ",\"stream\":true,\"stream_options\":{\"include_usage\":true}" : "") + "}";
+            int port = ports.get(n % ports.size());
             try {
               HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                   + "/v1/chat/completions")).header("Content-Type", "application/json")
@@ -102,17 +133,27 @@ class LedgerCrashIT {
       while (received.size() < 150 && System.nanoTime() < deadline) {
         Thread.sleep(5);
       }
-      first.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL under load
+      for (Process p : running) {
+        p.destroyForcibly(); // SIGKILL under load, every replica
+      }
+      for (Process p : running) {
+        p.waitFor(10, TimeUnit.SECONDS);
+      }
       for (Thread t : clients) {
         t.join(30_000);
       }
       assertTrue(received.size() >= 150, "responses before the kill: " + received.size());
       assertTrue(received.size() < 32 * 40, "the kill came under load: " + received.size() + " of " + 32 * 40);
 
-      Process second = serve(config, data, port, "second");
+      List<Process> restarted = new java.util.ArrayList<>();
       try {
-        awaitReady(port, second);
-        Map<String, long[]> ledger = awaitLedger(data, received);
+        for (int r = 0; r < replicas; r++) {
+          restarted.add(serve(config, data.get(r), ports.get(r), "second" + r));
+        }
+        for (int r = 0; r < replicas; r++) {
+          awaitReady(ports.get(r), restarted.get(r), "second" + r);
+        }
+        Map<String, long[]> ledger = awaitLedger(ledgerUrl.apply(data.get(0)), received);
         long clientTokens = 0;
         long ledgerTokens = 0;
         for (Received r : received) {
@@ -126,8 +167,12 @@ class LedgerCrashIT {
         }
         assertEquals(clientTokens, ledgerTokens);
       } finally {
-        second.destroy();
-        second.waitFor(20, TimeUnit.SECONDS);
+        for (Process p : restarted) {
+          p.destroy();
+        }
+        for (Process p : restarted) {
+          p.waitFor(20, TimeUnit.SECONDS);
+        }
       }
     }
   }
@@ -158,12 +203,12 @@ class LedgerCrashIT {
   }
 
   /** request id to {prompt, completion, rows}, once every received request is there (or after 30 s). */
-  private static Map<String, long[]> awaitLedger(Path data, List<Received> received) throws Exception {
+  private static Map<String, long[]> awaitLedger(String url, List<Received> received) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     Map<String, long[]> out = new HashMap<>();
     while (System.nanoTime() < deadline) {
       out.clear();
-      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("ragway.db"));
+      try (Connection c = DriverManager.getConnection(url);
           ResultSet r = c.createStatement().executeQuery("SELECT request_id, SUM(prompt_tokens), SUM(completion_tokens), "
               + "COUNT(*) FROM usage_events GROUP BY request_id")) {
         while (r.next()) {
@@ -185,12 +230,12 @@ class LedgerCrashIT {
         .redirectErrorStream(true).redirectOutput(tmp.resolve(name + ".log").toFile()).start();
   }
 
-  private void awaitReady(int port, Process p) throws Exception {
+  private void awaitReady(int port, Process p, String name) throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     while (System.nanoTime() < deadline) {
       if (!p.isAlive()) {
-        throw new AssertionError("serve exited: " + Files.readString(tmp.resolve("first.log")));
+        throw new AssertionError("serve exited: " + Files.readString(tmp.resolve(name + ".log")));
       }
       try {
         if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz")).build(),
