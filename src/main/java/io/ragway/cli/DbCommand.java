@@ -168,18 +168,19 @@ final class DbCommand implements Runnable {
       String password = passwordEnv == null ? "" : java.util.Objects.requireNonNullElse(System.getenv(passwordEnv), "");
       try (Components c = common.components()) {
         // what a stopped server left in its journal goes in first; a running one holds the journal
-        try (io.ragway.store.Ledger leftover = Stores.ledger(c.database(), c.config().dataPath(), Stores.DEFAULT_LEDGER_BACKLOG_BYTES)) {
-          if (leftover == null) {
-            throw new DatabaseException("a ragway server is using " + c.config().dataPath() + " (its usage journal is open): "
-                + "stop it, then copy");
-          }
-          if (!leftover.awaitDrained(java.time.Duration.ofSeconds(60))) {
-            throw new DatabaseException("the usage journal could not be taken into the database first: "
-                + leftover.status().lastError());
-          }
+        Stores.Leftover leftover;
+        try {
+          leftover = Stores.drainLeftoverJournal(c.database(), c.config().dataPath(), java.time.Duration.ofSeconds(60));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return Main.FAILURE;
+        }
+        if (leftover.serverRunning()) {
+          throw new DatabaseException("a ragway server is using " + c.config().dataPath() + " (its usage journal is open): "
+              + "stop it, then copy");
+        }
+        if (!leftover.drained()) {
+          throw new DatabaseException("the usage journal could not be taken into the database first: " + leftover.lastError());
         }
         try (Database target = Database.open(to, user, password, 2, c.config().dataPath())) {
           java.util.Map<String, Long> copied = c.database().copyTo(target);

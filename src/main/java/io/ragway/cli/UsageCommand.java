@@ -2,7 +2,6 @@ package io.ragway.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ragway.store.Ledger;
 import io.ragway.store.Stores;
 import io.ragway.store.UsageReport;
 import java.io.IOException;
@@ -51,12 +50,11 @@ final class UsageCommand implements Callable<Integer> {
     List<UsageReport.Row> rows;
     try (Components c = common.components()) {
       // a server that is running drains its own journal; otherwise this takes what is left
-      try (Ledger leftover = Stores.ledger(c.database(), c.config().dataPath(), Stores.DEFAULT_LEDGER_BACKLOG_BYTES)) {
-        if (leftover != null && !leftover.awaitDrained(Duration.ofSeconds(30))) {
-          spec.commandLine().getErr().println("ragway: the usage journal could not be taken into the database ("
-              + leftover.status().lastError() + "); figures may be short");
-        }
-      } // null when a server holds the journal: try-with-resources skips it
+      Stores.Leftover leftover = Stores.drainLeftoverJournal(c.database(), c.config().dataPath(), Duration.ofSeconds(30));
+      if (!leftover.serverRunning() && !leftover.drained()) {
+        spec.commandLine().getErr().println("ragway: the usage journal could not be taken into the database ("
+            + leftover.lastError() + "); figures may be short");
+      }
       rows = UsageReport.since(c.database(), from, group);
     }
     if (json) {

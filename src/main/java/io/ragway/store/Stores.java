@@ -56,6 +56,25 @@ public final class Stores {
     return JournaledLedger.open(dataDir.resolve("ledger"), db.dataSource(), maxBacklogBytes);
   }
 
+  /** What {@link #drainLeftoverJournal} found: a server holding the journal, or whether the journal is now in the database. */
+  public record Leftover(boolean serverRunning, boolean drained, String lastError) {}
+
+  /**
+   * Takes what a stopped (or killed) server left in the usage journal of {@code dataDir} into
+   * {@code db}, waiting up to {@code timeout}. A running server holds the journal and drains it
+   * itself; that is reported, and nothing is done.
+   */
+  public static Leftover drainLeftoverJournal(Database db, Path dataDir, java.time.Duration timeout)
+      throws InterruptedException {
+    try (Ledger leftover = ledger(db, dataDir, DEFAULT_LEDGER_BACKLOG_BYTES)) {
+      if (leftover == null) {
+        return new Leftover(true, false, "");
+      }
+      boolean drained = leftover.awaitDrained(timeout);
+      return new Leftover(false, drained, drained ? "" : leftover.status().lastError());
+    }
+  }
+
   /** The audit log in {@code db}. */
   public static AuditLog auditLog(Database db) {
     return new SqlApiKeys(db.dataSource(), Clock.systemUTC(), "");
