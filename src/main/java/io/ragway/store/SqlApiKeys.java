@@ -73,18 +73,7 @@ final class SqlApiKeys implements ApiKeys, AuditLog {
     String id = HexFormat.of().formatHex(idBytes);
     Key key = new Key(id, name, tenant, groups, rpm, tpm, clock.instant(), false);
     transaction(c -> {
-      try (PreparedStatement s = c.prepareStatement("INSERT INTO api_keys (id, name, tenant, groups_json, rpm, tpm, "
-          + "secret_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-        s.setString(1, id);
-        s.setString(2, key.name());
-        s.setString(3, tenant);
-        s.setString(4, toJson(key.groups()));
-        s.setLong(5, rpm);
-        s.setLong(6, tpm);
-        s.setString(7, HexFormat.of().formatHex(sha256(secret)));
-        s.setString(8, SqlTimes.format(key.created()));
-        s.executeUpdate();
-      }
+      insert(c, key, sha256(secret));
       audit(c, "key.create", id, ordered("tenant", tenant, "name", key.name(), "groups", key.groups(), "rpm", rpm, "tpm", tpm));
       return null;
     });
@@ -179,19 +168,7 @@ final class SqlApiKeys implements ApiKeys, AuditLog {
         if (select(c, k.id()).isPresent()) {
           continue;
         }
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO api_keys (id, name, tenant, groups_json, rpm, tpm, "
-            + "secret_sha256, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-          s.setString(1, k.id());
-          s.setString(2, k.name());
-          s.setString(3, k.tenant());
-          s.setString(4, toJson(k.groups()));
-          s.setLong(5, k.rpm());
-          s.setLong(6, k.tpm());
-          s.setString(7, HexFormat.of().formatHex(e.getValue()));
-          s.setString(8, SqlTimes.format(k.created()));
-          s.setString(9, k.revoked() ? now() : null);
-          s.executeUpdate();
-        }
+        insert(c, k, e.getValue());
         audit(c, "key.import", k.id(), ordered("tenant", k.tenant(), "from", from));
         added++;
       }
@@ -251,6 +228,23 @@ final class SqlApiKeys implements ApiKeys, AuditLog {
     List<Stored> found = new ArrayList<>();
     query("SELECT * FROM api_keys WHERE id = ?", s -> s.setString(1, id), r -> found.add(stored(r)));
     return found.stream().findFirst();
+  }
+
+  /** One key's row; a key that is already revoked is revoked as of now. */
+  private void insert(Connection c, Key k, byte[] hash) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("INSERT INTO api_keys (id, name, tenant, groups_json, rpm, tpm, "
+        + "secret_sha256, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      s.setString(1, k.id());
+      s.setString(2, k.name());
+      s.setString(3, k.tenant());
+      s.setString(4, toJson(k.groups()));
+      s.setLong(5, k.rpm());
+      s.setLong(6, k.tpm());
+      s.setString(7, HexFormat.of().formatHex(hash));
+      s.setString(8, SqlTimes.format(k.created()));
+      s.setString(9, k.revoked() ? now() : null);
+      s.executeUpdate();
+    }
   }
 
   private Optional<Stored> select(Connection c, String id) throws SQLException {
