@@ -39,6 +39,8 @@ final class JournaledLedger implements Ledger {
   private final Thread drainer;
   private final AtomicLong written = new AtomicLong();
   private volatile long backlog;
+  /* where the database has the journal up to: read from the checkpoint file once, then kept here by the drainer, its only writer */
+  private volatile Journal.Position drained;
   private volatile boolean databaseOk = true;
   private volatile String lastError = "";
   private volatile boolean closed;
@@ -47,7 +49,8 @@ final class JournaledLedger implements Ledger {
     this.journal = journal;
     this.db = db;
     this.maxBacklogBytes = maxBacklogBytes;
-    this.backlog = journal.backlog(journal.checkpoint());
+    this.drained = journal.checkpoint();
+    this.backlog = journal.backlog(drained);
     this.drainer = Thread.ofPlatform().daemon().name("ragway-ledger-drain").start(this::drainLoop);
   }
 
@@ -102,11 +105,12 @@ final class JournaledLedger implements Ledger {
     long failures = 0;
     while (!closed) {
       try {
-        Journal.Position from = journal.checkpoint();
+        Journal.Position from = drained;
         Journal.Batch batch = journal.read(from, BATCH);
         if (batch.lines().isEmpty()) {
           if (!batch.end().equals(from)) {
             journal.checkpoint(batch.end()); // past a torn line or an empty old segment
+            drained = batch.end();
           }
           backlog = journal.backlog(batch.end());
           journal.awaitAppend(100);
@@ -122,6 +126,7 @@ final class JournaledLedger implements Ledger {
         }
         insert(events);
         journal.checkpoint(batch.end());
+        drained = batch.end();
         written.addAndGet(events.size());
         backlog = journal.backlog(batch.end());
         databaseOk = true;
@@ -138,7 +143,7 @@ final class JournaledLedger implements Ledger {
           LOG.warn("the records database does not take usage events ({}); they wait in the journal", e.getMessage());
         }
         try {
-          backlog = journal.backlog(journal.checkpoint());
+          backlog = journal.backlog(drained);
           Thread.sleep(Math.min(5_000, 100L << Math.min(failures, 6)));
         } catch (InterruptedException | IOException ie) {
           return;
@@ -200,7 +205,7 @@ final class JournaledLedger implements Ledger {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       try {
-        if (journal.backlog(journal.checkpoint()) == 0) {
+        if (journal.backlog(drained) == 0) {
           return true;
         }
       } catch (IOException e) {
