@@ -208,7 +208,7 @@ final class ChatCompletions {
     Lookup lookup = lookup(ctx, body, "docs|" + caller.tenant() + "|" + services.index().generation(),
         chosen.modelName().equals("extractive"));
     if (lookup.hit().isPresent()) {
-      return replay(ctx, lookup.hit().get(), id, created, model, stream, includeUsage);
+      return replay(ctx, lookup, id, created, model, stream, includeUsage);
     }
     if (!stream) {
       Answer answer = ask(chosen, conversation, maxTokens, null, caller);
@@ -289,29 +289,35 @@ final class ChatCompletions {
    * Where a request's answer is, or would be, cached.
    *
    * @param vector the last user turn's embedding, when the semantic cache was asked
+   * @param kind {@code hit}, {@code semantic} or {@code miss}, as {@code x-ragway-cache} says
    */
-  private record Lookup(Optional<String> exactKey, Optional<String> semanticScope, float[] vector, Optional<ObjectNode> hit) {}
+  private record Lookup(Optional<String> exactKey, Optional<String> semanticScope, float[] vector, Optional<ObjectNode> hit,
+      String kind) {}
 
   /** The cached answer to this request: exact match first, then by meaning; sets {@code x-ragway-cache}. */
   private Lookup lookup(Context ctx, ObjectNode body, String scope, boolean deterministic) throws IOException {
+    Lookup found = find(body, scope, deterministic);
+    ctx.header(CACHE_HEADER, found.kind());
+    return found;
+  }
+
+  private Lookup find(ObjectNode body, String scope, boolean deterministic) throws IOException {
     Caches caches = services.caches();
     Optional<String> key = ResponseCaches.exactKey(body, scope, deterministic, caches.anyTemperature());
     Optional<String> hit = key.flatMap(caches.exact()::get);
     if (hit.isPresent()) {
-      ctx.header(CACHE_HEADER, "hit");
-      return new Lookup(key, Optional.empty(), null, Optional.of((ObjectNode) json.readTree(hit.get())));
+      return new Lookup(key, Optional.empty(), null, Optional.of((ObjectNode) json.readTree(hit.get())), "hit");
     }
     if (key.isPresent() && caches.semantic().enabled()) {
       Optional<Map.Entry<String, String>> semantic = ResponseCaches.semanticScope(body, scope, deterministic, caches.anyTemperature());
       if (semantic.isPresent()) {
         float[] vector = services.embedder().embedDocuments(List.of(semantic.get().getValue())).get(0);
         Optional<String> near = caches.semantic().get(semantic.get().getKey(), vector);
-        ctx.header(CACHE_HEADER, near.isPresent() ? "semantic" : "miss");
-        return new Lookup(key, Optional.of(semantic.get().getKey()), vector, near.map(this::readObject));
+        return new Lookup(key, Optional.of(semantic.get().getKey()), vector, near.map(this::readObject),
+            near.isPresent() ? "semantic" : "miss");
       }
     }
-    ctx.header(CACHE_HEADER, "miss");
-    return new Lookup(key, Optional.empty(), null, Optional.empty());
+    return new Lookup(key, Optional.empty(), null, Optional.empty(), "miss");
   }
 
   private void store(Lookup lookup, String completion) {
@@ -331,16 +337,16 @@ final class ChatCompletions {
    * A cached completion as this request wants it, with a fresh id and time: as JSON, or as the
    * chunks of a stream (role, the whole content with its citations or tool calls, finish, usage).
    */
-  private Reply replay(Context ctx, ObjectNode cached, String id, long created, String model, boolean stream,
+  private Reply replay(Context ctx, Lookup lookup, String id, long created, String model, boolean stream,
       boolean includeUsage) throws IOException {
+    ObjectNode cached = lookup.hit().orElseThrow();
     cached.put("id", id).put("created", created).put("model", model);
     JsonNode message = cached.path("choices").path(0).path("message");
     long prompt = cached.path("usage").path("prompt_tokens").asLong(0);
     long completion = cached.path("usage").path("completion_tokens").asLong(0);
-    String kind = ctx.res().getHeader(CACHE_HEADER);
     if (!stream) {
       ctx.contentType("application/json").result(json.writeValueAsString(cached));
-      return new Reply(prompt, completion, message, "cache", kind, 0, null);
+      return new Reply(prompt, completion, message, "cache", lookup.kind(), 0, null);
     }
     OutputStream out = openStream(ctx, id, created, model);
     ObjectNode delta = json.createObjectNode().put("content", message.path("content").asText(""));
@@ -362,7 +368,7 @@ final class ChatCompletions {
       u.set("usage", cached.get("usage"));
       send(out, u);
     }
-    return new Reply(prompt, completion, message, "cache", kind, 0, out);
+    return new Reply(prompt, completion, message, "cache", lookup.kind(), 0, out);
   }
 
   private Answer ask(RagPipeline chosen, List<ChatMessage> conversation, long maxTokens, Consumer<String> onText, Caller caller) {
@@ -400,7 +406,7 @@ final class ChatCompletions {
       long created = System.currentTimeMillis() / 1000;
       Lookup lookup = lookup(ctx, body, "upstream|" + caller.tenant(), false);
       if (lookup.hit().isPresent()) {
-        return replay(ctx, lookup.hit().get(), id, created, model, stream,
+        return replay(ctx, lookup, id, created, model, stream,
             body.path("stream_options").path("include_usage").asBoolean(false));
       }
       if (!stream) {
