@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ragway.testkit.Completions;
 import io.ragway.testkit.FakeOpenAi;
 import io.ragway.testkit.FakeOpenAi.Fault;
 import io.ragway.testkit.PostgresCluster;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,8 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  * once, with the usage the client was told.
  */
 class LedgerCrashIT {
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path tmp;
 
@@ -91,7 +87,7 @@ class LedgerCrashIT {
       List<Process> running = new java.util.ArrayList<>();
       for (int r = 0; r < replicas; r++) {
         data.add(tmp.resolve("data" + r));
-        ports.add(freePort());
+        ports.add(Completions.freePort());
         running.add(serve(config, data.get(r), ports.get(r), "first" + r));
       }
       for (int r = 0; r < replicas; r++) {
@@ -183,19 +179,10 @@ class LedgerCrashIT {
       return null;
     }
     String id = r.headers().firstValue("x-request-id").orElseThrow();
-    JsonNode usage = null;
-    if (r.body().startsWith("data:")) {
-      if (!r.body().endsWith("data: [DONE]\n\n")) {
-        return null;
-      }
-      for (String line : r.body().split("\n")) {
-        if (line.startsWith("data: {") && JSON.readTree(line.substring(6)).has("usage")) {
-          usage = JSON.readTree(line.substring(6)).get("usage");
-        }
-      }
-    } else {
-      usage = JSON.readTree(r.body()).get("usage");
+    if (Completions.isStream(r.body()) && !Completions.streamDone(r.body())) {
+      return null;
     }
+    JsonNode usage = Completions.usage(r.body());
     if (usage == null) {
       throw new AssertionError("a complete response without usage: " + r.body());
     }
@@ -249,11 +236,4 @@ class LedgerCrashIT {
     }
     throw new AssertionError("serve did not start in 90 s");
   }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
 }

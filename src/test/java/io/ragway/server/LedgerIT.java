@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ragway.llm.RetryPolicy;
 import io.ragway.llm.UpstreamConfig;
+import io.ragway.testkit.Completions;
 import io.ragway.testkit.FakeOpenAi;
 import io.ragway.testkit.FakeOpenAi.Fault;
 import io.ragway.testkit.RagwayFixture;
@@ -63,18 +64,10 @@ class LedgerIT {
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
-    JsonNode usage = null;
-    if (r.body().startsWith("data:")) {
-      assertTrue(r.body().endsWith("data: [DONE]\n\n"), r.body());
-      for (String line : r.body().split("\n")) {
-        if (line.startsWith("data: {") && JSON.readTree(line.substring(6)).has("usage")) {
-          usage = JSON.readTree(line.substring(6)).get("usage");
-        }
-      }
-    } else {
-      usage = JSON.readTree(r.body()).get("usage");
+    if (Completions.isStream(r.body())) {
+      assertTrue(Completions.streamDone(r.body()), r.body());
     }
-    return new Sent(r.headers().firstValue("x-request-id").orElseThrow(), usage, r.body());
+    return new Sent(r.headers().firstValue("x-request-id").orElseThrow(), Completions.usage(r.body()), r.body());
   }
 
   private static Map<String, Object> row(String requestId) throws Exception {

@@ -1,8 +1,6 @@
 package io.ragway.testkit;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +64,7 @@ public final class PostgresCluster implements AutoCloseable {
         "PostgreSQL is not installed: apt-get install postgresql (the CI script does)"));
     boolean root = "root".equals(System.getProperty("user.name"));
     Path dir = Files.createTempDirectory("ragway-pg-");
-    PostgresCluster pg = new PostgresCluster(dir, bin, freePort(), root);
+    PostgresCluster pg = new PostgresCluster(dir, bin, Completions.freePort(), root);
     if (root) {
       pg.run(List.of("chown", "-R", "postgres:postgres", dir.toString()), false);
       pg.run(List.of("chmod", "700", dir.toString()), false);
@@ -116,12 +114,6 @@ public final class PostgresCluster implements AutoCloseable {
     if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
       String log = Files.exists(dir.resolve("log")) ? Files.readString(dir.resolve("log")) : "";
       throw new IllegalStateException(String.join(" ", full) + " failed: " + out + log);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 }
