@@ -1,0 +1,71 @@
+package io.ragway.eval;
+
+import io.ragway.guard.PiiDetector;
+import io.ragway.guard.PiiSpan;
+import io.ragway.guard.PiiType;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Per-entity precision and recall of the PII detector against labelled spans. A found span counts
+ * when its type and both offsets equal a labelled span's (exact match, the strictest reading).
+ * Labelled types the detector has no counterpart for are listed with {@code detected = false}.
+ *
+ * @param entities one entry per entity type seen in the labels or in the detector's output
+ */
+public record PiiEvaluation(int texts, List<Entity> entities, LatencyStats latency) {
+
+  /** A labelled text: its spans' types are names as the data set writes them. */
+  public record Row(String text, List<Gold> spans) {}
+
+  public record Gold(String type, int start, int end) {}
+
+  /**
+   * @param detected whether ragway's detector looks for this type at all
+   * @param labelled spans of this type in the data
+   * @param found spans of this type the detector returned
+   * @param correct found spans that equal a labelled one
+   */
+  public record Entity(String type, boolean detected, int labelled, int found, int correct, double precision,
+      double recall) {}
+
+  public static PiiEvaluation run(PiiDetector detector, List<Row> rows) {
+    Map<String, int[]> counts = new TreeMap<>(); // labelled, found, correct
+    long[] nanos = new long[rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      Row row = rows.get(i);
+      long t0 = System.nanoTime();
+      List<PiiSpan> spans = detector.find(row.text());
+      nanos[i] = System.nanoTime() - t0;
+      Set<String> gold = new HashSet<>();
+      for (Gold g : row.spans()) {
+        counts.computeIfAbsent(g.type(), k -> new int[3])[0]++;
+        gold.add(g.type() + "|" + g.start() + "|" + g.end());
+      }
+      for (PiiSpan s : spans) {
+        int[] c = counts.computeIfAbsent(s.type().name(), k -> new int[3]);
+        c[1]++;
+        if (gold.contains(s.type().name() + "|" + s.start() + "|" + s.end())) {
+          c[2]++;
+        }
+      }
+    }
+    List<Entity> entities = new ArrayList<>();
+    counts.forEach((type, c) -> entities.add(new Entity(type, known(type), c[0], c[1], c[2],
+        c[1] == 0 ? 0 : (double) c[2] / c[1], c[0] == 0 ? 0 : (double) c[2] / c[0])));
+    return new PiiEvaluation(rows.size(), entities, LatencyStats.ofNanos(nanos));
+  }
+
+  private static boolean known(String type) {
+    for (PiiType t : PiiType.values()) {
+      if (t.name().equals(type)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
