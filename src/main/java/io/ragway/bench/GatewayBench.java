@@ -23,6 +23,7 @@ import io.ragway.chat.RagPipeline;
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.embed.TokenCounter;
 import io.ragway.eval.LatencyStats;
+import io.ragway.guard.Guard;
 import io.ragway.index.Index;
 import io.ragway.index.IndexConfig;
 import io.ragway.index.Indexes;
@@ -273,7 +274,8 @@ public final class GatewayBench {
     Access access = new Access(keys, true, RateLimiters.inProcess(), RateLimiter.Limits.NONE, "default");
     return new RagwayServer.Services(extractive, extractive, retriever, embedder, index, SearchMode.HYBRID, 5, router,
         Caches.inProcess(CacheConfig.defaults(), ticker), access,
-        SessionStores.inProcess(1000, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000, documents, ledger);
+        SessionStores.inProcess(1000, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000, documents, ledger,
+        Guard.off());
   }
 
   private static DocumentStore documents(Path dir, Index index) {

@@ -1,5 +1,9 @@
 package io.ragway.cli;
 
+import io.ragway.config.JsonMappers;
+import io.ragway.guard.Guard;
+import io.ragway.guard.InjectionDetector;
+import io.ragway.guard.JsonlDecisionLog;
 import io.ragway.chat.RagPipeline;
 import io.ragway.config.RagwayConfig;
 import io.ragway.embed.EmbeddingModel;
@@ -39,6 +43,7 @@ final class Components implements AutoCloseable {
 
   private final RagwayConfig config;
   private EmbeddingModel embedder;
+  private JsonlDecisionLog decisions;
   private Index index;
   private Router router;
   private Database database;
@@ -128,6 +133,27 @@ final class Components implements AutoCloseable {
     return router;
   }
 
+  /**
+   * The guard of the configured policies; its injection model's vector half uses the local
+   * embedding model when that is the configured one. Its decision log is closed with these components.
+   */
+  synchronized Guard guard() {
+    RagwayConfig.Guard g = config.guard();
+    if (!g.enabled()) {
+      return Guard.off();
+    }
+    Optional<EmbeddingModel> local = config.embedding().provider().equals("openai") ? Optional.empty() : Optional.of(embedder());
+    InjectionDetector detector;
+    try {
+      detector = g.model().isEmpty() ? InjectionDetector.bundled(local) : InjectionDetector.load(Path.of(g.model()), local);
+    } catch (java.io.IOException e) {
+      throw new UsageException("cannot read the injection model " + g.model() + ": " + e.getMessage());
+    }
+    decisions = new JsonlDecisionLog(config.dataPath().resolve("guard/decisions.jsonl"), JsonMappers.create(),
+        java.time.Clock.systemUTC());
+    return new Guard(detector, g.defaultPolicy(), g.tenantPolicies(), decisions);
+  }
+
   /** The records database (SQLite in the data directory unless database.url says otherwise), migrated. */
   synchronized Database database() {
     if (database == null) {
@@ -156,6 +182,10 @@ final class Components implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    if (decisions != null) {
+      decisions.close();
+      decisions = null;
+    }
     if (index != null) {
       index.close();
       index = null;

@@ -2,12 +2,17 @@ package io.ragway.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.ragway.cache.CacheConfig;
+import io.ragway.guard.GuardPolicy;
+import io.ragway.guard.InjectionDetector;
+import io.ragway.guard.PiiMode;
+import io.ragway.guard.PiiType;
 import io.ragway.index.IndexConfig;
 import io.ragway.llm.RetryPolicy;
 import io.ragway.llm.RoutingPolicy;
 import io.ragway.llm.UpstreamConfig;
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import io.ragway.retrieve.RetrieveConfig;
 import io.ragway.retrieve.SearchMode;
 import java.nio.file.Path;
@@ -33,7 +38,8 @@ public record RagwayConfig(
     Auth auth,
     Limits limits,
     Sessions sessions,
-    Database database) {
+    Database database,
+    Guard guard) {
 
   public RagwayConfig {
     Objects.requireNonNull(dataDir, "data_dir");
@@ -52,6 +58,7 @@ public record RagwayConfig(
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(sessions, "sessions");
     Objects.requireNonNull(database, "database");
+    Objects.requireNonNull(guard, "guard");
     generator = generator == null ? "" : generator.strip();
     String wanted = generator;
     if (!wanted.isEmpty() && models.stream().noneMatch(m -> m.name().equals(wanted))) {
@@ -309,6 +316,67 @@ public record RagwayConfig(
    */
   public record Answer(int maxSentences, double abstainThreshold) {}
 
+  /**
+   * Guardrails (docs/guard.md).
+   *
+   * @param model an injection model written by {@code ragway guard train}; empty for the bundled one
+   * @param policy the policy of every tenant without one of its own
+   * @param tenants policies per tenant; a key left out takes the default policy's value
+   */
+  public record Guard(boolean enabled, String model, Policy policy, Map<String, Policy> tenants) {
+    public Guard {
+      model = model == null ? "" : model.strip();
+      Objects.requireNonNull(policy, "guard.policy");
+      tenants = tenants == null ? Map.of() : Map.copyOf(tenants);
+      GuardPolicy base = policy.toGuardPolicy(GuardPolicy.defaults(), "guard.policy");
+      tenants.forEach((name, p) -> p.toGuardPolicy(base, "guard.tenants." + name)); // fail at load time
+    }
+
+    /** The default policy. */
+    public GuardPolicy defaultPolicy() {
+      return policy.toGuardPolicy(GuardPolicy.defaults(), "guard.policy");
+    }
+
+    /** Each tenant's own policy, completed from the default. */
+    public Map<String, GuardPolicy> tenantPolicies() {
+      GuardPolicy base = defaultPolicy();
+      Map<String, GuardPolicy> out = new java.util.HashMap<>();
+      tenants.forEach((name, p) -> out.put(name, p.toGuardPolicy(base, "guard.tenants." + name)));
+      return out;
+    }
+  }
+
+  /** One guard policy as written; a missing key takes the value of {@code base}. */
+  public record Policy(String version, Injection injection, Pii pii, Output output) {
+    GuardPolicy toGuardPolicy(GuardPolicy base, String where) {
+      try {
+        Injection in = injection == null ? new Injection(null, null, null) : injection;
+        Pii pi = pii == null ? new Pii(null, null) : pii;
+        Output out = output == null ? new Output(null, null) : output;
+        return new GuardPolicy(version == null ? base.version() : version,
+            in.action() == null ? base.injection() : GuardPolicy.Action.parse(in.action()),
+            in.threshold() == null ? base.injectionThreshold() : in.threshold(),
+            in.vectors() == null ? base.vectors() : InjectionDetector.Vectors.valueOf(in.vectors().strip().toUpperCase(java.util.Locale.ROOT)),
+            pi.mode() == null ? base.pii() : PiiMode.parse(pi.mode()),
+            pi.types() == null || pi.types().isEmpty() ? base.piiTypes()
+                : pi.types().stream().map(PiiType::parse).collect(java.util.stream.Collectors.toSet()),
+            out.pii() == null ? base.outputPii() : PiiMode.parse(out.pii()),
+            out.deniedTerms() == null ? base.deniedTerms() : out.deniedTerms());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** @param action block, flag or allow; @param vectors always, unsure or never */
+  public record Injection(String action, Double threshold, String vectors) {}
+
+  /** @param mode off, redact, mask, pseudonymise or block; @param types PII types, empty for all */
+  public record Pii(String mode, List<String> types) {}
+
+  /** @param pii off, redact, mask or block */
+  public record Output(String pii, List<String> deniedTerms) {}
+
   /** The defaults: what ragway does with no {@code ragway.yaml} at all. */
   public static RagwayConfig defaults() {
     IndexConfig ic = IndexConfig.defaults();
@@ -329,13 +397,15 @@ public record RagwayConfig(
         new Auth("auto"),
         new Limits(0, 0),
         new Sessions(10_000, 24 * 60, 4000),
-        new Database("", "", "", 10));
+        new Database("", "", "", 10),
+        new Guard(true, "", new Policy("default-1", new Injection("block", 0.5, "unsure"), new Pii("off", List.of()),
+            new Output("off", List.of())), Map.of()));
   }
 
   /** This configuration with another data directory and tenant (the CLI's flags). */
   public RagwayConfig withDataAndTenant(String dataDir, String tenant) {
     return new RagwayConfig(dataDir, tenant, ingest, embedding, index, retrieval, answer, generator, models, gateway, cache,
-        auth, limits, sessions, database);
+        auth, limits, sessions, database, guard);
   }
 
   public Path dataPath() {

@@ -13,6 +13,10 @@ import io.ragway.chat.Citation;
 import io.ragway.chat.HistoryFitter;
 import io.ragway.chat.RagPipeline;
 import io.ragway.chat.Sessions;
+import io.ragway.guard.Guard;
+import io.ragway.guard.GuardBlocked;
+import io.ragway.guard.Pseudonyms;
+import io.ragway.guard.StreamCheck;
 import io.ragway.index.Filter;
 import io.ragway.llm.ChatMessage;
 import io.ragway.llm.ChatTokens;
@@ -39,6 +43,8 @@ import java.util.regex.Pattern;
  *
  * <ol>
  *   <li>validate the request as OpenAI does (model, messages, roles, stream, limits);
+ *   <li>guard the user's messages: refuse injections (400 {@code content_policy_violation}),
+ *       treat personal data (redact, mask, pseudonymise or refuse) as the tenant's policy says;
  *   <li>with a session id, put the session's earlier turns before the new ones, dropping the
  *       oldest until the prompt and {@code max_tokens} fit the model's context window;
  *   <li>count the prompt's tokens and take them, with {@code max_tokens}, from the caller's
@@ -48,7 +54,10 @@ import java.util.regex.Pattern;
  *       from the documents, and for upstream models send the request through the router
  *       (identical deterministic requests in flight share one upstream call);
  *   <li>reply with a {@code chat.completion}, or stream {@code chat.completion.chunk}s over SSE
- *       (for {@code rag} the last content chunk carries the citations), then {@code [DONE]};
+ *       (for {@code rag} the last content chunk carries the citations), then {@code [DONE]}; when
+ *       the policy checks answers, their text passes the guard first (pseudonyms restored, PII
+ *       treated, denied terms withheld), a stream through a sliding window, and the caches are
+ *       bypassed;
  *   <li>settle the token limit with the real usage, store the answer in the cache and the turns
  *       in the session.
  * </ol>
@@ -57,6 +66,7 @@ final class ChatCompletions {
 
   static final Set<String> MODELS = Set.of("rag", "extractive");
   static final String CACHE_HEADER = "x-ragway-cache";
+  static final String GUARD_HEADER = "x-ragway-guard";
   private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool", "developer");
   private static final Pattern PIECE = Pattern.compile("\\S+\\s*");
 
@@ -102,6 +112,10 @@ final class ChatCompletions {
     optionalTemperature(body);
     ObjectNode request = ((ObjectNode) body).deepCopy();
 
+    // 1b. guard: injection and personal data in the user's messages (a block is a 400)
+    Guard.Input guarded = guardInput(ctx, request, requestId, caller);
+    Pseudonyms pseudonyms = guarded.pseudonyms();
+
     // 2. session history, fitted to the context window
     Optional<String> sessionId = sessionId(ctx, request);
     List<JsonNode> newTurns = new ArrayList<>();
@@ -123,7 +137,8 @@ final class ChatCompletions {
     // 4-6. cache, answer, reply
     Reply reply = null;
     try {
-      reply = upstream ? proxy(ctx, request, model, promptTokens, caller) : answer(ctx, request, model, maxTokens, requestId, caller);
+      reply = upstream ? proxy(ctx, request, model, promptTokens, caller, pseudonyms)
+          : answer(ctx, request, model, maxTokens, requestId, caller, pseudonyms);
     } finally {
       // 7. settle: a failed call gives back what it reserved; a hit or a shared call used nothing
       services.access().limiter().reconcile(caller.key(), caller.limits(), reserved,
@@ -195,8 +210,9 @@ final class ChatCompletions {
   }
 
   /** ragway's own models: the answer from the documents, from the cache when it has it. */
-  private Reply answer(Context ctx, ObjectNode body, String model, long maxTokens, String requestId, Caller caller)
-      throws IOException {
+  private Reply answer(Context ctx, ObjectNode body, String model, long maxTokens, String requestId, Caller caller,
+      Pseudonyms pseudonyms) throws IOException {
+    boolean checked = services.guard().checksOutput(caller.tenant(), pseudonyms);
     List<ChatMessage> conversation = conversation(body.get("messages"));
     boolean stream = body.path("stream").asBoolean(false);
     RagPipeline chosen = model.equals("extractive") ? services.extractive() : services.pipeline();
@@ -206,7 +222,7 @@ final class ChatCompletions {
     // answers from the documents depend on them: the index generation retires older entries
     boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
     Lookup lookup = lookup(ctx, body, "docs|" + caller.tenant() + "|" + services.index().generation(),
-        chosen.modelName().equals("extractive"));
+        chosen.modelName().equals("extractive"), checked);
     if (lookup.hit().isPresent()) {
       return replay(ctx, lookup, id, created, model, stream, includeUsage);
     }
@@ -214,6 +230,11 @@ final class ChatCompletions {
       Answer answer = ask(chosen, conversation, maxTokens, null, caller);
       String content = maxTokens > 0 ? truncate(answer.text(), maxTokens) : answer.text();
       String finish = content.length() < answer.text().length() ? "length" : "stop";
+      if (checked) {
+        Guard.Output o = services.guard().checkOutput(requestId, caller.tenant(), content, pseudonyms);
+        content = o.text();
+        finish = o.withheld() ? "content_filter" : finish;
+      }
       ObjectNode out = completion(id, created, model, content, answer.citations(), finish, usage(answer, content));
       String text = json.writeValueAsString(out);
       store(lookup, text);
@@ -226,12 +247,16 @@ final class ChatCompletions {
     // Text goes out as it is produced; the citations follow in a last content chunk, since only
     // the whole answer shows which sources it cites.
     OutputStream[] out = {null};
-    Consumer<String> onText = text -> {
+    StreamCheck check = checked ? services.guard().streamCheck(requestId, caller.tenant(), pseudonyms) : null;
+    Consumer<String> onText = piece -> {
       try {
         if (out[0] == null) {
           out[0] = openStream(ctx, id, created, model);
         }
-        send(out[0], chunk(id, created, model, json.createObjectNode().put("content", text), null));
+        String text = check == null ? piece : check.accept(piece);
+        if (!text.isEmpty()) {
+          send(out[0], chunk(id, created, model, json.createObjectNode().put("content", text), null));
+        }
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
@@ -239,11 +264,24 @@ final class ChatCompletions {
     Answer answer;
     try {
       answer = ask(chosen, conversation, maxTokens, onText, caller);
+      if (check != null) {
+        onText.accept(""); // opens the stream if nothing has yet
+        String rest = check.finish();
+        if (!rest.isEmpty()) {
+          send(out[0], chunk(id, created, model, json.createObjectNode().put("content", rest), null));
+        }
+      }
     } catch (UpstreamException e) {
       if (out[0] == null) {
         throw e; // nothing sent yet: the server answers with the mapped HTTP error
       }
       sendError(out[0], e);
+      return null;
+    } catch (GuardBlocked e) {
+      if (out[0] == null) {
+        out[0] = openStream(ctx, id, created, model);
+      }
+      sendPolicyError(out[0], e);
       return null;
     }
     if (out[0] == null) {
@@ -295,8 +333,11 @@ final class ChatCompletions {
       String kind) {}
 
   /** The cached answer to this request: exact match first, then by meaning; sets {@code x-ragway-cache}. */
-  private Lookup lookup(Context ctx, ObjectNode body, String scope, boolean deterministic) throws IOException {
-    Lookup found = find(body, scope, deterministic);
+  private Lookup lookup(Context ctx, ObjectNode body, String scope, boolean deterministic, boolean guarded)
+      throws IOException {
+    // an answer the guard rewrites for its request (pseudonyms restored, PII treated) is not shared
+    Lookup found = guarded ? new Lookup(Optional.empty(), Optional.empty(), null, Optional.empty(), "miss")
+        : find(body, scope, deterministic);
     ctx.header(CACHE_HEADER, found.kind());
     return found;
   }
@@ -398,13 +439,16 @@ final class ChatCompletions {
    * An upstream model: the request goes through the router (retries, fallbacks) as the client sent
    * it; the response, or each streamed chunk, comes back with the model name the client used.
    */
-  private Reply proxy(Context ctx, ObjectNode body, String model, int promptTokens, Caller caller) throws IOException {
+  private Reply proxy(Context ctx, ObjectNode body, String model, int promptTokens, Caller caller, Pseudonyms pseudonyms)
+      throws IOException {
     Router router = services.router();
+    String requestId = String.valueOf(ctx.res().getHeader("x-request-id"));
+    boolean checked = services.guard().checksOutput(caller.tenant(), pseudonyms);
     try {
       boolean stream = body.path("stream").asBoolean(false);
       String id = "chatcmpl-" + ctx.res().getHeader("x-request-id");
       long created = System.currentTimeMillis() / 1000;
-      Lookup lookup = lookup(ctx, body, "upstream|" + caller.tenant(), false);
+      Lookup lookup = lookup(ctx, body, "upstream|" + caller.tenant(), false, checked);
       if (lookup.hit().isPresent()) {
         return replay(ctx, lookup, id, created, model, stream,
             body.path("stream_options").path("include_usage").asBoolean(false));
@@ -435,6 +479,9 @@ final class ChatCompletions {
         if (!result.coalesced()) {
           store(lookup, text);
         }
+        if (checked) {
+          text = checkedCompletion(text, requestId, caller.tenant(), pseudonyms);
+        }
         ctx.header("x-ragway-model", servedBy[0]).contentType("application/json").result(text);
         JsonNode response = parsed[0] != null ? parsed[0] : json.readTree(text);
         JsonNode message = response.path("choices").path(0).path("message");
@@ -447,18 +494,47 @@ final class ChatCompletions {
       StringBuilder content = new StringBuilder();
       long[] usage = {-1, -1}; // prompt and completion tokens, when the upstream reports them
       String[] finish = {null};
+      StreamCheck check = checked ? services.guard().streamCheck(requestId, caller.tenant(), pseudonyms) : null;
+      GuardBlocked[] stopped = {null};
       String servedBy = router.stream(model, body, promptTokens, data -> {
+        if (stopped[0] != null) {
+          return; // the guard ended this answer: the rest of the upstream's events are dropped
+        }
         try {
           if (out[0] == null) { // headers go out with the first event, so earlier failures can still be HTTP errors
             ctx.status(200).contentType("text/event-stream").header("Cache-Control", "no-cache");
             out[0] = ctx.res().getOutputStream();
           }
-          out[0].write(("data: " + relay(data, model, content, usage, finish) + "\n\n").getBytes(StandardCharsets.UTF_8));
+          String event = relay(data, model, content, usage, finish);
+          if (check != null) {
+            try {
+              event = checkedEvent(event, check);
+            } catch (GuardBlocked e) {
+              stopped[0] = e;
+              sendPolicyError(out[0], e);
+              return;
+            }
+          }
+          out[0].write(("data: " + event + "\n\n").getBytes(StandardCharsets.UTF_8));
           out[0].flush();
         } catch (IOException e) {
           throw new java.io.UncheckedIOException(e);
         }
       });
+      if (stopped[0] != null) {
+        return null; // the stream has ended with the guard's error event
+      }
+      if (check != null && out[0] != null) { // what the check still holds, when no finish_reason event took it
+        try {
+          String rest = check.finish();
+          if (!rest.isEmpty()) {
+            send(out[0], chunk(id, created, model, json.createObjectNode().put("content", rest), null));
+          }
+        } catch (GuardBlocked e) {
+          sendPolicyError(out[0], e);
+          return null;
+        }
+      }
       if (out[0] == null) {
         ctx.status(200).contentType("text/event-stream");
         out[0] = ctx.res().getOutputStream();
@@ -481,6 +557,96 @@ final class ChatCompletions {
       }
       throw e; // nothing sent yet: the server answers with the mapped HTTP error
     }
+  }
+
+  // ---- guard ----
+
+  /**
+   * Runs the input guard over the request's user messages and writes back what it changed
+   * (redacted, masked or pseudonymised text); names non-blocking findings in {@code x-ragway-guard}.
+   */
+  private Guard.Input guardInput(Context ctx, ObjectNode request, String requestId, Caller caller) {
+    List<ObjectNode> holders = new ArrayList<>(); // the message or content part holding each text
+    List<String> texts = new ArrayList<>();
+    for (JsonNode m : request.get("messages")) {
+      if (!m.path("role").asText().equals("user")) {
+        continue;
+      }
+      JsonNode content = m.get("content");
+      if (content != null && content.isTextual()) {
+        holders.add((ObjectNode) m);
+        texts.add(content.asText());
+      } else if (content != null && content.isArray()) {
+        for (JsonNode part : content) {
+          if (part.isObject() && part.path("text").isTextual()) {
+            holders.add((ObjectNode) part);
+            texts.add(part.get("text").asText());
+          }
+        }
+      }
+    }
+    Guard.Input in = services.guard().checkInput(requestId, caller.tenant(), texts);
+    for (int i = 0; i < holders.size(); i++) {
+      if (!in.texts().get(i).equals(texts.get(i))) {
+        holders.get(i).put(holders.get(i).has("role") ? "content" : "text", in.texts().get(i));
+      }
+    }
+    if (!in.flags().isEmpty()) {
+      ctx.header(GUARD_HEADER, String.join(", ", in.flags().stream()
+          .map(d -> d.check() + "=" + d.action() + " (" + d.detail() + ")").toList()));
+    }
+    return in;
+  }
+
+  /** A whole upstream completion with each choice's content checked; a withheld one ends as {@code content_filter}. */
+  private String checkedCompletion(String text, String requestId, String tenant, Pseudonyms pseudonyms) throws IOException {
+    JsonNode response = json.readTree(text);
+    for (JsonNode choice : response.path("choices")) {
+      JsonNode message = choice.path("message");
+      if (message.path("content").isTextual()) {
+        Guard.Output o = services.guard().checkOutput(requestId, tenant, message.get("content").asText(), pseudonyms);
+        ((ObjectNode) message).put("content", o.text());
+        if (o.withheld()) {
+          ((ObjectNode) choice).put("finish_reason", "content_filter");
+        }
+      }
+    }
+    return json.writeValueAsString(response);
+  }
+
+  /** One streamed event with its content passed through the stream's check (held back, restored, treated). */
+  private String checkedEvent(String event, StreamCheck check) throws IOException {
+    JsonNode n;
+    try {
+      n = json.readTree(event);
+    } catch (IOException e) {
+      return event;
+    }
+    if (!n.isObject()) {
+      return event;
+    }
+    for (JsonNode choice : n.path("choices")) {
+      boolean last = choice.path("finish_reason").isTextual();
+      if (!choice.path("delta").isObject() && !(last && choice.isObject())) {
+        continue;
+      }
+      JsonNode delta = choice.path("delta").isObject() ? choice.get("delta") : ((ObjectNode) choice).putObject("delta");
+      String text = delta.path("content").isTextual() ? check.accept(delta.get("content").asText()) : "";
+      if (last) {
+        text += check.finish();
+      }
+      if (delta.has("content") || !text.isEmpty()) {
+        ((ObjectNode) delta).put("content", text);
+      }
+    }
+    return json.writeValueAsString(n);
+  }
+
+  private void sendPolicyError(OutputStream out, GuardBlocked e) throws IOException {
+    ObjectNode error = json.createObjectNode();
+    error.putObject("error").put("message", e.getMessage()).put("type", "invalid_request_error")
+        .put("code", "content_policy_violation");
+    send(out, error);
   }
 
   /** One upstream event for the client: the model renamed to what the client asked for; notes text and usage. */

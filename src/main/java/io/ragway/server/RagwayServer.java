@@ -21,6 +21,8 @@ import io.ragway.llm.ContextLengthExceeded;
 import io.ragway.store.ApiKeys;
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.index.Filter;
+import io.ragway.guard.Guard;
+import io.ragway.guard.GuardBlocked;
 import io.ragway.index.Index;
 import io.ragway.ingest.DocumentStore;
 import io.ragway.llm.Router;
@@ -55,7 +57,7 @@ public final class RagwayServer implements AutoCloseable {
    */
   public record Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
       Index index, SearchMode mode, int k, Router router, Caches caches, Access access,
-      Sessions sessions, int historyTokens, DocumentStore documents, Ledger ledger) {}
+      Sessions sessions, int historyTokens, DocumentStore documents, Ledger ledger, Guard guard) {}
 
   private static final Logger LOG = LoggerFactory.getLogger(RagwayServer.class);
   private static final String REQUEST_ID = "ragway.request-id";
@@ -116,6 +118,8 @@ public final class RagwayServer implements AutoCloseable {
       ctx.header("Retry-After", Long.toString(RateLimitHeaders.retryAfterSeconds(e.retryAfter())));
       error(ctx, new ApiException(429, e.kind(), "rate_limit_exceeded", null, e.getMessage()));
     });
+    app.exception(GuardBlocked.class, (e, ctx) ->
+        error(ctx, new ApiException(400, "invalid_request_error", "content_policy_violation", "messages", e.getMessage())));
     app.exception(ContextLengthExceeded.class, (e, ctx) ->
         error(ctx, new ApiException(400, "invalid_request_error", "context_length_exceeded", "messages", e.getMessage())));
     app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, fromJavalin(e.getStatus(), ctx, config)));

@@ -16,6 +16,11 @@ import java.time.Duration;
 import io.ragway.chat.RagPipeline;
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.embed.EmbeddingModels;
+import io.ragway.config.JsonMappers;
+import io.ragway.guard.Guard;
+import io.ragway.guard.GuardPolicy;
+import io.ragway.guard.InjectionDetector;
+import io.ragway.guard.JsonlDecisionLog;
 import io.ragway.index.Index;
 import io.ragway.index.IndexConfig;
 import io.ragway.index.Indexes;
@@ -38,6 +43,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -55,6 +61,7 @@ public final class RagwayFixture implements AutoCloseable {
   private final ApiKeys keys;
   private final Database records;
   private final Ledger ledger;
+  private JsonlDecisionLog decisions;
 
   public RagwayFixture(Path dir) throws Exception {
     this(dir, new Router(List.of(), RetryPolicy.defaults(), new java.util.Random(1), d -> { }), "");
@@ -72,6 +79,12 @@ public final class RagwayFixture implements AutoCloseable {
    */
   public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
       double semanticThreshold) throws Exception {
+    this(dir, router, generator, authRequired, anonymous, semanticThreshold, GuardPolicy.defaults());
+  }
+
+  /** @param guard the guard policy of every tenant (decisions go to {@code dir/guard/decisions.jsonl}) */
+  public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
+      double semanticThreshold, GuardPolicy guard) throws Exception {
     docs = Files.createDirectories(dir.resolve("docs"));
     Files.writeString(docs.resolve("lighthouse.md"), """
         # Harbour guide
@@ -103,7 +116,14 @@ public final class RagwayFixture implements AutoCloseable {
         new RagwayServer.Services(pipeline, extractive, retriever, embedder, index, SearchMode.HYBRID, 5, router,
             Caches.inProcess(new CacheConfig(true, 1000, Duration.ofHours(1), false, semanticThreshold), ticker),
             new Access(keys, authRequired, RateLimiters.inProcess(), anonymous, "default"),
-            SessionStores.inProcess(100, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000, documents, ledger));
+            SessionStores.inProcess(100, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000, documents, ledger,
+            new Guard(InjectionDetector.bundled(Optional.of(embedder)), guard, Map.of(),
+                decisions = new JsonlDecisionLog(dir.resolve("guard/decisions.jsonl"), JsonMappers.create(), Clock.systemUTC()))));
+  }
+
+  /** Where the guard's decisions are written. */
+  public Path guardDecisions() {
+    return docs.resolveSibling("guard/decisions.jsonl");
   }
 
   /** The usage ledger, and the records database under it. */
@@ -138,6 +158,7 @@ public final class RagwayFixture implements AutoCloseable {
   @Override
   public void close() {
     server.close();
+    decisions.close();
     ledger.close();
     records.close();
     documents.close();

@@ -1,0 +1,189 @@
+package io.ragway.guard;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The guardrails of the request path, per tenant policy:
+ *
+ * <ol>
+ *   <li>{@link #checkInput}: each user message is scored for injection (block, flag or allow) and
+ *       its personal data redacted, masked, pseudonymised or refused;
+ *   <li>{@link #checkOutput} (or a {@link StreamCheck} for a stream): the answer gets the request's
+ *       pseudonyms back, its own personal data treated, and is withheld when it holds a denied term.
+ * </ol>
+ *
+ * Every finding becomes a {@link GuardDecision} in the decision log, with the policy's version.
+ */
+public final class Guard {
+
+  /** Where decisions go. */
+  public interface DecisionLog {
+    void record(String requestId, GuardDecision decision);
+
+    static DecisionLog none() {
+      return (id, d) -> {};
+    }
+  }
+
+  /**
+   * The user messages as they go on, and what the checks found.
+   *
+   * @param texts the messages after PII treatment, in the order given
+   * @param flags findings that did not block (named in {@code x-ragway-guard})
+   */
+  public record Input(List<String> texts, Pseudonyms pseudonyms, List<GuardDecision> flags) {}
+
+  /**
+   * An answer as it goes out.
+   *
+   * @param withheld whether a denied term made the guard withhold it ({@code text} is then a notice)
+   */
+  public record Output(String text, boolean withheld, List<GuardDecision> decisions) {}
+
+  static final String WITHHELD = "The answer was withheld by the content policy.";
+
+  private final InjectionDetector detector;
+  private final GuardPolicy defaults;
+  private final Map<String, GuardPolicy> tenants;
+  private final DecisionLog log;
+  private final Map<InjectionDetector.Vectors, InjectionDetector> byVectors = new EnumMap<>(InjectionDetector.Vectors.class);
+  private final boolean enabled;
+
+  public Guard(InjectionDetector detector, GuardPolicy defaults, Map<String, GuardPolicy> tenants, DecisionLog log) {
+    this(detector, defaults, tenants, log, true);
+  }
+
+  private Guard(InjectionDetector detector, GuardPolicy defaults, Map<String, GuardPolicy> tenants, DecisionLog log,
+      boolean enabled) {
+    this.enabled = enabled;
+    this.detector = Objects.requireNonNull(detector, "detector");
+    this.defaults = Objects.requireNonNull(defaults, "defaults");
+    this.tenants = Map.copyOf(tenants);
+    this.log = Objects.requireNonNull(log, "log");
+    for (InjectionDetector.Vectors v : InjectionDetector.Vectors.values()) {
+      byVectors.put(v, detector.withVectors(v));
+    }
+  }
+
+  /** A guard that checks nothing ({@code guard.enabled: false}). */
+  public static Guard off() {
+    return new Guard(InjectionDetector.bundled(Optional.empty()), GuardPolicy.defaults(), Map.of(), DecisionLog.none(), false);
+  }
+
+  /** The policy of {@code tenant}: its own, else the default. */
+  public GuardPolicy policy(String tenant) {
+    return tenants.getOrDefault(tenant, defaults);
+  }
+
+  /**
+   * Checks the user messages of a request.
+   *
+   * @throws GuardBlocked when a policy says block
+   */
+  public Input checkInput(String requestId, String tenant, List<String> userTexts) {
+    GuardPolicy p = policy(tenant);
+    Pseudonyms pseudonyms = new Pseudonyms();
+    if (!enabled) {
+      return new Input(List.copyOf(userTexts), pseudonyms, List.of());
+    }
+    List<GuardDecision> flags = new ArrayList<>();
+    List<String> out = new ArrayList<>(userTexts.size());
+    InjectionDetector d = byVectors.get(p.vectors());
+    for (String text : userTexts) {
+      InjectionDetector.Detection found = d.scan(text);
+      if (found.score() >= p.injectionThreshold()) {
+        GuardDecision decision = new GuardDecision(tenant, "injection", p.injection().name().toLowerCase(Locale.ROOT),
+            found.score(), found.reason(), p.version());
+        log.record(requestId, decision);
+        if (p.injection() == GuardPolicy.Action.BLOCK) {
+          throw new GuardBlocked(decision, "The message was refused by the content policy: it reads as a prompt "
+              + "injection or jailbreak (" + found.reason() + ", score " + String.format(Locale.ROOT, "%.2f", found.score()) + ").");
+        }
+        if (p.injection() == GuardPolicy.Action.FLAG) {
+          flags.add(decision);
+        }
+      }
+      out.add(treatPii(requestId, tenant, p, p.pii(), "pii", text, pseudonyms, flags));
+    }
+    return new Input(out, pseudonyms, flags);
+  }
+
+  /** Checks a whole answer. */
+  public Output checkOutput(String requestId, String tenant, String answer, Pseudonyms pseudonyms) {
+    GuardPolicy p = policy(tenant);
+    if (!enabled) {
+      return new Output(answer, false, List.of());
+    }
+    List<GuardDecision> decisions = new ArrayList<>();
+    Optional<String> denied = deniedTerm(p, answer);
+    if (denied.isPresent()) {
+      GuardDecision decision = new GuardDecision(tenant, "denied_term", "block", 1, denied.get(), p.version());
+      log.record(requestId, decision);
+      decisions.add(decision);
+      return new Output(WITHHELD, true, decisions);
+    }
+    String text = answer;
+    if (p.outputPii() != PiiMode.OFF) {
+      try {
+        text = treatPii(requestId, tenant, p, p.outputPii(), "output_pii", text, new Pseudonyms(), decisions);
+      } catch (GuardBlocked e) {
+        decisions.add(e.decision());
+        return new Output(WITHHELD, true, decisions);
+      }
+    }
+    return new Output(pseudonyms.restore(text), false, decisions); // restored last: the user's own data is theirs
+  }
+
+  /** A check for an answer that arrives in pieces. */
+  public StreamCheck streamCheck(String requestId, String tenant, Pseudonyms pseudonyms) {
+    return new StreamCheck(this, requestId, tenant, pseudonyms);
+  }
+
+  /** Whether answers for {@code tenant} need checking at all, given the request's pseudonyms. */
+  public boolean checksOutput(String tenant, Pseudonyms pseudonyms) {
+    GuardPolicy p = policy(tenant);
+    if (!enabled) {
+      return false;
+    }
+    return !pseudonyms.isEmpty() || p.outputPii() != PiiMode.OFF || !p.deniedTerms().isEmpty();
+  }
+
+  private String treatPii(String requestId, String tenant, GuardPolicy p, PiiMode mode, String check, String text,
+      Pseudonyms pseudonyms, List<GuardDecision> decisions) {
+    if (mode == PiiMode.OFF) {
+      return text;
+    }
+    List<PiiSpan> spans = PiiDetector.of(p.piiTypes()).find(text);
+    if (spans.isEmpty()) {
+      return text;
+    }
+    Map<PiiType, Integer> counts = new EnumMap<>(PiiType.class);
+    spans.forEach(s -> counts.merge(s.type(), 1, Integer::sum));
+    GuardDecision decision = new GuardDecision(tenant, check, mode.name().toLowerCase(Locale.ROOT), 1, counts.toString(),
+        p.version());
+    log.record(requestId, decision);
+    if (mode == PiiMode.BLOCK) {
+      throw new GuardBlocked(decision, "The message was refused by the content policy: it contains personal data ("
+          + String.join(", ", counts.keySet().stream().map(Enum::name).toList()) + ").");
+    }
+    decisions.add(decision);
+    return PiiRedactor.apply(text, spans, mode, pseudonyms);
+  }
+
+  static Optional<String> deniedTerm(GuardPolicy p, CharSequence text) {
+    for (String term : p.deniedTerms()) {
+      if (Pattern.compile("(?<![\\p{L}\\p{N}])" + Pattern.quote(term) + "(?![\\p{L}\\p{N}])",
+          Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE).matcher(text).find()) {
+        return Optional.of(term);
+      }
+    }
+    return Optional.empty();
+  }
+}

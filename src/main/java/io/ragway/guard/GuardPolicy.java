@@ -1,0 +1,62 @@
+package io.ragway.guard;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What the guard does for one tenant. Policies carry a version, written into every decision so a
+ * logged decision can be traced to the rules that made it.
+ *
+ * @param version the policy's version, as the operator names it
+ * @param injection what a user message that scores {@code injectionThreshold} or more gets
+ * @param vectors when the injection model's vector half is asked
+ * @param pii what personal data in user messages gets
+ * @param piiTypes the kinds of personal data looked for
+ * @param outputPii what personal data in answers gets (OFF, REDACT, MASK or BLOCK)
+ * @param deniedTerms words or phrases an answer must not contain (case-insensitive, whole words);
+ *     an answer that does is withheld with {@code finish_reason: content_filter}
+ */
+public record GuardPolicy(String version, Action injection, double injectionThreshold, InjectionDetector.Vectors vectors,
+    PiiMode pii, Set<PiiType> piiTypes, PiiMode outputPii, List<String> deniedTerms) {
+
+  /** What a check's finding leads to. */
+  public enum Action {
+    /** The request is refused: 400 {@code content_policy_violation}. */
+    BLOCK,
+    /** The request goes on; the finding is logged and named in {@code x-ragway-guard}. */
+    FLAG,
+    /** The check runs and is logged, nothing else. */
+    ALLOW;
+
+    public static Action parse(String s) {
+      return valueOf(s.strip().toUpperCase(Locale.ROOT));
+    }
+  }
+
+  public GuardPolicy {
+    if (version == null || version.isBlank()) {
+      throw new IllegalArgumentException("a guard policy needs a version");
+    }
+    Objects.requireNonNull(injection, "injection");
+    if (!(injectionThreshold > 0 && injectionThreshold <= 1)) {
+      throw new IllegalArgumentException("injection threshold must be in (0, 1], not " + injectionThreshold);
+    }
+    Objects.requireNonNull(vectors, "vectors");
+    Objects.requireNonNull(pii, "pii");
+    piiTypes = piiTypes == null || piiTypes.isEmpty() ? EnumSet.allOf(PiiType.class) : EnumSet.copyOf(piiTypes);
+    Objects.requireNonNull(outputPii, "outputPii");
+    if (outputPii == PiiMode.PSEUDONYMISE) {
+      throw new IllegalArgumentException("output PII can be off, redact, mask or block; pseudonymise applies to input");
+    }
+    deniedTerms = deniedTerms == null ? List.of() : List.copyOf(deniedTerms);
+  }
+
+  /** The default: block likely injections, leave PII and answers alone. */
+  public static GuardPolicy defaults() {
+    return new GuardPolicy("default-1", Action.BLOCK, 0.5, InjectionDetector.Vectors.UNSURE, PiiMode.OFF,
+        EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of());
+  }
+}
