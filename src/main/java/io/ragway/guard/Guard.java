@@ -2,11 +2,13 @@ package io.ragway.guard;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -49,32 +51,36 @@ public final class Guard {
 
   static final String WITHHELD = "The answer was withheld by the content policy.";
 
-  private final InjectionDetector detector;
+  /** A policy's denied terms as one pattern, compiled once, and the longest term's length. */
+  private record Denied(Pattern pattern, int longest) {}
+
   private final GuardPolicy defaults;
   private final Map<String, GuardPolicy> tenants;
   private final DecisionLog log;
   private final Map<InjectionDetector.Vectors, InjectionDetector> byVectors = new EnumMap<>(InjectionDetector.Vectors.class);
+  private final Map<GuardPolicy, Denied> denied = new IdentityHashMap<>();
   private final boolean enabled;
 
   public Guard(InjectionDetector detector, GuardPolicy defaults, Map<String, GuardPolicy> tenants, DecisionLog log) {
-    this(detector, defaults, tenants, log, true);
-  }
-
-  private Guard(InjectionDetector detector, GuardPolicy defaults, Map<String, GuardPolicy> tenants, DecisionLog log,
-      boolean enabled) {
-    this.enabled = enabled;
-    this.detector = Objects.requireNonNull(detector, "detector");
-    this.defaults = Objects.requireNonNull(defaults, "defaults");
-    this.tenants = Map.copyOf(tenants);
-    this.log = Objects.requireNonNull(log, "log");
+    this(defaults, tenants, log, true);
+    Objects.requireNonNull(detector, "detector");
     for (InjectionDetector.Vectors v : InjectionDetector.Vectors.values()) {
       byVectors.put(v, detector.withVectors(v));
     }
   }
 
-  /** A guard that checks nothing ({@code guard.enabled: false}). */
+  private Guard(GuardPolicy defaults, Map<String, GuardPolicy> tenants, DecisionLog log, boolean enabled) {
+    this.enabled = enabled;
+    this.defaults = Objects.requireNonNull(defaults, "defaults");
+    this.tenants = Map.copyOf(tenants);
+    this.log = Objects.requireNonNull(log, "log");
+    denied.put(this.defaults, compile(this.defaults));
+    this.tenants.values().forEach(p -> denied.put(p, compile(p)));
+  }
+
+  /** A guard that checks nothing ({@code guard.enabled: false}); it loads no model. */
   public static Guard off() {
-    return new Guard(InjectionDetector.bundled(Optional.empty()), GuardPolicy.defaults(), Map.of(), DecisionLog.none(), false);
+    return new Guard(GuardPolicy.defaults(), Map.of(), DecisionLog.none(), false);
   }
 
   /** The policy of {@code tenant}: its own, else the default. */
@@ -122,9 +128,9 @@ public final class Guard {
       return new Output(answer, false, List.of());
     }
     List<GuardDecision> decisions = new ArrayList<>();
-    Optional<String> denied = deniedTerm(p, answer);
-    if (denied.isPresent()) {
-      GuardDecision decision = new GuardDecision(tenant, "denied_term", "block", 1, denied.get(), p.version());
+    Optional<String> term = deniedTerm(tenant, answer, 0);
+    if (term.isPresent()) {
+      GuardDecision decision = new GuardDecision(tenant, "denied_term", "block", 1, term.get(), p.version());
       log.record(requestId, decision);
       decisions.add(decision);
       return new Output(WITHHELD, true, decisions);
@@ -177,13 +183,35 @@ public final class Guard {
     return PiiRedactor.apply(text, spans, mode, pseudonyms);
   }
 
-  static Optional<String> deniedTerm(GuardPolicy p, CharSequence text) {
-    for (String term : p.deniedTerms()) {
-      if (Pattern.compile("(?<![\\p{L}\\p{N}])" + Pattern.quote(term) + "(?![\\p{L}\\p{N}])",
-          Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE).matcher(text).find()) {
-        return Optional.of(term);
-      }
+  /**
+   * The first denied term of {@code tenant}'s policy in {@code text} at or after {@code from}; the
+   * text before {@code from} still decides whether the term starts a word.
+   */
+  Optional<String> deniedTerm(String tenant, CharSequence text, int from) {
+    GuardPolicy p = policy(tenant);
+    Denied d = denied.get(p);
+    if (d.pattern() == null) {
+      return Optional.empty();
     }
-    return Optional.empty();
+    Matcher m = d.pattern().matcher(text).region(from, text.length()).useTransparentBounds(true);
+    if (!m.find()) {
+      return Optional.empty();
+    }
+    return Optional.of(p.deniedTerms().stream().filter(t -> t.equalsIgnoreCase(m.group())).findFirst().orElse(m.group()));
   }
+
+  /** The length of {@code tenant}'s longest denied term, 0 when it has none. */
+  int longestDeniedTerm(String tenant) {
+    return denied.get(policy(tenant)).longest();
+  }
+
+  private static Denied compile(GuardPolicy p) {
+    if (p.deniedTerms().isEmpty()) {
+      return new Denied(null, 0);
+    }
+    String terms = String.join("|", p.deniedTerms().stream().map(Pattern::quote).toList());
+    return new Denied(Pattern.compile("(?<![\\p{L}\\p{N}])(?:" + terms + ")(?![\\p{L}\\p{N}])",
+        Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE), p.deniedTerms().stream().mapToInt(String::length).max().orElse(0));
+  }
+
 }

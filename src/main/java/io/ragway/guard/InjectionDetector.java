@@ -125,9 +125,10 @@ public final class InjectionDetector {
    */
   public Detection scan(String text) {
     Objects.requireNonNull(text, "text");
-    Optional<InjectionRules.Hit> hit = InjectionRules.scan(text);
+    String normalized = Normalizer.normalize(text); // once, for both the rules and the model
+    Optional<InjectionRules.Hit> hit = InjectionRules.scan(text, normalized);
     double rule = hit.map(InjectionRules.Hit::score).orElse(0.0);
-    Map<Integer, Float> features = InjectionModel.features(text);
+    Map<Integer, Float> features = InjectionModel.normalizedFeatures(normalized);
     double p = model.probability(features, null);
     boolean unsure = rule < UNSURE_ABOVE && p > UNSURE_BELOW && p < UNSURE_ABOVE;
     if (embedder != null && !text.isBlank() && (vectors == Vectors.ALWAYS || unsure)) {

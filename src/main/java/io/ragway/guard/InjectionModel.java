@@ -79,7 +79,11 @@ final class InjectionModel {
 
   /** Hashed, L2-normalised counts of the text's words, word pairs and character 3-5-grams. */
   static Map<Integer, Float> features(String text) {
-    String t = Normalizer.normalize(text);
+    return normalizedFeatures(Normalizer.normalize(text));
+  }
+
+  /** As {@link #features}, for text already passed through {@link Normalizer#normalize}. */
+  static Map<Integer, Float> normalizedFeatures(String t) {
     Map<Integer, Float> counts = new HashMap<>();
     Matcher m = WORD.matcher(t);
     int previousStart = -1;

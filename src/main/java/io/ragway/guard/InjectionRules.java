@@ -97,7 +97,11 @@ final class InjectionRules {
 
   /** The highest-scoring rule that matches {@code text}, or of its l33t or decoded base64 readings. */
   static Optional<Hit> scan(String text) {
-    String normalized = Normalizer.normalize(text);
+    return scan(text, Normalizer.normalize(text));
+  }
+
+  /** As {@link #scan(String)}, for a caller that has the normalized text already. */
+  static Optional<Hit> scan(String text, String normalized) {
     Optional<Hit> best = best(normalized, Optional.empty(), "");
     String leet = Normalizer.deLeet(normalized);
     if (!leet.equals(normalized)) {

@@ -16,6 +16,7 @@ public final class StreamCheck {
   private final Pseudonyms pseudonyms;
   private final StringBuilder all = new StringBuilder();
   private final StringBuilder pending = new StringBuilder();
+  private int scanned; // characters of all already looked at for denied terms
 
   StreamCheck(Guard guard, String requestId, String tenant, Pseudonyms pseudonyms) {
     this.guard = guard;
@@ -57,8 +58,13 @@ public final class StreamCheck {
 
   private String check(String piece, boolean last) {
     Guard.Output o = guard.checkOutput(requestId, tenant, piece, pseudonyms);
-    if (!o.withheld() && Guard.deniedTerm(guard.policy(tenant), all).isPresent()) {
-      o = guard.checkOutput(requestId, tenant, all.toString(), pseudonyms); // a term across two pieces
+    if (!o.withheld()) {
+      // a term across two pieces: what came since the last look, plus enough before it to hold a term
+      int from = Math.max(0, scanned - guard.longestDeniedTerm(tenant));
+      scanned = all.length();
+      if (guard.deniedTerm(tenant, all, from).isPresent()) {
+        o = guard.checkOutput(requestId, tenant, all.toString(), pseudonyms);
+      }
     }
     if (o.withheld()) {
       throw new GuardBlocked(o.decisions().get(o.decisions().size() - 1),

@@ -137,7 +137,7 @@ final class ChatCompletions {
     // 4-6. cache, answer, reply
     Reply reply = null;
     try {
-      reply = upstream ? proxy(ctx, request, model, promptTokens, caller, pseudonyms)
+      reply = upstream ? proxy(ctx, request, model, promptTokens, requestId, caller, pseudonyms)
           : answer(ctx, request, model, maxTokens, requestId, caller, pseudonyms);
     } finally {
       // 7. settle: a failed call gives back what it reserved; a hit or a shared call used nothing
@@ -439,14 +439,13 @@ final class ChatCompletions {
    * An upstream model: the request goes through the router (retries, fallbacks) as the client sent
    * it; the response, or each streamed chunk, comes back with the model name the client used.
    */
-  private Reply proxy(Context ctx, ObjectNode body, String model, int promptTokens, Caller caller, Pseudonyms pseudonyms)
-      throws IOException {
+  private Reply proxy(Context ctx, ObjectNode body, String model, int promptTokens, String requestId, Caller caller,
+      Pseudonyms pseudonyms) throws IOException {
     Router router = services.router();
-    String requestId = String.valueOf(ctx.res().getHeader("x-request-id"));
     boolean checked = services.guard().checksOutput(caller.tenant(), pseudonyms);
     try {
       boolean stream = body.path("stream").asBoolean(false);
-      String id = "chatcmpl-" + ctx.res().getHeader("x-request-id");
+      String id = "chatcmpl-" + requestId;
       long created = System.currentTimeMillis() / 1000;
       Lookup lookup = lookup(ctx, body, "upstream|" + caller.tenant(), false, checked);
       if (lookup.hit().isPresent()) {
