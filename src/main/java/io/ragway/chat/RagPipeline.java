@@ -1,5 +1,6 @@
 package io.ragway.chat;
 
+import io.ragway.index.Chunk;
 import io.ragway.index.Filter;
 import io.ragway.llm.ChatMessage;
 import io.ragway.llm.ChatModel;
@@ -16,12 +17,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Answers a question from the documents, in four steps:
  *
  * <ol>
  *   <li>retrieve the best chunks for the question (tenant-filtered);
+ *   <li>keep those the caller admits (the guard drops passages that read as injections);
  *   <li>number them as sources 1..n;
  *   <li>ask the chat model to answer from those sources, citing them as {@code [n]} (streamed
  *       when the caller takes text as it comes);
@@ -32,6 +35,25 @@ public final class RagPipeline {
 
   private final Retriever retriever;
   private final ChatModel model;
+
+  /**
+   * What a caller adds to one answer.
+   *
+   * @param onText receives the answer as it is produced, or null to wait for all of it
+   * @param admits which retrieved chunks may reach the model
+   * @param onSources receives the numbered sources before the model is asked
+   */
+  public record Hooks(Consumer<String> onText, Predicate<Chunk> admits, Consumer<List<Source>> onSources) {
+    public Hooks {
+      Objects.requireNonNull(admits, "admits");
+      Objects.requireNonNull(onSources, "onSources");
+    }
+
+    /** Wait for the whole answer; every chunk admitted. */
+    public static Hooks none() {
+      return new Hooks(null, c -> true, s -> {});
+    }
+  }
 
   public RagPipeline(Retriever retriever, ChatModel model) {
     this.retriever = Objects.requireNonNull(retriever, "retriever");
@@ -45,17 +67,16 @@ public final class RagPipeline {
 
   /** Answers {@code question} from at most {@code k} chunks found with {@code mode}. */
   public Answer ask(String question, SearchMode mode, int k, Filter filter, boolean mmr) {
-    return answer(List.of(ChatMessage.user(question)), mode, k, filter, mmr, 0, null);
+    return answer(List.of(ChatMessage.user(question)), mode, k, filter, mmr, 0, Hooks.none());
   }
 
   /**
    * Answers the last user message of a conversation; earlier turns go to the model as context.
    *
    * @param maxTokens limit on the answer's tokens, 0 for none
-   * @param onText receives the answer as it is produced, or null to wait for all of it
    */
   public Answer answer(List<ChatMessage> conversation, SearchMode mode, int k, Filter filter, boolean mmr, int maxTokens,
-      Consumer<String> onText) {
+      Hooks hooks) {
     ChatRequest probe = new ChatRequest(conversation, List.of(), maxTokens, 0); // validates: a user message exists
     String question = probe.question();
     if (question.isBlank()) {
@@ -69,12 +90,15 @@ public final class RagPipeline {
 
     List<Source> sources = new ArrayList<>(retrieved.size());
     for (Retrieved r : retrieved) {
-      sources.add(new Source(sources.size() + 1, r.chunk(), r.score()));
+      if (hooks.admits().test(r.chunk())) {
+        sources.add(new Source(sources.size() + 1, r.chunk(), r.score()));
+      }
     }
+    hooks.onSources().accept(List.copyOf(sources));
 
     long t1 = System.nanoTime();
     ChatRequest request = new ChatRequest(conversation, sources, maxTokens, 0);
-    ChatResponse response = onText == null ? model.chat(request) : model.stream(request, onText);
+    ChatResponse response = hooks.onText() == null ? model.chat(request) : model.stream(request, hooks.onText());
     stages.put("generate", millisSince(t1));
 
     List<Citation> citations = new ArrayList<>();

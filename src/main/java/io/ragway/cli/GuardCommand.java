@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -145,17 +146,22 @@ final class GuardCommand implements Runnable {
     @Option(names = "--show-errors", description = "Also print each missed attack and each false positive with its score.")
     boolean showErrors;
 
+    @Option(names = "--passages", description = {"Score each text as a retrieved passage is scored (the rules alone),",
+        "not as a user message."})
+    boolean passages;
+
     @Override
     public Integer call() throws Exception {
       List<LabelledText> rows = benignOnly ? benignRows(dataset) : readLabelled(dataset);
-      try (EmbeddingModel e = model.embedder().orElse(null)) {
+      try (EmbeddingModel e = passages ? null : model.embedder().orElse(null)) {
         InjectionDetector detector = model.detector(Optional.ofNullable(e));
-        detector.scan("warm up the model"); // the first call loads native code; keep it out of the latency
-        InjectionEvaluation r = InjectionEvaluation.run(detector, rows, threshold);
+        Function<String, InjectionDetector.Detection> check = passages ? detector::scanPassage : detector::scan;
+        check.apply("warm up the model"); // the first call loads native code; keep it out of the latency
+        InjectionEvaluation r = InjectionEvaluation.run(check, rows, threshold);
         PrintWriter out = spec.commandLine().getOut();
         if (showErrors) {
           for (LabelledText row : rows) {
-            InjectionDetector.Detection d = detector.scan(row.text());
+            InjectionDetector.Detection d = check.apply(row.text());
             if ((d.score() >= threshold) != (row.label() == 1)) {
               out.printf("%s %.3f %s: %s%n", row.label() == 1 ? "missed" : "false positive", d.score(), d.reason(),
                   row.text().replaceAll("\\s+", " "));
@@ -165,7 +171,7 @@ final class GuardCommand implements Runnable {
         if (json) {
           Map<String, Object> o = new LinkedHashMap<>();
           o.put("dataset", dataset.toString());
-          o.put("detector", detector.toString());
+          o.put("detector", passages ? "rules (passages)" : detector.toString());
           o.put("threshold", r.threshold());
           o.put("rows", r.rows());
           o.put("attacks", r.attacks());
@@ -178,7 +184,8 @@ final class GuardCommand implements Runnable {
           o.put("latency_ms", latency(r.latency()));
           out.println(JSON.writeValueAsString(o));
         } else {
-          out.printf("%s: %d rows (%d attacks), threshold %.2f, %s%n", dataset, r.rows(), r.attacks(), r.threshold(), detector);
+          out.printf("%s: %d rows (%d attacks), threshold %.2f, %s%n", dataset, r.rows(), r.attacks(), r.threshold(),
+              passages ? "rules alone (as retrieved passages are scored)" : detector);
           out.printf("precision %.3f  recall %.3f  F1 %.3f  false-positive rate %.4f (%d of %d benign)%n", r.precision(),
               r.recall(), r.f1(), r.falsePositiveRate(), r.falsePositives(), r.rows() - r.attacks());
           out.printf("check latency p50 %.2f ms  p99 %.2f ms  max %.2f ms%n", r.latency().p50Ms(), r.latency().p99Ms(),

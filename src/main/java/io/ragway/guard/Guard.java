@@ -1,5 +1,7 @@
 package io.ragway.guard;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.IdentityHashMap;
@@ -17,6 +19,10 @@ import java.util.regex.Pattern;
  * <ol>
  *   <li>{@link #checkInput}: each user message is scored for injection (block, flag or allow) and
  *       its personal data redacted, masked, pseudonymised or refused;
+ *   <li>{@link #admitsPassage}: each retrieved passage that reads as an injection is dropped before
+ *       a model sees it (or flagged);
+ *   <li>{@link #ground} (or a {@link SentenceGate} for a stream): answer sentences that their cited
+ *       sources do not support are flagged or removed;
  *   <li>{@link #checkOutput} (or a {@link StreamCheck} for a stream): the answer gets the request's
  *       pseudonyms back, its own personal data treated, and is withheld when it holds a denied term.
  * </ol>
@@ -49,6 +55,14 @@ public final class Guard {
    */
   public record Output(String text, boolean withheld, List<GuardDecision> decisions) {}
 
+  /**
+   * An answer after the groundedness check.
+   *
+   * @param text the answer, without the unsupported sentences when the policy removes them
+   * @param unsupported the sentences the sources do not support
+   */
+  public record Grounded(String text, List<Groundedness.Verdict> unsupported) {}
+
   static final String WITHHELD = "The answer was withheld by the content policy.";
 
   /** A policy's denied terms as one pattern, compiled once, and the longest term's length. */
@@ -60,6 +74,8 @@ public final class Guard {
   private final Map<InjectionDetector.Vectors, InjectionDetector> byVectors = new EnumMap<>(InjectionDetector.Vectors.class);
   private final Map<GuardPolicy, Denied> denied = new IdentityHashMap<>();
   private final boolean enabled;
+  /** Rule findings by passage text: the same chunks come back for many questions. */
+  private final Cache<String, InjectionDetector.Detection> passages = Caffeine.newBuilder().maximumSize(10_000).build();
 
   public Guard(InjectionDetector detector, GuardPolicy defaults, Map<String, GuardPolicy> tenants, DecisionLog log) {
     this(defaults, tenants, log, true);
@@ -145,6 +161,74 @@ public final class Guard {
       }
     }
     return new Output(pseudonyms.restore(text), false, decisions); // restored last: the user's own data is theirs
+  }
+
+  /**
+   * Whether a retrieved passage may reach a model: false when the tenant's policy drops passages
+   * that the rules read as an injection and this one does. A finding is logged either way.
+   */
+  public boolean admitsPassage(String requestId, String tenant, String chunkId, String text) {
+    GuardPolicy p = policy(tenant);
+    if (!enabled || p.retrieved() == GuardPolicy.Passages.OFF) {
+      return true;
+    }
+    InjectionDetector.Detection found = passages.get(text, InjectionRules::scanPassage);
+    if (found.score() < p.injectionThreshold()) {
+      return true;
+    }
+    log.record(requestId, new GuardDecision(tenant, "retrieved_injection", p.retrieved().name().toLowerCase(Locale.ROOT),
+        found.score(), chunkId + " " + found.reason(), p.version()));
+    return p.retrieved() != GuardPolicy.Passages.DROP;
+  }
+
+  /**
+   * Judges each sentence of an answer against the sources it cites, under the tenant's policy; each
+   * unsupported sentence is logged (by position, not text).
+   *
+   * @param sources the text of each source the answer may cite, by number
+   */
+  public Grounded ground(String requestId, String tenant, String answer, Map<Integer, String> sources) {
+    GuardPolicy p = policy(tenant);
+    if (!enabled || p.groundedness() == GuardPolicy.Grounding.OFF) {
+      return new Grounded(answer, List.of());
+    }
+    List<Groundedness.Verdict> verdicts = new Groundedness(p.groundednessThreshold()).judge(answer, sources);
+    List<Groundedness.Verdict> unsupported = verdicts.stream().filter(v -> !v.supported()).toList();
+    unsupported.forEach(v -> logUnsupported(requestId, tenant, p, v));
+    if (p.groundedness() != GuardPolicy.Grounding.REMOVE || unsupported.isEmpty()) {
+      return new Grounded(answer, unsupported);
+    }
+    StringBuilder kept = new StringBuilder();
+    int from = 0;
+    for (Groundedness.Verdict v : unsupported) {
+      kept.append(answer, from, v.start());
+      from = v.end();
+    }
+    kept.append(answer, from, answer.length());
+    return new Grounded(kept.toString().strip().replaceAll("[ \\t]{2,}", " "), unsupported);
+  }
+
+  /**
+   * A gate that lets a streamed answer through a sentence at a time, leaving out the sentences its
+   * sources do not support; empty unless the tenant's policy removes them.
+   */
+  public Optional<SentenceGate> sentenceGate(String requestId, String tenant, Map<Integer, String> sources) {
+    GuardPolicy p = policy(tenant);
+    if (!enabled || p.groundedness() != GuardPolicy.Grounding.REMOVE || sources.isEmpty()) {
+      return Optional.empty(); // with no sources the model abstains, and that is not a claim
+    }
+    return Optional.of(new SentenceGate(new Groundedness(p.groundednessThreshold()), sources,
+        v -> logUnsupported(requestId, tenant, p, v)));
+  }
+
+  /** Whether answers for {@code tenant} are checked for groundedness at all. */
+  public GuardPolicy.Grounding grounding(String tenant) {
+    return enabled ? policy(tenant).groundedness() : GuardPolicy.Grounding.OFF;
+  }
+
+  private void logUnsupported(String requestId, String tenant, GuardPolicy p, Groundedness.Verdict v) {
+    log.record(requestId, new GuardDecision(tenant, "groundedness", p.groundedness().name().toLowerCase(Locale.ROOT),
+        v.support(), "sentence at " + v.start() + " cites " + v.cites(), p.version()));
   }
 
   /** A check for an answer that arrives in pieces. */

@@ -18,9 +18,14 @@ import java.util.Set;
  * @param outputPii what personal data in answers gets (OFF, REDACT, MASK or BLOCK)
  * @param deniedTerms words or phrases an answer must not contain (case-insensitive, whole words);
  *     an answer that does is withheld with {@code finish_reason: content_filter}
+ * @param retrieved what a retrieved passage that reads as an injection (scored by the rules at
+ *     {@code injectionThreshold} or more) gets before it reaches a model
+ * @param groundedness what an answer sentence its cited sources do not support gets
+ * @param groundednessThreshold the share of a sentence's content words its sources must hold
  */
 public record GuardPolicy(String version, Action injection, double injectionThreshold, InjectionDetector.Vectors vectors,
-    PiiMode pii, Set<PiiType> piiTypes, PiiMode outputPii, List<String> deniedTerms) {
+    PiiMode pii, Set<PiiType> piiTypes, PiiMode outputPii, List<String> deniedTerms, Passages retrieved,
+    Grounding groundedness, double groundednessThreshold) {
 
   /** What a check's finding leads to. */
   public enum Action {
@@ -32,6 +37,34 @@ public record GuardPolicy(String version, Action injection, double injectionThre
     ALLOW;
 
     public static Action parse(String s) {
+      return valueOf(s.strip().toUpperCase(Locale.ROOT));
+    }
+  }
+
+  /** What a retrieved passage that reads as an injection gets. */
+  public enum Passages {
+    /** Left out of the sources the model sees. */
+    DROP,
+    /** Kept; the finding is logged. */
+    FLAG,
+    /** Not checked. */
+    OFF;
+
+    public static Passages parse(String s) {
+      return valueOf(s.strip().toUpperCase(Locale.ROOT));
+    }
+  }
+
+  /** What an answer sentence its sources do not support gets (answers of the {@code rag} models). */
+  public enum Grounding {
+    /** Not checked. */
+    OFF,
+    /** Kept; logged, named in {@code x-ragway-guard} and listed in the message's {@code unsupported}. */
+    FLAG,
+    /** Removed from the answer (a stream holds each sentence back until it is judged). */
+    REMOVE;
+
+    public static Grounding parse(String s) {
       return valueOf(s.strip().toUpperCase(Locale.ROOT));
     }
   }
@@ -52,11 +85,19 @@ public record GuardPolicy(String version, Action injection, double injectionThre
       throw new IllegalArgumentException("output PII can be off, redact, mask or block; pseudonymise applies to input");
     }
     deniedTerms = deniedTerms == null ? List.of() : List.copyOf(deniedTerms);
+    Objects.requireNonNull(retrieved, "retrieved");
+    Objects.requireNonNull(groundedness, "groundedness");
+    if (!(groundednessThreshold > 0 && groundednessThreshold <= 1)) {
+      throw new IllegalArgumentException("groundedness threshold must be in (0, 1], not " + groundednessThreshold);
+    }
   }
 
-  /** The default: block likely injections, leave PII and answers alone. */
+  /**
+   * The default: block likely injections, drop retrieved passages that read as one, flag answer
+   * sentences their sources do not support, leave PII alone.
+   */
   public static GuardPolicy defaults() {
     return new GuardPolicy("default-1", Action.BLOCK, 0.5, InjectionDetector.Vectors.UNSURE, PiiMode.OFF,
-        EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of());
+        EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of(), Passages.DROP, Grounding.FLAG, 0.5);
   }
 }

@@ -60,7 +60,9 @@ final class InjectionRules {
           + "prompt-texte?|anweisungen|systemnachricht)\\b"),
       // 4. jailbreak personas: leave the rules behind
       rule("jailbreak", 0.95, "\\b(?:do anything now|developer mode|dan mode|jailbreak|jailbroken|evil (?:bot|mode|confidant)"
-          + "|unfiltered (?:ai|mode|model)|no longer (?:bound|restricted|limited)|forked version of)\\b"),
+          + "|unfiltered (?:ai|mode|model)|forked version of)\\b"),
+      rule("jailbreak", 0.95, "\\b(?:you|you're|you are|ai is|model is|assistant is|bot is) no longer (?:bound|restricted|"
+          + "limited)\\b"),
       rule("jailbreak", 0.95, "\\b(?:you are|you're|act as|be|become)\\s+(?:now\\s+)?dan\\b"),
       rule("jailbreak", 0.9, "\\b(?:without|no|free of|free from|not bound by|ignore)\\s+(?:any\\s+)?(?:ethical|moral|"
           + "content|safety)\\s+(?:restrictions|filters|guidelines|limitations|rules|constraints|policies)\\b"),
@@ -98,6 +100,12 @@ final class InjectionRules {
   /** The highest-scoring rule that matches {@code text}, or of its l33t or decoded base64 readings. */
   static Optional<Hit> scan(String text) {
     return scan(text, Normalizer.normalize(text));
+  }
+
+  /** The finding on a passage of a document: the rules alone (see {@link InjectionDetector#scanPassage}). */
+  static InjectionDetector.Detection scanPassage(String text) {
+    Optional<Hit> hit = scan(text);
+    return new InjectionDetector.Detection(hit.map(Hit::score).orElse(0.0), hit.map(Hit::family), hit.map(Hit::match), 0);
   }
 
   /** As {@link #scan(String)}, for a caller that has the normalized text already. */

@@ -3,9 +3,8 @@ package io.ragway.llm;
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.embed.TokenCounter;
 import io.ragway.embed.Vectors;
+import io.ragway.index.ContentWords;
 import io.ragway.ingest.Sentences;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -14,10 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.lucene.analysis.Analyzer;
-import org.apache.lucene.analysis.TokenStream;
-import org.apache.lucene.analysis.en.EnglishAnalyzer;
-import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 
 /**
  * Answers with sentences copied from the sources, each marked with its source number.
@@ -180,21 +175,8 @@ final class ExtractiveAnswerer implements ChatModel {
     return (double) inter.size() / (a.size() + b.size() - inter.size());
   }
 
-  private static final ThreadLocal<Analyzer> ANALYZER = ThreadLocal.withInitial(EnglishAnalyzer::new);
-
   /** Content words, stemmed, stop words removed (Lucene's English analyzer). */
   static Set<String> terms(String text) {
-    Set<String> out = new HashSet<>();
-    try (TokenStream ts = ANALYZER.get().tokenStream("t", text)) {
-      CharTermAttribute term = ts.addAttribute(CharTermAttribute.class);
-      ts.reset();
-      while (ts.incrementToken()) {
-        out.add(term.toString());
-      }
-      ts.end();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out;
+    return new HashSet<>(ContentWords.of(text));
   }
 }

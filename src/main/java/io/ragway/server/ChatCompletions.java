@@ -15,12 +15,16 @@ import io.ragway.chat.RagPipeline;
 import io.ragway.chat.Sessions;
 import io.ragway.guard.Guard;
 import io.ragway.guard.GuardBlocked;
+import io.ragway.guard.GuardPolicy;
+import io.ragway.guard.Groundedness;
+import io.ragway.guard.SentenceGate;
 import io.ragway.guard.Pseudonyms;
 import io.ragway.guard.StreamCheck;
 import io.ragway.index.Filter;
 import io.ragway.llm.ChatMessage;
 import io.ragway.llm.ChatTokens;
 import io.ragway.llm.Router;
+import io.ragway.llm.Source;
 import io.ragway.llm.UpstreamException;
 import io.ragway.store.UsageEvent;
 import java.io.IOException;
@@ -28,7 +32,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -227,18 +233,28 @@ final class ChatCompletions {
       return replay(ctx, lookup, id, created, model, stream, includeUsage);
     }
     if (!stream) {
-      Answer answer = ask(chosen, conversation, maxTokens, null, caller);
-      String content = maxTokens > 0 ? truncate(answer.text(), maxTokens) : answer.text();
-      String finish = content.length() < answer.text().length() ? "length" : "stop";
+      Answer answer = ask(chosen, conversation, maxTokens, hooks(null, requestId, caller, s -> {}), caller);
+      // groundedness: each sentence against the sources it cites
+      Guard.Grounded grounded = answer.abstained() ? new Guard.Grounded(answer.text(), List.of())
+          : services.guard().ground(requestId, caller.tenant(), answer.text(), texts(answer.citations()));
+      String text = grounded.text();
+      List<Citation> cited = stillCited(answer.citations(), text);
+      String content = maxTokens > 0 ? truncate(text, maxTokens) : text;
+      String finish = content.length() < text.length() ? "length" : "stop";
       if (checked) {
         Guard.Output o = services.guard().checkOutput(requestId, caller.tenant(), content, pseudonyms);
         content = o.text();
         finish = o.withheld() ? "content_filter" : finish;
       }
-      ObjectNode out = completion(id, created, model, content, answer.citations(), finish, usage(answer, content));
-      String text = json.writeValueAsString(out);
-      store(lookup, text);
-      ctx.contentType("application/json").result(text);
+      ObjectNode out = completion(id, created, model, content, cited, finish, usage(answer, content));
+      if (!grounded.unsupported().isEmpty()) {
+        addGuardHeader(ctx, "groundedness=" + services.guard().grounding(caller.tenant()).name().toLowerCase(Locale.ROOT)
+            + " (" + grounded.unsupported().size() + " sentences)");
+        unsupported((ObjectNode) out.at("/choices/0/message"), grounded.unsupported(), caller.tenant());
+      }
+      String reply = json.writeValueAsString(out);
+      store(lookup, reply);
+      ctx.contentType("application/json").result(reply);
       return new Reply(out.at("/usage/prompt_tokens").asLong(), out.at("/usage/completion_tokens").asLong(),
           json.createObjectNode().put("role", "assistant").put("content", content), chosen.modelName(), "miss",
           chosen.modelName().equals("extractive") ? 0 : 1, null);
@@ -246,29 +262,41 @@ final class ChatCompletions {
 
     // Text goes out as it is produced; the citations follow in a last content chunk, since only
     // the whole answer shows which sources it cites.
+    // Each piece passes the sentence gate (when the policy removes unsupported sentences), then the
+    // output check (PII, denied terms), then goes out.
     OutputStream[] out = {null};
     StreamCheck check = checked ? services.guard().streamCheck(requestId, caller.tenant(), pseudonyms) : null;
-    Consumer<String> onText = piece -> {
+    SentenceGate[] gate = {null};
+    StringBuilder kept = new StringBuilder(); // what passed the gate: the answer as cached and remembered
+    Consumer<String> emit = text -> {
       try {
         if (out[0] == null) {
           out[0] = openStream(ctx, id, created, model);
         }
-        String text = check == null ? piece : check.accept(piece);
-        if (!text.isEmpty()) {
-          send(out[0], chunk(id, created, model, json.createObjectNode().put("content", text), null));
+        String checkedText = check == null ? text : check.accept(text);
+        if (!checkedText.isEmpty()) {
+          send(out[0], chunk(id, created, model, json.createObjectNode().put("content", checkedText), null));
         }
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
     };
+    Consumer<String> onText = piece -> {
+      String text = gate[0] == null ? piece : gate[0].accept(piece);
+      kept.append(text);
+      emit.accept(text);
+    };
     Answer answer;
     try {
-      answer = ask(chosen, conversation, maxTokens, onText, caller);
+      answer = ask(chosen, conversation, maxTokens, hooks(onText, requestId, caller, sources -> gate[0] = services.guard()
+          .sentenceGate(requestId, caller.tenant(), texts(sources)).orElse(null)), caller);
+      String rest = gate[0] == null ? "" : gate[0].finish();
+      kept.append(rest);
+      emit.accept(rest); // opens the stream if nothing has yet
       if (check != null) {
-        onText.accept(""); // opens the stream if nothing has yet
-        String rest = check.finish();
-        if (!rest.isEmpty()) {
-          send(out[0], chunk(id, created, model, json.createObjectNode().put("content", rest), null));
+        String held = check.finish();
+        if (!held.isEmpty()) {
+          send(out[0], chunk(id, created, model, json.createObjectNode().put("content", held), null));
         }
       }
     } catch (UpstreamException e) {
@@ -287,8 +315,14 @@ final class ChatCompletions {
     if (out[0] == null) {
       out[0] = openStream(ctx, id, created, model);
     }
+    String text = gate[0] == null ? answer.text() : kept.toString().strip();
+    List<Citation> cited = stillCited(answer.citations(), text);
     ObjectNode last = json.createObjectNode().put("content", "");
-    last.set("citations", citations(answer.citations()));
+    last.set("citations", citations(cited));
+    if (gate[0] == null && !answer.abstained() && services.guard().grounding(caller.tenant()) == GuardPolicy.Grounding.FLAG) {
+      unsupported(last, services.guard().ground(requestId, caller.tenant(), text, texts(cited)).unsupported(),
+          caller.tenant());
+    }
     send(out[0], chunk(id, created, model, last, null));
     send(out[0], chunk(id, created, model, json.createObjectNode(), "stop"));
     ObjectNode usage = usage(answer, answer.text());
@@ -299,9 +333,13 @@ final class ChatCompletions {
       u.set("usage", usage);
       send(out[0], u);
     }
-    store(lookup, json.writeValueAsString(completion(id, created, model, answer.text(), answer.citations(), "stop", usage)));
+    ObjectNode whole = completion(id, created, model, text, cited, "stop", usage);
+    if (last.has("unsupported")) {
+      ((ObjectNode) whole.at("/choices/0/message")).set("unsupported", last.get("unsupported"));
+    }
+    store(lookup, json.writeValueAsString(whole));
     return new Reply(usage.get("prompt_tokens").asLong(), usage.get("completion_tokens").asLong(),
-        json.createObjectNode().put("role", "assistant").put("content", answer.text()), chosen.modelName(), "miss",
+        json.createObjectNode().put("role", "assistant").put("content", text), chosen.modelName(), "miss",
         chosen.modelName().equals("extractive") ? 0 : 1, out[0]);
   }
 
@@ -412,13 +450,56 @@ final class ChatCompletions {
     return new Reply(prompt, completion, message, "cache", lookup.kind(), 0, out);
   }
 
-  private Answer ask(RagPipeline chosen, List<ChatMessage> conversation, long maxTokens, Consumer<String> onText, Caller caller) {
+  private Answer ask(RagPipeline chosen, List<ChatMessage> conversation, long maxTokens, RagPipeline.Hooks hooks,
+      Caller caller) {
     try {
       return chosen.answer(conversation, services.mode(), services.k(), Filter.tenant(caller.tenant()), false,
-          (int) Math.min(Integer.MAX_VALUE, maxTokens), onText);
+          (int) Math.min(Integer.MAX_VALUE, maxTokens), hooks);
     } catch (IllegalArgumentException e) {
       throw ApiException.invalid("messages", e.getMessage());
     }
+  }
+
+  /** The pipeline's hooks for one request: retrieved passages pass the guard's injection scan. */
+  private RagPipeline.Hooks hooks(Consumer<String> onText, String requestId, Caller caller,
+      Consumer<List<Source>> onSources) {
+    return new RagPipeline.Hooks(onText, c -> services.guard().admitsPassage(requestId, caller.tenant(), c.id(), c.text()),
+        onSources);
+  }
+
+  /** The text of each source by its number. */
+  private static Map<Integer, String> texts(List<?> sources) {
+    Map<Integer, String> out = new HashMap<>();
+    for (Object o : sources) {
+      if (o instanceof Citation c) {
+        out.put(c.number(), c.text());
+      } else if (o instanceof Source s) {
+        out.put(s.number(), s.chunk().text());
+      }
+    }
+    return out;
+  }
+
+  /** The citations {@code text} still cites once unsupported sentences are removed. */
+  private static List<Citation> stillCited(List<Citation> citations, String text) {
+    Set<Integer> cited = Groundedness.cites(text);
+    return citations.stream().filter(c -> cited.contains(c.number())).toList();
+  }
+
+  /** Lists the unsupported sentences on the message when the tenant's policy flags them. */
+  private void unsupported(ObjectNode message, List<Groundedness.Verdict> verdicts, String tenant) {
+    if (verdicts.isEmpty() || services.guard().grounding(tenant) != GuardPolicy.Grounding.FLAG) {
+      return;
+    }
+    ArrayNode arr = message.putArray("unsupported");
+    for (Groundedness.Verdict v : verdicts) {
+      arr.addObject().put("sentence", v.sentence()).put("support", Math.round(v.support() * 1000) / 1000.0);
+    }
+  }
+
+  private static void addGuardHeader(Context ctx, String finding) {
+    String before = ctx.res().getHeader(GUARD_HEADER);
+    ctx.header(GUARD_HEADER, before == null ? finding : before + ", " + finding);
   }
 
   private OutputStream openStream(Context ctx, String id, long created, String model) throws IOException {
@@ -591,7 +672,7 @@ final class ChatCompletions {
       }
     }
     if (!in.flags().isEmpty()) {
-      ctx.header(GUARD_HEADER, String.join(", ", in.flags().stream()
+      addGuardHeader(ctx, String.join(", ", in.flags().stream()
           .map(d -> d.check() + "=" + d.action() + " (" + d.detail() + ")").toList()));
     }
     return in;
