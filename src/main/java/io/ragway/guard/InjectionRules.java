@@ -41,13 +41,34 @@ final class InjectionRules {
       rule("override", 0.95, "\\b(?:vergiss|vergessen sie|ignoriere|ignorieren sie|missachte|missachten sie|"
           + "h[öo]re? nicht auf)\\b[^.!?\\n]{0,40}?\\b(?:alles|alle|vorherigen?|bisherigen?|obigen?|vorangegangenen?|"
           + "anweisungen|befehle|aufgaben|instruktionen|gesagte|zuvor)\\b"),
-      rule("override", 0.95, "\\b(?:olvida|olvidad|ignora|ignorad)\\b[^.!?\\n]{0,30}?\\b(?:todo|todas|instrucciones|anteriores)\\b"),
+      rule("override", 0.95, "\\b(?:ignore|disregard|forget)\\s+(?:about\\s+)?(?:what|whatever|all|everything) (?:i|you|we)"
+          + "(?:'ve| have)? (?:said|told you|wrote|asked|were told)\\b"),
+      rule("override", 0.95, "\\b(?:ignore|disregard|forget)\\s+(?:all\\s+|everything\\s+)?(?:above|before|prior)\\b"),
+      rule("override", 0.9, "\\b(?:drop|remove|delete|erase|leave|abandon|clear)\\b[^.!?\\n]{0,20}?\\b(?:all|your)\\s+"
+          + "(?:(?:the|your|previous|prior|earlier|former)\\s+)*(?:instructions|tasks|thoughts)\\b"),
+      rule("override", 0.9, "\\b(?:all|the) (?:previous|prior|earlier) information\\b[^.!?\\n]{0,40}?\\b(?:irrelevant|"
+          + "behind|not (?:important|relevant|valid))\\b"),
+      rule("override", 0.9, "\\b(?:change|update|replace|rewrite) your (?:instructions|rules|programming|prompt)\\b"
+          + "|\\byour (?:new )?instructions are now\\b|\\bdespite what you(?:'ve| have) been told\\b"),
+      // the documents a RAG answer should come from, pushed aside
+      rule("override", 0.85, "\\b(?:disregard(?:ing)?|ignor(?:e|ing)|without (?:using|reading|looking at))\\s+(?:the\\s+)?"
+          + "(?:provided\\s+)?(?:articles|documents|sources|context|texts?)\\b"),
+      rule("override", 0.85, "\\b(?:by|from|with|using) your own knowledge\\b[^.!?\\n]{0,20}?\\bnot\\b"
+          + "|\\bdo not (?:look|read|use)\\b[^.!?\\n]{0,15}?\\b(?:documents|articles|sources|context)\\b"),
+      rule("override", 0.95, "\\b(?:abweichend (?:zu|von)|entgegen) (?:den )?(?:vorherigen|bisherigen|obigen) "
+          + "(?:instruktionen|anweisungen|vorgaben)\\b"),
+      rule("override", 0.9, "\\b(?:vorherigen|bisherigen|obigen) (?:informationen|ausführungen|anweisungen|instruktionen)\\b"
+          + "[^.!?\\n]{0,40}?\\b(?:irrelevant|ignorieren|vergessen|unwichtig|nicht (?:ganz )?(?:großartig|wichtig|relevant))"),
+      rule("override", 0.95, "\\b(?:olvida|olvidad|olvide|olvidar|olviden|ignora|ignorad)\\b[^.!?\\n]{0,30}?\\b(?:todo|todas|instrucciones|anteriores)\\b"),
       rule("override", 0.95, "\\b(?:oublie[sz]?|ignore[sz])\\b[^.!?\\n]{0,30}?\\b(?:tout|toutes|instructions|pr[ée]c[ée]dentes)\\b"),
       rule("override", 0.95, "\\b(?:zaboravi|dimentica|ignora|esquece)\\b[^.!?\\n]{0,20}?\\b(?:sve|tutto|tutte|tudo)\\b"),
       // 2. a new task slipped in
       rule("new_task", 0.85, "\\b(?:now|from now on|starting now|here (?:is|are)|next)\\b[^.!?\\n]{0,30}?\\b(?:new|different|"
           + "real|actual)\\s+(?:task|instructions?|assignment|role|rules|orders|mission)\\b"),
-      rule("new_task", 0.85, "\\bnew (?:task|instructions?|assignment|orders)\\s*:"),
+      rule("new_task", 0.85, "\\b(?:new|additional|further|another) (?:task|instructions?|assignment|orders|statement|"
+          + "command)\\s*(?::|\\s[-–]\\s)"),
+      rule("new_task", 0.85, "(?:^|[.!?]\\s*)(?:attention|achtung|stop|stopp)\\s*[-:!]+\\s*(?:stop|stopp|write|schreibe?|say|"
+          + "sage?)\\b"),
       rule("new_task", 0.85, "\\b(?:neue|neuen) (?:aufgabe|aufgaben|anweisung|anweisungen|instruktionen)\\b"),
       // 3. prompt leaking
       rule("prompt_leak", 0.9, "\\b(?:show|print|reveal|repeat|output|display|tell|give|write|spell|leak|dump|list|"
@@ -97,7 +118,7 @@ final class InjectionRules {
     return new Rule(family, score, Pattern.compile(regex, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE));
   }
 
-  /** The highest-scoring rule that matches {@code text}, or of its l33t or decoded base64 readings. */
+  /** The highest-scoring rule that matches {@code text}, or of its l33t, typo or decoded base64 readings. */
   static Optional<Hit> scan(String text) {
     return scan(text, Normalizer.normalize(text));
   }
@@ -114,6 +135,10 @@ final class InjectionRules {
     String leet = Normalizer.deLeet(normalized);
     if (!leet.equals(normalized)) {
       best = best(leet, best, "leet:");
+    }
+    String typo = Normalizer.deTypo(leet);
+    if (!typo.equals(leet)) {
+      best = best(typo, best, "typo:");
     }
     for (String decoded : decodedBase64(text)) {
       // instructions hidden in an encoding are an attack even when the plain rule would only flag
