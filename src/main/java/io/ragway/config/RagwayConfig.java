@@ -352,7 +352,7 @@ public record RagwayConfig(
       try {
         Injection in = injection == null ? new Injection(null, null, null) : injection;
         Pii pi = pii == null ? new Pii(null, null) : pii;
-        Output out = output == null ? new Output(null, null) : output;
+        Output out = output == null ? new Output(null, null, null) : output;
         return new GuardPolicy(version == null ? base.version() : version,
             in.action() == null ? base.injection() : GuardPolicy.Action.parse(in.action()),
             in.threshold() == null ? base.injectionThreshold() : in.threshold(),
@@ -361,7 +361,8 @@ public record RagwayConfig(
             pi.types() == null || pi.types().isEmpty() ? base.piiTypes()
                 : pi.types().stream().map(PiiType::parse).collect(java.util.stream.Collectors.toSet()),
             out.pii() == null ? base.outputPii() : PiiMode.parse(out.pii()),
-            out.deniedTerms() == null ? base.deniedTerms() : out.deniedTerms());
+            out.deniedTerms() == null ? base.deniedTerms() : out.deniedTerms(),
+            out.json() == null ? base.json() : GuardPolicy.JsonMode.parse(out.json()));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
       }
@@ -374,8 +375,8 @@ public record RagwayConfig(
   /** @param mode off, redact, mask, pseudonymise or block; @param types PII types, empty for all */
   public record Pii(String mode, List<String> types) {}
 
-  /** @param pii off, redact, mask or block */
-  public record Output(String pii, List<String> deniedTerms) {}
+  /** @param pii off, redact, mask or block; @param json block, flag or off (answers to {@code response_format} JSON) */
+  public record Output(String pii, List<String> deniedTerms, String json) {}
 
   /** The defaults: what ragway does with no {@code ragway.yaml} at all. */
   public static RagwayConfig defaults() {
@@ -399,7 +400,7 @@ public record RagwayConfig(
         new Sessions(10_000, 24 * 60, 4000),
         new Database("", "", "", 10),
         new Guard(true, "", new Policy("default-1", new Injection("block", 0.5, "unsure"), new Pii("off", List.of()),
-            new Output("off", List.of())), Map.of()));
+            new Output("off", List.of(), "block")), Map.of()));
   }
 
   /** This configuration with another data directory and tenant (the CLI's flags). */

@@ -18,9 +18,10 @@ import java.util.Set;
  * @param outputPii what personal data in answers gets (OFF, REDACT, MASK or BLOCK)
  * @param deniedTerms words or phrases an answer must not contain (case-insensitive, whole words);
  *     an answer that does is withheld with {@code finish_reason: content_filter}
+ * @param json what an answer that is not the JSON its request's {@code response_format} asks for gets
  */
 public record GuardPolicy(String version, Action injection, double injectionThreshold, InjectionDetector.Vectors vectors,
-    PiiMode pii, Set<PiiType> piiTypes, PiiMode outputPii, List<String> deniedTerms) {
+    PiiMode pii, Set<PiiType> piiTypes, PiiMode outputPii, List<String> deniedTerms, JsonMode json) {
 
   /** What a check's finding leads to. */
   public enum Action {
@@ -34,6 +35,26 @@ public record GuardPolicy(String version, Action injection, double injectionThre
     public static Action parse(String s) {
       return valueOf(s.strip().toUpperCase(Locale.ROOT));
     }
+  }
+
+  /** What an answer that is not the JSON its request asked for gets ({@link JsonOutputCheck}). */
+  public enum JsonMode {
+    /** Not checked. */
+    OFF,
+    /** Returned as it is, the finding logged and named in {@code x-ragway-guard}. */
+    FLAG,
+    /** Replaced by an error: 502 {@code invalid_json_output}, or an error event ending a stream. */
+    BLOCK;
+
+    public static JsonMode parse(String s) {
+      return valueOf(s.strip().toUpperCase(Locale.ROOT));
+    }
+  }
+
+  /** A policy whose JSON answers are blocked when they are not what the request asked for. */
+  public GuardPolicy(String version, Action injection, double injectionThreshold, InjectionDetector.Vectors vectors,
+      PiiMode pii, Set<PiiType> piiTypes, PiiMode outputPii, List<String> deniedTerms) {
+    this(version, injection, injectionThreshold, vectors, pii, piiTypes, outputPii, deniedTerms, JsonMode.BLOCK);
   }
 
   public GuardPolicy {
@@ -52,11 +73,12 @@ public record GuardPolicy(String version, Action injection, double injectionThre
       throw new IllegalArgumentException("output PII can be off, redact, mask or block; pseudonymise applies to input");
     }
     deniedTerms = deniedTerms == null ? List.of() : List.copyOf(deniedTerms);
+    Objects.requireNonNull(json, "json");
   }
 
-  /** The default: block likely injections, leave PII and answers alone. */
+  /** The default: block likely injections and answers that are not the JSON asked for, leave PII alone. */
   public static GuardPolicy defaults() {
     return new GuardPolicy("default-1", Action.BLOCK, 0.5, InjectionDetector.Vectors.UNSURE, PiiMode.OFF,
-        EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of());
+        EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of(), JsonMode.BLOCK);
   }
 }
