@@ -168,6 +168,11 @@ public final class Guard {
     return enabled && policy(tenant).json() != GuardPolicy.JsonMode.OFF;
   }
 
+  /** A JSON check, under {@code tenant}'s policy, for an answer that arrives in pieces. */
+  public JsonStreamCheck jsonStream(String requestId, String tenant, JsonOutputCheck check) {
+    return new JsonStreamCheck(this, requestId, tenant, Objects.requireNonNull(check, "check"));
+  }
+
   /**
    * Logs an answer that is not the JSON its request asked for and applies {@code tenant}'s policy.
    *
