@@ -234,4 +234,30 @@ class JsonOutputCheckTest {
     assertFalse(guard.checksJson("free"));
     assertFalse(Guard.off().checksJson("default"), "a disabled guard checks nothing");
   }
+
+  @Test
+  void aFlaggedStreamIsLoggedOnceAndABlockedOneThrowsAtTheFirstPieceThatShowsIt() throws Exception {
+    List<GuardDecision> logged = new ArrayList<>();
+    GuardPolicy flag = new GuardPolicy("v-2", GuardPolicy.Action.BLOCK, 0.5, InjectionDetector.Vectors.NEVER, PiiMode.OFF,
+        EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of(), GuardPolicy.JsonMode.FLAG);
+    Guard guard = new Guard(InjectionDetector.bundled(Optional.empty()), GuardPolicy.defaults(), Map.of("lenient", flag),
+        (id, d) -> logged.add(d));
+
+    JsonStreamCheck flagged = guard.jsonStream("r1", "lenient", jsonObject());
+    for (String piece : "Sure! Here is what you asked for.".split(" ")) {
+      flagged.accept(0, piece + " ");
+    }
+    flagged.finish();
+    assertEquals(1, logged.size(), logged.toString());
+    assertEquals(logged, flagged.flags());
+
+    JsonStreamCheck blocked = guard.jsonStream("r2", "default", jsonObject());
+    blocked.accept(0, "{\"a\": ");
+    blocked.accept(1, "{\"b\": 2}");
+    assertThrows(InvalidJsonOutput.class, () -> blocked.accept(0, "oops"));
+
+    JsonStreamCheck silent = guard.jsonStream("r3", "default", jsonObject());
+    assertEquals("empty", assertThrows(InvalidJsonOutput.class, silent::finish).decision().detail(),
+        "a stream with no content at all is not the JSON asked for");
+  }
 }
