@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,9 @@ public final class ConfigLoader {
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
       .build();
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  /** YAML 1.1 would read {@code off}, {@code on}, {@code yes} and {@code no} as booleans; ours are words ({@code pii: off}). */
+  private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+      .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS).build());
 
   private ConfigLoader() {}
 
@@ -84,7 +87,9 @@ public final class ConfigLoader {
       }
       JsonNode current = into.get(f.getKey());
       JsonNode value = f.getValue();
-      if (current.isObject()) {
+      if (current.isObject() && current.isEmpty() && value.isObject()) {
+        into.set(f.getKey(), interpolateTree(value, key, origin, env)); // a map of names (guard.tenants): its keys are free
+      } else if (current.isObject()) {
         if (value.isNull()) {
           continue;
         }

@@ -352,7 +352,7 @@ public record RagwayConfig(
       try {
         Injection in = injection == null ? new Injection(null, null, null) : injection;
         Pii pi = pii == null ? new Pii(null, null) : pii;
-        Output out = output == null ? new Output(null, null, null, null) : output;
+        Output out = output == null ? new Output(null, null, null, null, null) : output;
         Retrieved re = retrieved == null ? new Retrieved(null) : retrieved;
         return new GuardPolicy(version == null ? base.version() : version,
             in.action() == null ? base.injection() : GuardPolicy.Action.parse(in.action()),
@@ -363,6 +363,7 @@ public record RagwayConfig(
                 : pi.types().stream().map(PiiType::parse).collect(java.util.stream.Collectors.toSet()),
             out.pii() == null ? base.outputPii() : PiiMode.parse(out.pii()),
             out.deniedTerms() == null ? base.deniedTerms() : out.deniedTerms(),
+            out.json() == null ? base.json() : GuardPolicy.JsonMode.parse(out.json()),
             re.injection() == null ? base.retrieved() : GuardPolicy.Passages.parse(re.injection()),
             out.groundedness() == null ? base.groundedness() : GuardPolicy.Grounding.parse(out.groundedness()),
             out.groundednessThreshold() == null ? base.groundednessThreshold() : out.groundednessThreshold());
@@ -378,8 +379,11 @@ public record RagwayConfig(
   /** @param mode off, redact, mask, pseudonymise or block; @param types PII types, empty for all */
   public record Pii(String mode, List<String> types) {}
 
-  /** @param pii off, redact, mask or block; @param groundedness off, flag or remove */
-  public record Output(String pii, List<String> deniedTerms, String groundedness, Double groundednessThreshold) {}
+  /**
+   * @param pii off, redact, mask or block; @param json block, flag or off (answers to {@code response_format} JSON);
+   *     @param groundedness off, flag or remove
+   */
+  public record Output(String pii, List<String> deniedTerms, String json, String groundedness, Double groundednessThreshold) {}
 
   /** @param injection what a retrieved passage that reads as an injection gets: drop, flag or off */
   public record Retrieved(String injection) {}
@@ -406,7 +410,7 @@ public record RagwayConfig(
         new Sessions(10_000, 24 * 60, 4000),
         new Database("", "", "", 10),
         new Guard(true, "", new Policy("default-1", new Injection("block", 0.5, "unsure"), new Pii("off", List.of()),
-            new Output("off", List.of(), "flag", 0.5), new Retrieved("drop")), Map.of()));
+            new Output("off", List.of(), "block", "flag", 0.5), new Retrieved("drop")), Map.of()));
   }
 
   /** This configuration with another data directory and tenant (the CLI's flags). */

@@ -24,7 +24,9 @@ import java.util.regex.Pattern;
  *   <li>{@link #ground} (or a {@link SentenceGate} for a stream): answer sentences that their cited
  *       sources do not support are flagged or removed;
  *   <li>{@link #checkOutput} (or a {@link StreamCheck} for a stream): the answer gets the request's
- *       pseudonyms back, its own personal data treated, and is withheld when it holds a denied term.
+ *       pseudonyms back, its own personal data treated, and is withheld when it holds a denied term;
+ *   <li>{@link #rejectJson}: an answer that is not the JSON its request's {@code response_format}
+ *       asks for (found by a {@link JsonOutputCheck}) is blocked or flagged.
  * </ol>
  *
  * Every finding becomes a {@link GuardDecision} in the decision log, with the policy's version.
@@ -243,6 +245,33 @@ public final class Guard {
       return false;
     }
     return !pseudonyms.isEmpty() || p.outputPii() != PiiMode.OFF || !p.deniedTerms().isEmpty();
+  }
+
+  /** Whether answers for {@code tenant} are held to the JSON their request's {@code response_format} asks for. */
+  public boolean checksJson(String tenant) {
+    return enabled && policy(tenant).json() != GuardPolicy.JsonMode.OFF;
+  }
+
+  /** A JSON check, under {@code tenant}'s policy, for an answer that arrives in pieces. */
+  public JsonStreamCheck jsonStream(String requestId, String tenant, JsonOutputCheck check) {
+    return new JsonStreamCheck(this, requestId, tenant, Objects.requireNonNull(check, "check"));
+  }
+
+  /**
+   * Logs an answer that is not the JSON its request asked for and applies {@code tenant}'s policy.
+   *
+   * @return the decision, to name in {@code x-ragway-guard}, when the policy flags such answers
+   * @throws InvalidJsonOutput when the policy blocks them
+   */
+  public GuardDecision rejectJson(String requestId, String tenant, JsonOutputCheck.Violation violation) {
+    GuardPolicy p = policy(tenant);
+    GuardDecision decision = new GuardDecision(tenant, "json_output", p.json().name().toLowerCase(Locale.ROOT), 1,
+        violation.detail(), p.version());
+    log.record(requestId, decision);
+    if (p.json() == GuardPolicy.JsonMode.BLOCK) {
+      throw new InvalidJsonOutput(decision, violation.message());
+    }
+    return decision;
   }
 
   private String treatPii(String requestId, String tenant, GuardPolicy p, PiiMode mode, String check, String text,

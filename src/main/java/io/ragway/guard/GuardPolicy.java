@@ -18,13 +18,14 @@ import java.util.Set;
  * @param outputPii what personal data in answers gets (OFF, REDACT, MASK or BLOCK)
  * @param deniedTerms words or phrases an answer must not contain (case-insensitive, whole words);
  *     an answer that does is withheld with {@code finish_reason: content_filter}
+ * @param json what an answer that is not the JSON its request's {@code response_format} asks for gets
  * @param retrieved what a retrieved passage that reads as an injection (scored by the rules at
  *     {@code injectionThreshold} or more) gets before it reaches a model
  * @param groundedness what an answer sentence its cited sources do not support gets
  * @param groundednessThreshold the share of a sentence's content words its sources must hold
  */
 public record GuardPolicy(String version, Action injection, double injectionThreshold, InjectionDetector.Vectors vectors,
-    PiiMode pii, Set<PiiType> piiTypes, PiiMode outputPii, List<String> deniedTerms, Passages retrieved,
+    PiiMode pii, Set<PiiType> piiTypes, PiiMode outputPii, List<String> deniedTerms, JsonMode json, Passages retrieved,
     Grounding groundedness, double groundednessThreshold) {
 
   /** What a check's finding leads to. */
@@ -69,6 +70,20 @@ public record GuardPolicy(String version, Action injection, double injectionThre
     }
   }
 
+  /** What an answer that is not the JSON its request asked for gets ({@link JsonOutputCheck}). */
+  public enum JsonMode {
+    /** Not checked. */
+    OFF,
+    /** Returned as it is, the finding logged and named in {@code x-ragway-guard}. */
+    FLAG,
+    /** Replaced by an error: 502 {@code invalid_json_output}, or an error event ending a stream. */
+    BLOCK;
+
+    public static JsonMode parse(String s) {
+      return valueOf(s.strip().toUpperCase(Locale.ROOT));
+    }
+  }
+
   public GuardPolicy {
     if (version == null || version.isBlank()) {
       throw new IllegalArgumentException("a guard policy needs a version");
@@ -85,6 +100,7 @@ public record GuardPolicy(String version, Action injection, double injectionThre
       throw new IllegalArgumentException("output PII can be off, redact, mask or block; pseudonymise applies to input");
     }
     deniedTerms = deniedTerms == null ? List.of() : List.copyOf(deniedTerms);
+    Objects.requireNonNull(json, "json");
     Objects.requireNonNull(retrieved, "retrieved");
     Objects.requireNonNull(groundedness, "groundedness");
     if (!(groundednessThreshold > 0 && groundednessThreshold <= 1)) {
@@ -93,11 +109,13 @@ public record GuardPolicy(String version, Action injection, double injectionThre
   }
 
   /**
-   * The default: block likely injections, drop retrieved passages that read as one, flag answer
-   * sentences their sources do not support, leave PII alone.
+   * The default: block likely injections and answers that are not the JSON asked for, drop
+   * retrieved passages that read as an injection, flag answer sentences their sources do not
+   * support, leave PII alone.
    */
   public static GuardPolicy defaults() {
     return new GuardPolicy("default-1", Action.BLOCK, 0.5, InjectionDetector.Vectors.UNSURE, PiiMode.OFF,
-        EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of(), Passages.DROP, Grounding.FLAG, 0.5);
+        EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of(), JsonMode.BLOCK, Passages.DROP,
+        Grounding.FLAG, 0.5);
   }
 }

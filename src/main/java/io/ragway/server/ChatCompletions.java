@@ -13,12 +13,17 @@ import io.ragway.chat.Citation;
 import io.ragway.chat.HistoryFitter;
 import io.ragway.chat.RagPipeline;
 import io.ragway.chat.Sessions;
+import io.ragway.guard.Groundedness;
 import io.ragway.guard.Guard;
 import io.ragway.guard.GuardBlocked;
+import io.ragway.guard.GuardDecision;
 import io.ragway.guard.GuardPolicy;
-import io.ragway.guard.Groundedness;
-import io.ragway.guard.SentenceGate;
+import io.ragway.guard.InvalidJsonOutput;
+import io.ragway.guard.InvalidResponseFormat;
+import io.ragway.guard.JsonOutputCheck;
+import io.ragway.guard.JsonStreamCheck;
 import io.ragway.guard.Pseudonyms;
+import io.ragway.guard.SentenceGate;
 import io.ragway.guard.StreamCheck;
 import io.ragway.index.Filter;
 import io.ragway.llm.ChatMessage;
@@ -48,7 +53,9 @@ import java.util.regex.Pattern;
  * {@code POST /v1/chat/completions}, in the order of a request's path:
  *
  * <ol>
- *   <li>validate the request as OpenAI does (model, messages, roles, stream, limits);
+ *   <li>validate the request as OpenAI does (model, messages, roles, stream, limits,
+ *       {@code response_format}: a JSON schema is compiled here, and JSON is refused for ragway's
+ *       own models, which answer in prose);
  *   <li>guard the user's messages: refuse injections (400 {@code content_policy_violation}),
  *       treat personal data (redact, mask, pseudonymise or refuse) as the tenant's policy says;
  *   <li>with a session id, put the session's earlier turns before the new ones, dropping the
@@ -63,7 +70,9 @@ import java.util.regex.Pattern;
  *       (for {@code rag} the last content chunk carries the citations), then {@code [DONE]}; when
  *       the policy checks answers, their text passes the guard first (pseudonyms restored, PII
  *       treated, denied terms withheld), a stream through a sliding window, and the caches are
- *       bypassed;
+ *       bypassed; an upstream answer to a JSON {@code response_format} is checked against it
+ *       (502 {@code invalid_json_output}, or an error event ending the stream, unless the policy
+ *       flags or ignores it);
  *   <li>settle the token limit with the real usage, store the answer in the cache and the turns
  *       in the session.
  * </ol>
@@ -116,6 +125,7 @@ final class ChatCompletions {
     boolean stream = optionalBoolean(body, "stream");
     long maxTokens = optionalNonNegative(body, "max_completion_tokens", optionalNonNegative(body, "max_tokens", 0));
     optionalTemperature(body);
+    Optional<JsonOutputCheck> jsonFormat = responseFormat(body, model, upstream);
     ObjectNode request = ((ObjectNode) body).deepCopy();
 
     // 1b. guard: injection and personal data in the user's messages (a block is a 400)
@@ -143,7 +153,8 @@ final class ChatCompletions {
     // 4-6. cache, answer, reply
     Reply reply = null;
     try {
-      reply = upstream ? proxy(ctx, request, model, promptTokens, requestId, caller, pseudonyms)
+      reply = upstream ? proxy(ctx, request, model, promptTokens, requestId, caller, pseudonyms,
+          jsonFormat.filter(f -> services.guard().checksJson(caller.tenant())))
           : answer(ctx, request, model, maxTokens, requestId, caller, pseudonyms);
     } finally {
       // 7. settle: a failed call gives back what it reserved; a hit or a shared call used nothing
@@ -521,7 +532,7 @@ final class ChatCompletions {
    * it; the response, or each streamed chunk, comes back with the model name the client used.
    */
   private Reply proxy(Context ctx, ObjectNode body, String model, int promptTokens, String requestId, Caller caller,
-      Pseudonyms pseudonyms) throws IOException {
+      Pseudonyms pseudonyms, Optional<JsonOutputCheck> jsonFormat) throws IOException {
     Router router = services.router();
     boolean checked = services.guard().checksOutput(caller.tenant(), pseudonyms);
     try {
@@ -556,11 +567,15 @@ final class ChatCompletions {
         InFlight.Result result = lookup.exactKey().map(k -> inFlight.run(k, call))
             .orElseGet(() -> new InFlight.Result(call.get(), false));
         String text = result.value();
-        if (!result.coalesced()) {
-          store(lookup, text);
-        }
+        String upstreamText = text;
         if (checked) {
           text = checkedCompletion(text, requestId, caller.tenant(), pseudonyms);
+        }
+        List<GuardDecision> jsonFlags = jsonFormat.isEmpty() ? List.of()
+            : checkedJson(text, jsonFormat.get(), requestId, caller.tenant());
+        flag(ctx, jsonFlags);
+        if (!result.coalesced() && jsonFlags.isEmpty()) { // an answer that is not the JSON asked for is not kept
+          store(lookup, upstreamText);
         }
         ctx.header("x-ragway-model", servedBy[0]).contentType("application/json").result(text);
         JsonNode response = parsed[0] != null ? parsed[0] : json.readTree(text);
@@ -575,9 +590,10 @@ final class ChatCompletions {
       long[] usage = {-1, -1}; // prompt and completion tokens, when the upstream reports them
       String[] finish = {null};
       StreamCheck check = checked ? services.guard().streamCheck(requestId, caller.tenant(), pseudonyms) : null;
-      GuardBlocked[] stopped = {null};
+      JsonStreamCheck jsonCheck = jsonFormat.map(f -> services.guard().jsonStream(requestId, caller.tenant(), f)).orElse(null);
+      boolean[] stopped = {false};
       String servedBy = router.stream(model, body, promptTokens, data -> {
-        if (stopped[0] != null) {
+        if (stopped[0]) {
           return; // the guard ended this answer: the rest of the upstream's events are dropped
         }
         try {
@@ -586,14 +602,21 @@ final class ChatCompletions {
             out[0] = ctx.res().getOutputStream();
           }
           String event = relay(data, model, content, usage, finish);
-          if (check != null) {
-            try {
+          try {
+            if (check != null) {
               event = checkedEvent(event, check);
-            } catch (GuardBlocked e) {
-              stopped[0] = e;
-              sendPolicyError(out[0], e);
-              return;
             }
+            if (jsonCheck != null && !"tool_calls".equals(finish[0])) { // an answer calling tools is not the JSON
+              checkJsonEvent(event, jsonCheck);
+            }
+          } catch (GuardBlocked e) {
+            stopped[0] = true;
+            sendPolicyError(out[0], e);
+            return;
+          } catch (InvalidJsonOutput e) {
+            stopped[0] = true; // the piece that showed it is not sent
+            sendApiError(out[0], invalidJson(e));
+            return;
           }
           out[0].write(("data: " + event + "\n\n").getBytes(StandardCharsets.UTF_8));
           out[0].flush();
@@ -601,17 +624,23 @@ final class ChatCompletions {
           throw new java.io.UncheckedIOException(e);
         }
       });
-      if (stopped[0] != null) {
+      if (stopped[0]) {
         return null; // the stream has ended with the guard's error event
       }
       if (check != null && out[0] != null) { // what the check still holds, when no finish_reason event took it
         try {
           String rest = check.finish();
           if (!rest.isEmpty()) {
+            if (jsonCheck != null) {
+              jsonCheck.accept(0, rest);
+            }
             send(out[0], chunk(id, created, model, json.createObjectNode().put("content", rest), null));
           }
         } catch (GuardBlocked e) {
           sendPolicyError(out[0], e);
+          return null;
+        } catch (InvalidJsonOutput e) {
+          sendApiError(out[0], invalidJson(e));
           return null;
         }
       }
@@ -619,9 +648,19 @@ final class ChatCompletions {
         ctx.status(200).contentType("text/event-stream");
         out[0] = ctx.res().getOutputStream();
       }
+      // The text is out already; a whole answer that is not the JSON asked for can only end without [DONE].
+      if (jsonCheck != null && !"tool_calls".equals(finish[0]) && !"content_filter".equals(finish[0])) {
+        try {
+          jsonCheck.finish();
+        } catch (InvalidJsonOutput e) {
+          sendApiError(out[0], invalidJson(e));
+          return null;
+        }
+      }
       long prompt = usage[0] >= 0 ? usage[0] : promptTokens;
       long completion = usage[1] >= 0 ? usage[1] : ChatTokens.count(content.toString());
-      if (!"tool_calls".equals(finish[0])) { // a finished stream of text only is kept, as a completion
+      boolean jsonFlagged = jsonCheck != null && !jsonCheck.flags().isEmpty();
+      if (!"tool_calls".equals(finish[0]) && !jsonFlagged) { // a finished stream of text only is kept, as a completion
         store(lookup, json.writeValueAsString(completion(id, created, model, content.toString(), null,
             finish[0] == null ? "stop" : finish[0],
             json.createObjectNode().put("prompt_tokens", prompt).put("completion_tokens", completion)
@@ -671,11 +710,67 @@ final class ChatCompletions {
         holders.get(i).put(holders.get(i).has("role") ? "content" : "text", in.texts().get(i));
       }
     }
-    if (!in.flags().isEmpty()) {
-      addGuardHeader(ctx, String.join(", ", in.flags().stream()
-          .map(d -> d.check() + "=" + d.action() + " (" + d.detail() + ")").toList()));
-    }
+    flag(ctx, in.flags());
     return in;
+  }
+
+  /** Names non-blocking findings in {@code x-ragway-guard}, after any named before. */
+  private static void flag(Context ctx, List<GuardDecision> flags) {
+    if (flags.isEmpty()) {
+      return;
+    }
+    addGuardHeader(ctx, String.join(", ", flags.stream().map(d -> d.check() + "=" + d.action() + " (" + d.detail() + ")")
+        .toList()));
+  }
+
+  /**
+   * Checks each choice's content of a whole completion (one withheld or calling tools aside)
+   * against the JSON the request asked for.
+   *
+   * @return the findings the policy flags
+   * @throws ApiException 502 {@code invalid_json_output} when the policy blocks
+   */
+  private List<GuardDecision> checkedJson(String completion, JsonOutputCheck format, String requestId, String tenant)
+      throws IOException {
+    List<GuardDecision> flags = new ArrayList<>();
+    for (JsonNode choice : json.readTree(completion).path("choices")) {
+      JsonNode content = choice.path("message").path("content");
+      if (content.isTextual() && !choice.path("message").has("tool_calls")
+          && !"content_filter".equals(choice.path("finish_reason").asText())) {
+        Optional<JsonOutputCheck.Violation> found = format.check(content.asText());
+        try {
+          found.ifPresent(v -> flags.add(services.guard().rejectJson(requestId, tenant, v)));
+        } catch (InvalidJsonOutput e) {
+          throw invalidJson(e);
+        }
+      }
+    }
+    return flags;
+  }
+
+  /** Feeds a streamed event's content, choice by choice, to the stream's JSON check. */
+  private void checkJsonEvent(String event, JsonStreamCheck check) {
+    JsonNode n;
+    try {
+      n = json.readTree(event);
+    } catch (IOException e) {
+      return;
+    }
+    for (JsonNode choice : n.path("choices")) {
+      if (choice.path("delta").path("content").isTextual()) {
+        check.accept(choice.path("index").asInt(0), choice.get("delta").get("content").asText());
+      }
+    }
+  }
+
+  private static ApiException invalidJson(InvalidJsonOutput e) {
+    return new ApiException(502, "api_error", "invalid_json_output", null, e.getMessage());
+  }
+
+  private void sendApiError(OutputStream out, ApiException e) throws IOException {
+    ObjectNode error = json.createObjectNode();
+    error.putObject("error").put("message", e.getMessage()).put("type", e.type()).put("code", e.code());
+    send(out, error);
   }
 
   /** A whole upstream completion with each choice's content checked; a withheld one ends as {@code content_filter}. */
@@ -917,6 +1012,25 @@ final class ChatCompletions {
       throw ApiException.invalid(field, "Invalid '" + field + "': expected an integer >= 1.");
     }
     return v.asLong();
+  }
+
+  /**
+   * The JSON a request's {@code response_format} asks for; refused for ragway's own models, whose
+   * answers are prose with citations.
+   */
+  private static Optional<JsonOutputCheck> responseFormat(JsonNode body, String model, boolean upstream) {
+    Optional<JsonOutputCheck> format;
+    try {
+      format = JsonOutputCheck.of(body.get("response_format"));
+    } catch (InvalidResponseFormat e) {
+      throw ApiException.invalid(e.param(), e.getMessage());
+    }
+    if (format.isPresent() && !upstream) {
+      throw ApiException.invalid("response_format", "The model '" + model + "' answers in prose with citations and "
+          + "cannot produce JSON (response_format " + format.get().format() + "). Only the upstream models listed by "
+          + "GET /v1/models can; 'text' or no response_format works with every model.");
+    }
+    return format;
   }
 
   private static void optionalTemperature(JsonNode body) {

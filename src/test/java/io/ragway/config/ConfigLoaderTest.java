@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ragway.guard.GuardPolicy;
 import io.ragway.retrieve.SearchMode;
 import java.nio.file.Path;
 import java.util.Map;
@@ -105,5 +106,23 @@ class ConfigLoaderTest {
     assertTrue(e.getMessage().contains("not valid YAML"), e.getMessage());
     e = assertThrows(ConfigException.class, () -> parse("embedding:\n  provider: openai\n", Map.of()));
     assertTrue(e.getMessage().contains("embedding.base_url"), e.getMessage());
+  }
+
+  @Test
+  void readsTheJsonOutputPolicyPerTenantAndBlocksByDefault() {
+    RagwayConfig c = parse("""
+        guard:
+          policy:
+            output: {json: flag}
+          tenants:
+            acme: {version: acme-2, pii: {mode: off}, output: {json: off}}
+            beta: {version: beta-1}
+        """, Map.of());
+    assertEquals(GuardPolicy.JsonMode.FLAG, c.guard().defaultPolicy().json());
+    assertEquals(GuardPolicy.JsonMode.OFF, c.guard().tenantPolicies().get("acme").json());
+    assertEquals(GuardPolicy.JsonMode.FLAG, c.guard().tenantPolicies().get("beta").json(), "a key left out is the default's");
+    assertEquals(GuardPolicy.JsonMode.BLOCK, RagwayConfig.defaults().guard().defaultPolicy().json());
+    ConfigException e = assertThrows(ConfigException.class, () -> parse("guard:\n  policy:\n    output: {json: maybe}\n", Map.of()));
+    assertTrue(e.getMessage().contains("guard.policy"), e.getMessage());
   }
 }

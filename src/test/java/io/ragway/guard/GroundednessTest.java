@@ -126,7 +126,7 @@ class GroundednessTest {
 
   private static Guard guard(GuardPolicy.Grounding grounding, List<GuardDecision> log) {
     GuardPolicy p = new GuardPolicy("g-1", GuardPolicy.Action.BLOCK, 0.5, InjectionDetector.Vectors.NEVER, PiiMode.OFF,
-        null, PiiMode.OFF, List.of(), GuardPolicy.Passages.DROP, grounding, 0.5);
+        null, PiiMode.OFF, List.of(), GuardPolicy.JsonMode.BLOCK, GuardPolicy.Passages.DROP, grounding, 0.5);
     return new Guard(InjectionDetector.bundled(java.util.Optional.empty()), p, Map.of(), (id, d) -> log.add(d));
   }
 }

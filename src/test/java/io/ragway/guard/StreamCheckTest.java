@@ -13,7 +13,7 @@ class StreamCheckTest {
 
   private static final Guard GUARD = new Guard(InjectionDetector.bundled(Optional.empty()), new GuardPolicy("t-1",
       GuardPolicy.Action.BLOCK, 0.5, InjectionDetector.Vectors.NEVER, PiiMode.OFF, EnumSet.allOf(PiiType.class),
-      PiiMode.OFF, List.of("copper still"), GuardPolicy.Passages.DROP, GuardPolicy.Grounding.OFF, 0.5), Map.of(),
+      PiiMode.OFF, List.of("copper still"), GuardPolicy.JsonMode.BLOCK, GuardPolicy.Passages.DROP, GuardPolicy.Grounding.OFF, 0.5), Map.of(),
       Guard.DecisionLog.none());
 
   private static String stream(String... pieces) {

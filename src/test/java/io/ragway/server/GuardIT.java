@@ -46,7 +46,7 @@ class GuardIT {
         0, 0, List.of(), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5))),
         new RetryPolicy(1, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(5)));
     GuardPolicy policy = new GuardPolicy("test-7", GuardPolicy.Action.BLOCK, 0.5, InjectionDetector.Vectors.UNSURE,
-        PiiMode.PSEUDONYMISE, EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of("moonshine"), GuardPolicy.Passages.DROP,
+        PiiMode.PSEUDONYMISE, EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of("moonshine"), GuardPolicy.JsonMode.BLOCK, GuardPolicy.Passages.DROP,
         GuardPolicy.Grounding.FLAG, 0.5);
     ragway = new RagwayFixture(tmp, router, "", false, RateLimiter.Limits.NONE, 0, policy);
   }

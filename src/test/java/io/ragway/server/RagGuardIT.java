@@ -84,7 +84,7 @@ class RagGuardIT {
 
   private static GuardPolicy policy(String version, GuardPolicy.Passages passages, GuardPolicy.Grounding grounding) {
     return new GuardPolicy(version, GuardPolicy.Action.BLOCK, 0.5, InjectionDetector.Vectors.NEVER, PiiMode.OFF, null,
-        PiiMode.OFF, List.of(), passages, grounding, 0.5);
+        PiiMode.OFF, List.of(), GuardPolicy.JsonMode.BLOCK, passages, grounding, 0.5);
   }
 
   @AfterAll

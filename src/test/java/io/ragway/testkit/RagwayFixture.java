@@ -88,9 +88,9 @@ public final class RagwayFixture implements AutoCloseable {
     this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, Map.of());
   }
 
-  /** As above, with guard policies per tenant. */
+  /** @param tenants the guard policies of tenants that have their own; the others have {@code guard} */
   public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
-      double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenantGuards) throws Exception {
+      double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants) throws Exception {
     docs = Files.createDirectories(dir.resolve("docs"));
     Files.writeString(docs.resolve("lighthouse.md"), """
         # Harbour guide
@@ -123,7 +123,7 @@ public final class RagwayFixture implements AutoCloseable {
             Caches.inProcess(new CacheConfig(true, 1000, Duration.ofHours(1), false, semanticThreshold), ticker),
             new Access(keys, authRequired, RateLimiters.inProcess(), anonymous, "default"),
             SessionStores.inProcess(100, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000, documents, ledger,
-            new Guard(InjectionDetector.bundled(Optional.of(embedder)), guard, tenantGuards,
+            new Guard(InjectionDetector.bundled(Optional.of(embedder)), guard, tenants,
                 decisions = new JsonlDecisionLog(dir.resolve("guard/decisions.jsonl"), JsonMappers.create(), Clock.systemUTC()))));
   }
 
