@@ -38,6 +38,7 @@ import io.ragway.retrieve.Retrievers;
 import io.ragway.retrieve.SearchMode;
 import io.ragway.server.RagwayServer;
 import io.ragway.server.ServerConfig;
+import io.ragway.telemetry.Telemetry;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -261,8 +262,8 @@ public final class GatewayBench {
   }
 
   /*
-   * The server as `ragway serve` builds it, with authentication on and the default caches, over an
-   * empty index: only the upstream model is exercised, so the document side gets an embedder that
+   * The server as `ragway serve` builds it, with authentication on and the default caches but no
+   * metrics (not yet measured both ways), over an empty index: only the upstream model is exercised, so the document side gets an embedder that
    * refuses to embed rather than the real model's second of loading.
    */
   private static RagwayServer.Services services(Router router, Index index, ApiKeys keys, DocumentStore documents,
@@ -275,7 +276,7 @@ public final class GatewayBench {
     return new RagwayServer.Services(extractive, extractive, retriever, embedder, index, SearchMode.HYBRID, 5, router,
         Caches.inProcess(CacheConfig.defaults(), ticker), access,
         SessionStores.inProcess(1000, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000, documents, ledger,
-        Guard.off());
+        Guard.off(), Telemetry.off());
   }
 
   private static DocumentStore documents(Path dir, Index index) {

@@ -28,6 +28,7 @@ import io.ragway.retrieve.Retrievers;
 import io.ragway.store.ApiKeys;
 import io.ragway.store.Database;
 import io.ragway.store.Stores;
+import io.ragway.telemetry.Telemetry;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,6 +49,7 @@ final class Components implements AutoCloseable {
   private Router router;
   private Database database;
   private ApiKeys keys;
+  private Telemetry telemetry;
 
   Components(RagwayConfig config) {
     this.config = config;
@@ -133,9 +135,18 @@ final class Components implements AutoCloseable {
     return router;
   }
 
+  /** Metrics as {@code telemetry.metrics} says: kept for {@code /metrics}, or not at all. */
+  synchronized Telemetry telemetry() {
+    if (telemetry == null) {
+      telemetry = config.telemetry().metrics() ? Telemetry.prometheus() : Telemetry.off();
+    }
+    return telemetry;
+  }
+
   /**
    * The guard of the configured policies; its injection model's vector half uses the local
-   * embedding model when that is the configured one. Its decision log is closed with these components.
+   * embedding model when that is the configured one. Its decisions are counted in the metrics and
+   * written to a log that is closed with these components.
    */
   synchronized Guard guard() {
     RagwayConfig.Guard g = config.guard();
@@ -151,7 +162,7 @@ final class Components implements AutoCloseable {
     }
     decisions = new JsonlDecisionLog(config.dataPath().resolve("guard/decisions.jsonl"), JsonMappers.create(),
         java.time.Clock.systemUTC());
-    return new Guard(detector, g.defaultPolicy(), g.tenantPolicies(), decisions);
+    return new Guard(detector, g.defaultPolicy(), g.tenantPolicies(), telemetry().counting(decisions));
   }
 
   /** The records database (SQLite in the data directory unless database.url says otherwise), migrated. */
@@ -182,6 +193,10 @@ final class Components implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    if (telemetry != null) {
+      telemetry.close();
+      telemetry = null;
+    }
     if (decisions != null) {
       decisions.close();
       decisions = null;

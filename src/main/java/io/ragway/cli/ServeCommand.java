@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Serve the OpenAI-compatible API (/v1/chat/completions with models 'rag', 'extractive' and",
         "the upstream models of ragway.yaml, /v1/embeddings, /v1/models) plus /v1/search, /v1/documents",
-        "(upload, list, delete), /v1/sessions, /healthz and /readyz. With --docs, the folders are ingested",
+        "(upload, list, delete), /v1/sessions, /healthz, /readyz and /metrics. With --docs, the folders are ingested",
         "(incrementally) before the server starts; uploads are kept in <data>/uploads. API keys are required",
         "when listening beyond loopback (auth.required: auto). Stop with Ctrl-C."})
 final class ServeCommand implements Callable<Integer> {
@@ -79,7 +79,8 @@ final class ServeCommand implements Callable<Integer> {
       RagwayConfig config = c.config();
       boolean authRequired = config.auth().requiredOn(host);
       Access access = new Access(c.keys(), authRequired, RateLimiters.inProcess(),
-          new RateLimiter.Limits(config.limits().rpm(), config.limits().tpm()), config.tenant());
+          new RateLimiter.Limits(config.limits().rpm(), config.limits().tpm()), config.tenant(),
+          config.telemetry().metricsToken());
       RagwayConfig.Sessions s = config.sessions();
       Ledger ledger = Stores.ledger(c.database(), config.dataPath(), Stores.DEFAULT_LEDGER_BACKLOG_BYTES);
       if (ledger == null) {
@@ -91,7 +92,7 @@ final class ServeCommand implements Callable<Integer> {
           c.retriever(index), c.embedder(), index, SearchMode.parse(config.retrieval().mode()), config.retrieval().k(),
           c.router(), Caches.inProcess(config.cache().toCacheConfig(), Ticker.systemTicker()), access,
           SessionStores.inProcess(s.maxSessions(), Duration.ofMinutes(s.idleMinutes()), 1000, Clock.systemUTC(), Ticker.systemTicker()),
-          s.historyTokens(), documents, ledger, c.guard());
+          s.historyTokens(), documents, ledger, c.guard(), c.telemetry());
       ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("ragway-probe").factory());
       Duration every = c.router().probeInterval();
       if (!c.router().models().isEmpty() && !every.isZero()) {
@@ -101,6 +102,9 @@ final class ServeCommand implements Callable<Integer> {
         err.printf("ragway: serving http://%s:%d/v1 (%d chunks indexed)%n", host, server.port(), index.size());
         if (authRequired) {
           err.println("ragway: API keys are required (Authorization: Bearer <key>); create one with 'ragway keys create --tenant NAME'");
+          if (config.telemetry().metrics() && config.telemetry().metricsToken().isEmpty()) {
+            err.println("ragway: /metrics answers 403 until telemetry.metrics_token is set in ragway.yaml");
+          }
         } else {
           err.println("ragway: auth is OFF: requests without an API key are served as tenant '" + config.tenant() + "'"
               + (isLoopback(host) ? " (listening on loopback only; set auth.required: true to require keys)"

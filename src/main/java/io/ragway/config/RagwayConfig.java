@@ -39,7 +39,8 @@ public record RagwayConfig(
     Limits limits,
     Sessions sessions,
     Database database,
-    Guard guard) {
+    Guard guard,
+    Telemetry telemetry) {
 
   public RagwayConfig {
     Objects.requireNonNull(dataDir, "data_dir");
@@ -59,6 +60,7 @@ public record RagwayConfig(
     Objects.requireNonNull(sessions, "sessions");
     Objects.requireNonNull(database, "database");
     Objects.requireNonNull(guard, "guard");
+    Objects.requireNonNull(telemetry, "telemetry");
     generator = generator == null ? "" : generator.strip();
     String wanted = generator;
     if (!wanted.isEmpty() && models.stream().noneMatch(m -> m.name().equals(wanted))) {
@@ -388,6 +390,19 @@ public record RagwayConfig(
   /** @param injection what a retrieved passage that reads as an injection gets: drop, flag or off */
   public record Retrieved(String injection) {}
 
+  /**
+   * Metrics (docs/observability.md).
+   *
+   * @param metrics whether {@code GET /metrics} is served and metrics are kept
+   * @param metricsToken the bearer token {@code /metrics} asks for when API keys are required (a
+   *     tenant's key does not open it); empty means it answers 403 then
+   */
+  public record Telemetry(boolean metrics, String metricsToken) {
+    public Telemetry {
+      metricsToken = metricsToken == null ? "" : metricsToken.strip();
+    }
+  }
+
   /** The defaults: what ragway does with no {@code ragway.yaml} at all. */
   public static RagwayConfig defaults() {
     IndexConfig ic = IndexConfig.defaults();
@@ -410,13 +425,14 @@ public record RagwayConfig(
         new Sessions(10_000, 24 * 60, 4000),
         new Database("", "", "", 10),
         new Guard(true, "", new Policy("default-1", new Injection("block", 0.5, "unsure"), new Pii("off", List.of()),
-            new Output("off", List.of(), "block", "flag", 0.5), new Retrieved("drop")), Map.of()));
+            new Output("off", List.of(), "block", "flag", 0.5), new Retrieved("drop")), Map.of()),
+        new Telemetry(true, ""));
   }
 
   /** This configuration with another data directory and tenant (the CLI's flags). */
   public RagwayConfig withDataAndTenant(String dataDir, String tenant) {
     return new RagwayConfig(dataDir, tenant, ingest, embedding, index, retrieval, answer, generator, models, gateway, cache,
-        auth, limits, sessions, database, guard);
+        auth, limits, sessions, database, guard, telemetry);
   }
 
   public Path dataPath() {

@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,6 +129,16 @@ public final class DocumentStore implements AutoCloseable {
     }
   }
 
+  /**
+   * How the background ingest of uploads stands.
+   *
+   * @param queued uploads waiting for their turn
+   * @param processing uploads being ingested now (0 or 1)
+   * @param ready uploads ingested since the store opened
+   * @param failed uploads that failed since the store opened
+   */
+  public record Progress(int queued, int processing, long ready, long failed) {}
+
   /** What {@link #delete} did. */
   public enum Deletion {
     DELETED,
@@ -142,6 +153,8 @@ public final class DocumentStore implements AutoCloseable {
   private final Clock clock;
   private final ExecutorService writer;
   private final Map<String, Job> jobs = new ConcurrentHashMap<>(); // by document id: the latest upload not yet ready
+  private final AtomicLong ready = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
 
   private DocumentStore(Path root, Index index, Ingestor ingestor, Clock clock) {
     this.root = root;
@@ -298,6 +311,21 @@ public final class DocumentStore implements AutoCloseable {
       throw new IllegalStateException("could not delete " + UPLOAD_PREFIX + name + ": " + e.getCause().getMessage(), e.getCause());
     }
     return Deletion.DELETED;
+  }
+
+  /** The uploads waiting and being ingested now, and how many were ingested or failed so far. */
+  public Progress progress() {
+    int queued = 0;
+    int processing = 0;
+    for (Job job : jobs.values()) {
+      Status s = job.status;
+      if (s == Status.QUEUED) {
+        queued++;
+      } else if (s == Status.PROCESSING) {
+        processing++;
+      }
+    }
+    return new Progress(queued, processing, ready.get(), failed.get());
   }
 
   /** Waits until every upload queued so far has been ingested (or has failed). */
@@ -511,6 +539,7 @@ public final class DocumentStore implements AutoCloseable {
         discardStaging();
         status = Status.READY;
         jobs.remove(id, this);
+        ready.incrementAndGet();
       } catch (UnreadableDocumentException e) {
         fail(e.getMessage());
       } catch (IOException | RuntimeException | StackOverflowError e) { // a parser overflowing on deep nesting, too
@@ -524,6 +553,7 @@ public final class DocumentStore implements AutoCloseable {
       boolean previous = indexedChunks(tenant, id) > 0;
       error = reason + (previous ? "; the previous version stays indexed" : "");
       status = Status.FAILED;
+      failed.incrementAndGet();
     }
 
     private void discardStaging() {

@@ -51,6 +51,11 @@ final class Deployment {
     return inFlight.get();
   }
 
+  /** Requests waiting for a concurrency slot. */
+  int queued() {
+    return queued.get();
+  }
+
   double latencyMillis() {
     return ewmaMillis;
   }

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -45,14 +46,40 @@ public final class Router {
   /** A response and who served it. */
   public record Served(JsonNode response, String model, int attempts) {}
 
-  /** One deployment's health, for {@code /readyz}. */
-  public record Health(String model, String deployment, String circuit, int inFlight, double latencyMillis) {}
+  /**
+   * One deployment's health, for {@code /readyz} and metrics.
+   *
+   * @param queued requests waiting for one of its concurrency slots
+   */
+  public record Health(String model, String deployment, String circuit, int inFlight, int queued, double latencyMillis) {}
+
+  /** Hears of failed upstream calls and of retries; called on the request's thread, so it must be quick. */
+  public interface Listener {
+    /** An attempt on {@code deployment} of {@code model} failed with {@code e}. */
+    void failed(String model, String deployment, UpstreamException e);
+
+    /** Another attempt at {@code model} follows a failed one (on the same or another deployment). */
+    void retrying(String model);
+
+    static Listener none() {
+      return NONE;
+    }
+  }
+
+  private static final Listener NONE = new Listener() {
+    @Override
+    public void failed(String model, String deployment, UpstreamException e) {}
+
+    @Override
+    public void retrying(String model) {}
+  };
 
   private final Map<String, List<Deployment>> models = new LinkedHashMap<>();
   private final RoutingPolicy routing;
   private final RetryPolicy policy;
   private final Random random;
   private final Sleeper sleeper;
+  private volatile Listener listener = NONE;
 
   public Router(List<UpstreamConfig> deployments, RetryPolicy policy, Random random, Sleeper sleeper) {
     this(deployments, RoutingPolicy.defaults(), policy, random, sleeper, Clock.systemUTC());
@@ -86,6 +113,11 @@ public final class Router {
     this.policy = policy;
     this.random = random;
     this.sleeper = sleeper;
+  }
+
+  /** Sends failures and retries to {@code listener} from now on, instead of to the previous one. */
+  public void listen(Listener listener) {
+    this.listener = Objects.requireNonNull(listener, "listener");
   }
 
   /** The configured model names, in configuration order. */
@@ -133,11 +165,15 @@ public final class Router {
           last = unavailable(group, last);
           break; // every circuit of this model is open: on to the fallbacks
         }
+        if (attempt > 1) {
+          listener.retrying(d.config().name());
+        }
         previous = d;
         attempts++;
         try {
           return new Served(d.complete(body), d.config().name(), attempts);
         } catch (UpstreamException e) {
+          listener.failed(d.config().name(), d.config().deployment(), e);
           last = e;
           if (e.status() == Deployment.OVERLOADED) {
             // busy, not broken: another deployment may have room; waiting again here would not help
@@ -182,6 +218,9 @@ public final class Router {
           last = unavailable(group, last);
           break;
         }
+        if (attempt > 1) {
+          listener.retrying(d.config().name());
+        }
         previous = d;
         boolean[] delivered = {false};
         try {
@@ -191,6 +230,7 @@ public final class Router {
           });
           return d.config().name();
         } catch (UpstreamException e) {
+          listener.failed(d.config().name(), d.config().deployment(), e);
           if (delivered[0]) {
             throw e; // the client has part of the answer: no silent restart
           }
@@ -229,7 +269,7 @@ public final class Router {
   public List<Health> health() {
     List<Health> out = new ArrayList<>();
     models.forEach((name, group) -> group.forEach(d ->
-        out.add(new Health(name, d.config().deployment(), d.state(), d.inFlight(), d.latencyMillis()))));
+        out.add(new Health(name, d.config().deployment(), d.state(), d.inFlight(), d.queued(), d.latencyMillis()))));
     return out;
   }
 

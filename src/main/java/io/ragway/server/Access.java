@@ -12,12 +12,20 @@ import java.util.Objects;
  * @param limiter requests and tokens per minute, per key
  * @param anonymous the limits of requests without a key, when keys are not required
  * @param tenant the tenant of requests without a key
+ * @param metricsToken the bearer token of {@code GET /metrics} when keys are required; empty for none
  */
-public record Access(ApiKeys keys, boolean required, RateLimiter limiter, RateLimiter.Limits anonymous, String tenant) {
+public record Access(ApiKeys keys, boolean required, RateLimiter limiter, RateLimiter.Limits anonymous, String tenant,
+    String metricsToken) {
   public Access {
     Objects.requireNonNull(keys, "keys");
     Objects.requireNonNull(limiter, "limiter");
     Objects.requireNonNull(anonymous, "anonymous");
     Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(metricsToken, "metricsToken");
+  }
+
+  /** Without a metrics token. */
+  public Access(ApiKeys keys, boolean required, RateLimiter limiter, RateLimiter.Limits anonymous, String tenant) {
+    this(keys, required, limiter, anonymous, tenant, "");
   }
 }

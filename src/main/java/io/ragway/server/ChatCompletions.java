@@ -32,6 +32,7 @@ import io.ragway.llm.Router;
 import io.ragway.llm.Source;
 import io.ragway.llm.UpstreamException;
 import io.ragway.store.UsageEvent;
+import io.ragway.telemetry.Telemetry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -74,7 +75,7 @@ import java.util.regex.Pattern;
  *       (502 {@code invalid_json_output}, or an error event ending the stream, unless the policy
  *       flags or ignores it);
  *   <li>settle the token limit with the real usage, store the answer in the cache and the turns
- *       in the session.
+ *       in the session; record the usage in the ledger and the metrics.
  * </ol>
  */
 final class ChatCompletions {
@@ -121,6 +122,7 @@ final class ChatCompletions {
     if (!upstream && !MODELS.contains(model)) {
       throw ApiException.modelNotFound(model);
     }
+    ctx.attribute(RagwayServer.MODEL, model);
     lastUserMessage(body.get("messages"));
     boolean stream = optionalBoolean(body, "stream");
     long maxTokens = optionalNonNegative(body, "max_completion_tokens", optionalNonNegative(body, "max_tokens", 0));
@@ -151,11 +153,12 @@ final class ChatCompletions {
         .ifPresent(state -> RagwayServer.rateLimitHeaders(ctx, "tokens", state));
 
     // 4-6. cache, answer, reply
+    Telemetry.Generation generation = services.telemetry().generation(model, started);
     Reply reply = null;
     try {
       reply = upstream ? proxy(ctx, request, model, promptTokens, requestId, caller, pseudonyms,
-          jsonFormat.filter(f -> services.guard().checksJson(caller.tenant())))
-          : answer(ctx, request, model, maxTokens, requestId, caller, pseudonyms);
+          jsonFormat.filter(f -> services.guard().checksJson(caller.tenant())), generation)
+          : answer(ctx, request, model, maxTokens, requestId, caller, pseudonyms, generation);
     } finally {
       // 7. settle: a failed call gives back what it reserved; a hit or a shared call used nothing
       services.access().limiter().reconcile(caller.key(), caller.limits(), reserved,
@@ -164,11 +167,13 @@ final class ChatCompletions {
     if (reply == null) {
       return; // a stream that failed midway has ended with an error event
     }
+    ctx.attribute(RagwayServer.BACKEND, reply.backend());
+    double cost = reply.called()
+        ? services.router().cost(reply.backend(), reply.promptTokens(), reply.completionTokens()) : 0;
     // 8. the ledger has the answer on disk before the client has all of it
     try {
       services.ledger().record(new UsageEvent(UUID.randomUUID().toString(), requestId, Instant.now(), caller.key(),
-          caller.tenant(), model, reply.backend(), reply.promptTokens(), reply.completionTokens(),
-          reply.called() ? services.router().cost(reply.backend(), reply.promptTokens(), reply.completionTokens()) : 0,
+          caller.tenant(), model, reply.backend(), reply.promptTokens(), reply.completionTokens(), cost,
           reply.cache(), reply.stream() != null, 200, (System.nanoTime() - started) / 1_000_000, reply.attempts()));
     } catch (RuntimeException e) {
       if (reply.stream() == null) {
@@ -177,6 +182,11 @@ final class ChatCompletions {
       sendError(reply.stream(), new UpstreamException("ledger", 503, null, "the usage ledger cannot record this answer: "
           + e.getMessage(), e));
       return;
+    }
+    services.telemetry().completion(model, reply.backend(), caller.tenant(), reply.cache(), reply.promptTokens(),
+        reply.completionTokens(), cost);
+    if (reply.called()) {
+      generation.done(reply.completionTokens());
     }
     if (reply.stream() != null) {
       reply.stream().write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
@@ -228,7 +238,7 @@ final class ChatCompletions {
 
   /** ragway's own models: the answer from the documents, from the cache when it has it. */
   private Reply answer(Context ctx, ObjectNode body, String model, long maxTokens, String requestId, Caller caller,
-      Pseudonyms pseudonyms) throws IOException {
+      Pseudonyms pseudonyms, Telemetry.Generation generation) throws IOException {
     boolean checked = services.guard().checksOutput(caller.tenant(), pseudonyms);
     List<ChatMessage> conversation = conversation(body.get("messages"));
     boolean stream = body.path("stream").asBoolean(false);
@@ -293,6 +303,9 @@ final class ChatCompletions {
       }
     };
     Consumer<String> onText = piece -> {
+      if (!piece.isEmpty()) {
+        generation.token();
+      }
       String text = gate[0] == null ? piece : gate[0].accept(piece);
       kept.append(text);
       emit.accept(text);
@@ -532,7 +545,7 @@ final class ChatCompletions {
    * it; the response, or each streamed chunk, comes back with the model name the client used.
    */
   private Reply proxy(Context ctx, ObjectNode body, String model, int promptTokens, String requestId, Caller caller,
-      Pseudonyms pseudonyms, Optional<JsonOutputCheck> jsonFormat) throws IOException {
+      Pseudonyms pseudonyms, Optional<JsonOutputCheck> jsonFormat, Telemetry.Generation generation) throws IOException {
     Router router = services.router();
     boolean checked = services.guard().checksOutput(caller.tenant(), pseudonyms);
     try {
@@ -601,7 +614,11 @@ final class ChatCompletions {
             ctx.status(200).contentType("text/event-stream").header("Cache-Control", "no-cache");
             out[0] = ctx.res().getOutputStream();
           }
+          int had = content.length();
           String event = relay(data, model, content, usage, finish);
+          if (content.length() > had) {
+            generation.token();
+          }
           try {
             if (check != null) {
               event = checkedEvent(event, check);

@@ -31,8 +31,11 @@ import io.ragway.retrieve.Retrieved;
 import io.ragway.retrieve.Retriever;
 import io.ragway.retrieve.SearchMode;
 import io.ragway.retrieve.SearchRequest;
+import io.ragway.telemetry.Telemetry;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.time.Duration;
@@ -44,9 +47,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * ragway's HTTP server: the OpenAI-compatible API ({@code /v1/chat/completions},
- * {@code /v1/embeddings}, {@code /v1/models}) plus {@code /v1/search}, {@code /healthz} and
- * {@code /readyz}. Every error is an OpenAI-shaped JSON body with the right status, never a stack
- * trace; every response carries an {@code x-request-id}.
+ * {@code /v1/embeddings}, {@code /v1/models}) plus {@code /v1/search}, {@code /healthz},
+ * {@code /readyz} and {@code /metrics}. Every error is an OpenAI-shaped JSON body with the right
+ * status, never a stack trace; every response carries an {@code x-request-id}.
  */
 public final class RagwayServer implements AutoCloseable {
 
@@ -54,19 +57,24 @@ public final class RagwayServer implements AutoCloseable {
    * What the server answers with.
    *
    * @param historyTokens the token budget of session history for models without a known context window
+   * @param telemetry where requests are counted; when it is on, {@code /metrics} serves it
    */
   public record Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
       Index index, SearchMode mode, int k, Router router, Caches caches, Access access,
-      Sessions sessions, int historyTokens, DocumentStore documents, Ledger ledger, Guard guard) {}
+      Sessions sessions, int historyTokens, DocumentStore documents, Ledger ledger, Guard guard, Telemetry telemetry) {}
 
   private static final Logger LOG = LoggerFactory.getLogger(RagwayServer.class);
   private static final String REQUEST_ID = "ragway.request-id";
   private static final String CALLER = "ragway.caller";
+  /** The request attributes a handler sets for the request's metrics: the model asked for, what answered. */
+  static final String MODEL = "ragway.model";
+  static final String BACKEND = "ragway.backend";
 
   private final ObjectMapper json = JsonMappers.create();
   private final Services services;
   private final ChatCompletions chat;
   private final Javalin app;
+  private final RouteTemplates routes = new RouteTemplates();
   private final long started = System.currentTimeMillis() / 1000;
 
   private RagwayServer(ServerConfig config, Services services) {
@@ -77,6 +85,14 @@ public final class RagwayServer implements AutoCloseable {
       c.showJavalinBanner = false;
       c.http.maxRequestSize = config.maxBodyBytes();
       c.http.prefer405over404 = true;
+      if (services.telemetry().enabled()) {
+        c.events.handlerAdded(h -> {
+          if (h.getHttpMethod().isHttpMethod()) {
+            routes.add(h.getPath());
+          }
+        });
+        c.requestLogger.http(this::count); // runs once the response, or the whole stream, is sent
+      }
     });
     app.before(ctx -> {
       String id = UUID.randomUUID().toString().replace("-", "");
@@ -84,7 +100,10 @@ public final class RagwayServer implements AutoCloseable {
       ctx.header("x-request-id", id);
     });
     app.before("/v1/*", this::admit);
-    app.post("/v1/chat/completions", ctx -> chat.handle(ctx, body(ctx), requestId(ctx), caller(ctx)));
+    app.post("/v1/chat/completions", ctx -> {
+      ctx.attribute(MODEL, Telemetry.UNKNOWN); // until the body names a model this server serves
+      chat.handle(ctx, body(ctx), requestId(ctx), caller(ctx));
+    });
     app.post("/v1/embeddings", this::embeddings);
     app.get("/v1/models", this::models);
     app.get("/v1/models/{id}", this::model);
@@ -99,6 +118,11 @@ public final class RagwayServer implements AutoCloseable {
     app.delete("/v1/documents/{id}", documents::delete);
     app.get("/healthz", ctx -> ctx.json(json.createObjectNode().put("status", "ok")));
     app.get("/readyz", this::ready);
+    if (services.telemetry().enabled()) {
+      app.get("/metrics", this::metrics);
+      services.telemetry().watch(services.router());
+      services.telemetry().watch(services.documents(), services.index());
+    }
 
     app.exception(ApiException.class, (e, ctx) -> error(ctx, e));
     app.exception(DatabaseException.class, (e, ctx) -> {
@@ -114,6 +138,8 @@ public final class RagwayServer implements AutoCloseable {
       error(ctx, UpstreamErrors.toApi(e));
     });
     app.exception(RateLimitExceeded.class, (e, ctx) -> {
+      Caller limited = ctx.attribute(CALLER);
+      services.telemetry().rateLimited(limited == null ? Telemetry.NONE : limited.tenant(), e.kind());
       rateLimitHeaders(ctx, e.kind(), e.state());
       ctx.header("Retry-After", Long.toString(RateLimitHeaders.retryAfterSeconds(e.retryAfter())));
       error(ctx, new ApiException(429, e.kind(), "rate_limit_exceeded", null, e.getMessage()));
@@ -268,6 +294,7 @@ public final class RagwayServer implements AutoCloseable {
   }
 
   private void embeddings(Context ctx) {
+    ctx.attribute(MODEL, Telemetry.UNKNOWN);
     JsonNode body = body(ctx);
     String model = ChatCompletions.requireText(body, "model");
     EmbeddingModel embedder = services.embedder();
@@ -275,6 +302,7 @@ public final class RagwayServer implements AutoCloseable {
       throw new ApiException(404, "invalid_request_error", "model_not_found", "model",
           "The embedding model '" + model + "' does not exist; this server embeds with '" + embedder.id() + "'.");
     }
+    ctx.attribute(MODEL, embedder.id());
     JsonNode input = body.get("input");
     List<String> texts = new ArrayList<>();
     if (input != null && input.isTextual()) {
@@ -378,6 +406,42 @@ public final class RagwayServer implements AutoCloseable {
     ObjectNode out = json.createObjectNode().put("status", ok ? "ready" : "not ready");
     out.set("checks", checks);
     ctx.status(ok ? 200 : 503).json(out);
+  }
+
+  // ---- metrics ----
+
+  /**
+   * {@code GET /metrics}: open when API keys are not required (as vLLM's and LiteLLM's are); else
+   * only for the bearer of {@code telemetry.metrics_token}, since a tenant's key must not see the
+   * labels of other tenants.
+   */
+  private void metrics(Context ctx) {
+    Access access = services.access();
+    if (access.required()) {
+      if (access.metricsToken().isEmpty()) {
+        throw new ApiException(403, "invalid_request_error", "metrics_token_not_set", null, "API keys are required on "
+            + "this server, so /metrics needs its own token: set telemetry.metrics_token in ragway.yaml (for example "
+            + "metrics_token: ${RAGWAY_METRICS_TOKEN}) and scrape with 'Authorization: Bearer <token>'.");
+      }
+      Optional<String> presented = presentedKey(ctx);
+      if (presented.isEmpty() || !MessageDigest.isEqual(presented.get().getBytes(StandardCharsets.UTF_8),
+          access.metricsToken().getBytes(StandardCharsets.UTF_8))) {
+        ctx.header("WWW-Authenticate", "Bearer");
+        throw new ApiException(401, "invalid_request_error", "invalid_metrics_token", null, "/metrics needs "
+            + "'Authorization: Bearer <telemetry.metrics_token>'; API keys do not open it.");
+      }
+    }
+    ctx.contentType(Telemetry.CONTENT_TYPE).result(services.telemetry().scrape());
+  }
+
+  /** Counts and times a finished request by route template, method, model, backend, tenant and status. */
+  private void count(Context ctx, Float millis) {
+    Caller caller = ctx.attribute(CALLER);
+    String model = ctx.attribute(MODEL);
+    String backend = ctx.attribute(BACKEND);
+    services.telemetry().request(routes.match(ctx.path()), ctx.method().name(), model == null ? Telemetry.NONE : model,
+        backend == null ? Telemetry.NONE : backend, caller == null ? Telemetry.NONE : caller.tenant(), ctx.statusCode(),
+        (long) (millis * 1_000_000));
   }
 
   // ---- plumbing ----

@@ -51,6 +51,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void metricsAreOnByDefaultAndTheirTokenComesFromTheEnvironment() {
+    assertEquals(new RagwayConfig.Telemetry(true, ""), RagwayConfig.defaults().telemetry());
+    RagwayConfig c = parse("""
+        telemetry:
+          metrics_token: ${METRICS_TOKEN}
+        """, Map.of("METRICS_TOKEN", "scrape-me"));
+    assertEquals(new RagwayConfig.Telemetry(true, "scrape-me"), c.telemetry());
+    assertEquals(false, parse("telemetry: {metrics: false}", Map.of()).telemetry().metrics());
+  }
+
+  @Test
   void readsUpstreamModelsWithSecretsFromTheEnvironment() {
     RagwayConfig c = parse("""
         models:

@@ -164,6 +164,15 @@ class DocumentStoreTest {
   }
 
   @Test
+  void progressCountsUploadsIngestedAndFailedSinceOpening() throws Exception {
+    assertEquals(new DocumentStore.Progress(0, 0, 0, 0), store.progress());
+    upload("tides.md", "# Tides\n\nThe spring tide reaches four metres.");
+    upload("report.pdf", "this is not a pdf");
+    upload("tides.md", "# Tides\n\nThe neap tide reaches two metres.");
+    assertEquals(new DocumentStore.Progress(0, 0, 2, 1), store.progress());
+  }
+
+  @Test
   void folderIngestsNeitherRemoveUploadsNorIndexTheUploadsFolder() throws Exception {
     Document up = upload("lighthouse.md", "The lighthouse lamp is seen from twenty miles.");
     Files.createDirectories(tmp.resolve("docs"));

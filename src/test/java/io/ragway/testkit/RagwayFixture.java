@@ -39,6 +39,7 @@ import io.ragway.retrieve.Retrievers;
 import io.ragway.retrieve.SearchMode;
 import io.ragway.server.RagwayServer;
 import io.ragway.server.ServerConfig;
+import io.ragway.telemetry.Telemetry;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,6 +62,7 @@ public final class RagwayFixture implements AutoCloseable {
   private final ApiKeys keys;
   private final Database records;
   private final Ledger ledger;
+  private final Telemetry telemetry = Telemetry.prometheus();
   private JsonlDecisionLog decisions;
 
   public RagwayFixture(Path dir) throws Exception {
@@ -85,12 +87,24 @@ public final class RagwayFixture implements AutoCloseable {
   /** @param guard the guard policy of every tenant (decisions go to {@code dir/guard/decisions.jsonl}) */
   public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
       double semanticThreshold, GuardPolicy guard) throws Exception {
-    this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, Map.of());
+    this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, Map.of(), "");
   }
 
   /** @param tenants the guard policies of tenants that have their own; the others have {@code guard} */
   public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
       double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants) throws Exception {
+    this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, tenants, "");
+  }
+
+  /** @param metricsToken what {@code /metrics} asks for when auth is required; empty for none */
+  public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
+      double semanticThreshold, GuardPolicy guard, String metricsToken) throws Exception {
+    this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, Map.of(), metricsToken);
+  }
+
+  /** The whole fixture: guard policies per tenant and the token of {@code /metrics}. */
+  public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
+      double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants, String metricsToken) throws Exception {
     docs = Files.createDirectories(dir.resolve("docs"));
     Files.writeString(docs.resolve("lighthouse.md"), """
         # Harbour guide
@@ -121,10 +135,11 @@ public final class RagwayFixture implements AutoCloseable {
     server = RagwayServer.start(new ServerConfig("127.0.0.1", 0, MAX_BODY),
         new RagwayServer.Services(pipeline, extractive, retriever, embedder, index, SearchMode.HYBRID, 5, router,
             Caches.inProcess(new CacheConfig(true, 1000, Duration.ofHours(1), false, semanticThreshold), ticker),
-            new Access(keys, authRequired, RateLimiters.inProcess(), anonymous, "default"),
+            new Access(keys, authRequired, RateLimiters.inProcess(), anonymous, "default", metricsToken),
             SessionStores.inProcess(100, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000, documents, ledger,
-            new Guard(InjectionDetector.bundled(Optional.of(embedder)), guard, tenants,
-                decisions = new JsonlDecisionLog(dir.resolve("guard/decisions.jsonl"), JsonMappers.create(), Clock.systemUTC()))));
+            new Guard(InjectionDetector.bundled(Optional.of(embedder)), guard, tenants, telemetry.counting(
+                decisions = new JsonlDecisionLog(dir.resolve("guard/decisions.jsonl"), JsonMappers.create(), Clock.systemUTC()))),
+            telemetry));
   }
 
   /** Where the guard's decisions are written. */
@@ -164,6 +179,7 @@ public final class RagwayFixture implements AutoCloseable {
   @Override
   public void close() {
     server.close();
+    telemetry.close();
     decisions.close();
     ledger.close();
     records.close();

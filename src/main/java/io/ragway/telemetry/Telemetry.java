@@ -1,0 +1,84 @@
+package io.ragway.telemetry;
+
+import io.ragway.guard.Guard;
+import io.ragway.index.Index;
+import io.ragway.ingest.DocumentStore;
+import io.ragway.llm.Router;
+
+/**
+ * What the request path reports for {@code GET /metrics}: requests, answers, guard decisions, rate
+ * limits, upstream failures and the state of routers and ingest (docs/observability.md lists every
+ * metric). Labels take values from bounded sets (route templates, configured models, tenants of API
+ * keys), never raw input.
+ */
+public interface Telemetry extends AutoCloseable {
+
+  /** The content type of {@link #scrape()}: Prometheus's text format. */
+  String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+  /** The label value for what a request does not have (no tenant before its key is known, no model on a route). */
+  String NONE = "none";
+  /** The label value for a model the server does not serve. */
+  String UNKNOWN = "unknown";
+
+  /** Times one answer while a model writes it; used by one request's thread at a time. */
+  interface Generation {
+    /** A piece of the answer came from the model (one streamed content event). */
+    void token();
+
+    /** The answer is complete with {@code outputTokens}: records its output tokens per second. */
+    void done(long outputTokens);
+  }
+
+  /** Micrometer meters in a Prometheus registry, with the JVM's and the process's own. */
+  static Telemetry prometheus() {
+    return new MicrometerTelemetry(System::nanoTime, true);
+  }
+
+  /** Records nothing ({@code telemetry.metrics: false}, benchmarks). */
+  static Telemetry off() {
+    return NoTelemetry.INSTANCE;
+  }
+
+  /** Whether anything is recorded; when not, {@code /metrics} is not served. */
+  boolean enabled();
+
+  /** Every metric in {@link #CONTENT_TYPE}. */
+  String scrape();
+
+  /**
+   * One HTTP request has ended.
+   *
+   * @param route the route template it matched ({@code /v1/documents/{id}}), never the raw path
+   * @param model a model the server serves, {@link #UNKNOWN}, or {@link #NONE} on routes without one
+   * @param backend what answered a chat completion (an upstream model, {@code extractive}, {@code cache}), else {@link #NONE}
+   */
+  void request(String route, String method, String model, String backend, String tenant, int status, long nanos);
+
+  /**
+   * A chat completion was answered.
+   *
+   * @param cache {@code hit}, {@code semantic}, {@code coalesced} or {@code miss}
+   * @param inputTokens the prompt tokens the client was told of
+   * @param costUsd what the answering model charged (0 for cache hits and ragway's own models)
+   */
+  void completion(String model, String backend, String tenant, String cache, long inputTokens, long outputTokens,
+      double costUsd);
+
+  /** Starts timing an answer of {@code model} to a request that arrived at {@code startNanos} ({@link System#nanoTime()}). */
+  Generation generation(String model, long startNanos);
+
+  /** A request was refused with 429; {@code kind} is {@code requests} or {@code tokens}. */
+  void rateLimited(String tenant, String kind);
+
+  /** A decision log that counts each decision, then hands it to {@code next}. */
+  Guard.DecisionLog counting(Guard.DecisionLog next);
+
+  /** Reports the router's failures and retries, and its deployments' circuits, requests in flight and queues. */
+  void watch(Router router);
+
+  /** Reports the upload queue and the index's size. */
+  void watch(DocumentStore documents, Index index);
+
+  @Override
+  void close();
+}
