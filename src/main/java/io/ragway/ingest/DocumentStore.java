@@ -342,7 +342,7 @@ public final class DocumentStore implements AutoCloseable {
         index.deleteSource(tenant, UPLOAD_PREFIX + name);
         index.commit();
         Files.deleteIfExists(fileIn(tenant, name));
-        Files.deleteIfExists(fileIn(tenant, META_PREFIX + name));
+        Files.deleteIfExists(fileIn(tenant, metaName(name)));
         return null;
       }).get();
     } catch (ExecutionException e) {
@@ -531,7 +531,7 @@ public final class DocumentStore implements AutoCloseable {
               Files.deleteIfExists(file);
             } else if (!name.startsWith(".") && Parsers.forPath(file).isPresent()) {
               String id = id(tenant, UPLOAD_PREFIX + name);
-              Optional<JsonNode> read = indexed(tenant, id).isEmpty() ? readMeta(dir.resolve(META_PREFIX + name)) : Optional.empty();
+              Optional<JsonNode> read = indexed(tenant, id).isEmpty() ? readMeta(dir.resolve(metaName(name))) : Optional.empty();
               if (read.isPresent()) {
                 JsonNode meta = read.get();
                 List<String> tags = new ArrayList<>();
@@ -573,8 +573,11 @@ public final class DocumentStore implements AutoCloseable {
     return Optional.empty();
   }
 
-  /** Keeps an upload's title, tags and groups beside its file, replaced atomically. */
-  private void writeMeta(String tenant, String name, String title, List<String> tags, List<String> groups) throws IOException {
+  /**
+   * Writes an upload's title, tags and groups to a staging file, moved beside the upload once it
+   * is indexed: written before, so that a failure here leaves the index alone.
+   */
+  private Path stageMeta(String tenant, String title, List<String> tags, List<String> groups) throws IOException {
     ObjectNode meta = JSON.createObjectNode().put("title", title);
     ArrayNode tagArray = meta.putArray("tags");
     tags.forEach(tagArray::add);
@@ -582,7 +585,12 @@ public final class DocumentStore implements AutoCloseable {
     groups.forEach(groupArray::add);
     Path staged = fileIn(tenant, STAGING_PREFIX + UUID.randomUUID());
     Files.write(staged, JSON.writeValueAsBytes(meta));
-    Files.move(staged, fileIn(tenant, META_PREFIX + name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return staged;
+  }
+
+  /** The hidden file beside an upload that keeps what it was given: named by a hash, as the upload's name may be 255 bytes. */
+  static String metaName(String name) {
+    return META_PREFIX + Hashes.sha256(name).substring(0, 32);
   }
 
   /** One upload of one document, run on the writer thread. */
@@ -621,11 +629,13 @@ public final class DocumentStore implements AutoCloseable {
       status = Status.PROCESSING;
       String source = UPLOAD_PREFIX + name;
       Path target = fileIn(tenant, name);
+      Path meta = null;
       try {
         byte[] data = Files.readAllBytes(content);
         if (!holds(tenant, source, Hashes.sha256(data), title, tags, groups)) {
+          meta = stageMeta(tenant, title, tags, groups);
           ingestor.ingestDocument(tenant, source, target, data, title, tags, groups);
-          writeMeta(tenant, name, title, tags, groups);
+          Files.move(meta, fileIn(tenant, metaName(name)), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
           if (!content.equals(target)) {
             Files.move(content, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             Files.setLastModifiedTime(target, FileTime.from(created));
@@ -639,6 +649,14 @@ public final class DocumentStore implements AutoCloseable {
       } catch (IOException | RuntimeException | StackOverflowError e) { // a parser overflowing on deep nesting, too
         LOG.warn("could not ingest upload {} of tenant {}", name, tenant, e);
         fail("could not index the document: " + e.getMessage());
+      } finally {
+        if (meta != null) {
+          try {
+            Files.deleteIfExists(meta); // moved into place unless something failed
+          } catch (IOException e) {
+            LOG.warn("could not delete the staging file {}", meta, e);
+          }
+        }
       }
     }
 

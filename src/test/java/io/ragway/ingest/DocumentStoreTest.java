@@ -94,7 +94,7 @@ class DocumentStoreTest {
     assertEquals(List.of("upload:tides.md"),
         index.bm25("spring tide", 5, new Filter(OWNER, "", List.of("sea"))).stream().map(h -> h.chunk().source()).toList());
     try (Stream<Path> files = Files.list(tmp.resolve("data/uploads/default"))) {
-      assertEquals(List.of(".meta-tides.md", "tides.md"), files.map(p -> p.getFileName().toString()).sorted().toList(),
+      assertEquals(List.of(DocumentStore.metaName("tides.md"), "tides.md"), files.map(p -> p.getFileName().toString()).sorted().toList(),
           "the file and what it was given beside it; no staging file is left");
     }
   }
@@ -285,7 +285,7 @@ class DocumentStoreTest {
     index.deleteSource(TENANT, "upload:pay.md");
     index.deleteSource(TENANT, "upload:old.md");
     index.commit();
-    Files.delete(tmp.resolve("data/uploads/default/.meta-old.md"));
+    Files.delete(tmp.resolve("data/uploads/default").resolve(DocumentStore.metaName("old.md")));
 
     store = openStore();
     store.awaitIdle();
@@ -303,12 +303,21 @@ class DocumentStoreTest {
     store.close();
     index.deleteSource(TENANT, "upload:pay.md");
     index.commit();
-    Files.writeString(tmp.resolve("data/uploads/default/.meta-pay.md"), "{\"groups\": [\"hr\"");
+    Files.writeString(tmp.resolve("data/uploads/default").resolve(DocumentStore.metaName("pay.md")), "{\"groups\": [\"hr\"");
 
     store = openStore();
     store.awaitIdle();
     assertTrue(sourcesFound("salaries").isEmpty(), "left out rather than indexed for the whole tenant");
     assertTrue(store.get(OWNER, pay.id()).isEmpty());
+  }
+
+  @Test
+  void aNameOfTheLongestAcceptedLengthIsStoredWithItsGroups() throws Exception {
+    String name = "y".repeat(DocumentStore.MAX_NAME_BYTES - 3) + ".md";
+    Document up = upload(Reader.member(TENANT, List.of("hr")), name, "The longest name holds a short note.", Optional.of(List.of("hr")));
+    assertEquals(Status.READY, up.status(), up.toString());
+    assertEquals(List.of("hr"), up.groups());
+    assertTrue(Files.exists(tmp.resolve("data/uploads/default").resolve(DocumentStore.metaName(name))));
   }
 
   private Document upload(Reader uploader, String name, String text, Optional<List<String>> groups) throws Exception {
