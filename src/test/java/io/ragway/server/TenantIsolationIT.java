@@ -326,6 +326,19 @@ class TenantIsolationIT {
     assertEquals(409, replace.statusCode(), "a hidden document cannot be replaced: " + replace.body());
     assertEquals("document_exists", JSON.readTree(replace.body()).at("/error/code").asText());
 
+    String memo = null;
+    for (String groups : List.of("finance", "")) { // an empty form field makes the new version public
+      HttpResponse<String> r = send(HttpRequest.newBuilder(ragway.uri("/v1/documents"))
+          .header("Authorization", "Bearer " + alphaFinance.secret())
+          .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
+          .POST(HttpRequest.BodyPublishers.ofByteArray(form("memo.md", "# Memo\n\nThe canteen closes early on " + (groups.isEmpty()
+              ? "Fridays" : "Mondays") + ".\n", List.of(Map.entry("groups", groups))))));
+      assertEquals(202, r.statusCode(), r.body());
+      memo = JSON.readTree(r.body()).get("id").asText();
+      assertEquals(groups.isEmpty() ? List.of() : List.of(groups), strings(awaitReady(alphaFinance, memo).get("groups")));
+    }
+    assertEquals(200, send(alphaPublic, "GET", "/v1/documents/" + memo, null).statusCode());
+
     JsonNode still = JSON.readTree(send(alphaFinance, "GET", "/v1/documents/" + financeDocId, null).body());
     assertEquals("ready", still.get("status").asText(), "the outsiders' deletes and upload changed nothing");
     HttpResponse<String> found = send(alphaFinance, "POST", "/v1/search", "{\"query\": \"" + ALPHA_FINANCE + "\", \"mode\": \"bm25\"}");
