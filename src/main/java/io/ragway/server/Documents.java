@@ -57,11 +57,10 @@ final class Documents {
       doc = store.upload(reader.apply(ctx), upload.name(), upload.content(), upload.title(), upload.tags(), upload.groups());
     } catch (UploadRejected e) {
       String param = switch (e.reason()) {
-        case BAD_NAME, UNSUPPORTED_TYPE -> upload.nameParam();
+        case BAD_NAME, UNSUPPORTED_TYPE, HIDDEN -> upload.nameParam();
         case EMPTY, TOO_LARGE -> upload.param();
         case BAD_TAGS -> "tags";
         case BAD_GROUPS -> "groups";
-        case HIDDEN -> upload.nameParam();
       };
       String code = switch (e.reason()) {
         case BAD_NAME -> "invalid_file_name";
