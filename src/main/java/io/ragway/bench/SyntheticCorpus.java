@@ -35,7 +35,8 @@ final class SyntheticCorpus {
   Item next(int ordinal, int words) {
     int topic = random.nextInt(centres.length);
     return new Item(new Chunk("syn-" + ordinal, "synthetic/" + (ordinal / 10) + ".txt", "Synthetic " + (ordinal / 10),
-        List.of(), text(topic, words), 0, 0, ordinal % 10, "", Chunk.DEFAULT_TENANT, List.of()), vectorNear(topic));
+        List.of(), text(topic, words), 0, 0, ordinal % 10, "", Chunk.DEFAULT_TENANT, List.of(), List.of()),
+        vectorNear(topic));
   }
 
   /** A query: a few words and a vector drawn from the same topic. */

@@ -31,41 +31,41 @@ final class CaffeineSessions implements Sessions {
   }
 
   @Override
-  public Session create(String tenant) {
+  public Session create(Owner owner) {
     byte[] b = new byte[12];
     random.nextBytes(b);
-    Session s = new Session("sess_" + HexFormat.of().formatHex(b), tenant, clock.instant(), List.of());
+    Session s = new Session("sess_" + HexFormat.of().formatHex(b), owner, clock.instant(), List.of());
     sessions.put(s.id(), s);
     return s;
   }
 
   @Override
-  public Optional<Session> get(String tenant, String id) {
+  public Optional<Session> get(Owner owner, String id) {
     Session s = sessions.getIfPresent(id);
-    return s != null && s.tenant().equals(tenant) ? Optional.of(s) : Optional.empty();
+    return s != null && s.owner().equals(owner) ? Optional.of(s) : Optional.empty();
   }
 
   @Override
-  public boolean append(String tenant, String id, List<JsonNode> messages) {
+  public boolean append(Owner owner, String id, List<JsonNode> messages) {
     boolean[] found = {false};
     sessions.asMap().computeIfPresent(id, (k, s) -> {
-      if (!s.tenant().equals(tenant)) {
+      if (!s.owner().equals(owner)) {
         return s;
       }
       found[0] = true;
       List<JsonNode> all = new ArrayList<>(s.messages());
       all.addAll(messages);
       List<JsonNode> kept = all.size() > maxTurns ? all.subList(all.size() - maxTurns, all.size()) : all;
-      return new Session(s.id(), s.tenant(), s.created(), kept);
+      return new Session(s.id(), s.owner(), s.created(), kept);
     });
     return found[0];
   }
 
   @Override
-  public boolean delete(String tenant, String id) {
+  public boolean delete(Owner owner, String id) {
     boolean[] deleted = {false};
     sessions.asMap().computeIfPresent(id, (k, s) -> {
-      if (!s.tenant().equals(tenant)) {
+      if (!s.owner().equals(owner)) {
         return s;
       }
       deleted[0] = true;

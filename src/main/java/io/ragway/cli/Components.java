@@ -92,12 +92,21 @@ final class Components implements AutoCloseable {
   }
 
   IngestOptions ingestOptions(List<String> tags) {
+    return ingestOptions(tags, Optional.empty());
+  }
+
+  /** @param groups the ACL groups of every file ingested; absent, indexed files keep theirs */
+  IngestOptions ingestOptions(List<String> tags, Optional<List<String>> groups) {
     RagwayConfig.Ingest in = config.ingest();
-    return new IngestOptions(config.tenant(), tags, in.batchSize(), in.commitEvery(), in.maxFileMb() * 1024L * 1024L);
+    return new IngestOptions(config.tenant(), tags, groups, in.batchSize(), in.commitEvery(), in.maxFileMb() * 1024L * 1024L);
   }
 
   Ingestor ingestor(Index target, List<String> tags) {
-    return new Ingestor(target, embedder(), chunker(), ingestOptions(tags));
+    return ingestor(target, tags, Optional.empty());
+  }
+
+  Ingestor ingestor(Index target, List<String> tags, Optional<List<String>> groups) {
+    return new Ingestor(target, embedder(), chunker(), ingestOptions(tags, groups));
   }
 
   Retriever retriever(Index source) {

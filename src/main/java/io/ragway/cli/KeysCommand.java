@@ -34,7 +34,8 @@ final class KeysCommand implements Runnable {
     @Option(names = "--name", defaultValue = "", description = "A label to recognise the key by.")
     String name;
 
-    @Option(names = "--group", paramLabel = "GROUP", description = "ACL group of the key (repeatable).")
+    @Option(names = {"--groups", "--group"}, split = ",", paramLabel = "GROUP",
+        description = "ACL groups of the key (comma-separated or repeated): it reads the tenant's public documents and those of these groups.")
     List<String> groups = new ArrayList<>();
 
     @Option(names = "--rpm", defaultValue = "0", description = "Requests per minute; 0 for no limit (default: ${DEFAULT-VALUE}).")
@@ -59,8 +60,9 @@ final class KeysCommand implements Runnable {
       out.println(created.secret());
       out.flush();
       var err = spec.commandLine().getErr();
-      err.printf("ragway: key %s for tenant '%s' (rpm %s, tpm %s); store it now, it is not kept%n", created.key().id(),
-          tenant, rpm == 0 ? "unlimited" : rpm, tpm == 0 ? "unlimited" : tpm);
+      err.printf("ragway: key %s for tenant '%s'%s (rpm %s, tpm %s); store it now, it is not kept%n", created.key().id(),
+          tenant, created.key().groups().isEmpty() ? "" : ", groups " + String.join(",", created.key().groups()),
+          rpm == 0 ? "unlimited" : rpm, tpm == 0 ? "unlimited" : tpm);
       err.flush();
       return Main.OK;
     }
@@ -74,14 +76,14 @@ final class KeysCommand implements Runnable {
     @Override
     public Integer call() {
       var out = spec.commandLine().getOut();
-      out.printf("%-14s %-16s %-12s %8s %10s  %-8s %s%n", "ID", "TENANT", "NAME", "RPM", "TPM", "STATE", "CREATED");
+      out.printf("%-14s %-16s %-12s %8s %10s  %-8s %-24s %s%n", "ID", "TENANT", "NAME", "RPM", "TPM", "STATE", "CREATED", "GROUPS");
       List<ApiKeys.Key> all;
       try (Components c = common.components()) {
         all = c.keys().list();
       }
       for (ApiKeys.Key k : all) {
-        out.printf("%-14s %-16s %-12s %8d %10d  %-8s %s%n", k.id(), k.tenant(), k.name(), k.rpm(), k.tpm(),
-            k.revoked() ? "revoked" : "active", k.created());
+        out.printf("%-14s %-16s %-12s %8d %10d  %-8s %-24s %s%n", k.id(), k.tenant(), k.name(), k.rpm(), k.tpm(),
+            k.revoked() ? "revoked" : "active", k.created(), String.join(",", k.groups()));
       }
       out.flush();
       return Main.OK;

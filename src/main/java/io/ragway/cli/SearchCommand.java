@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ragway.index.Filter;
 import io.ragway.index.Index;
+import io.ragway.index.Reader;
 import io.ragway.retrieve.Retrieved;
 import io.ragway.retrieve.SearchMode;
 import io.ragway.retrieve.SearchRequest;
@@ -57,7 +58,7 @@ final class SearchCommand implements Callable<Integer> {
       Index index = c.index(true);
       long t0 = System.nanoTime();
       List<Retrieved> results = c.retriever(index).retrieve(new SearchRequest(q, m, n,
-          new Filter(c.config().tenant(), sourcePrefix, tags), mmr || c.config().retrieval().mmr()));
+          new Filter(Reader.owner(c.config().tenant()), sourcePrefix, tags), mmr || c.config().retrieval().mmr()));
       double ms = (System.nanoTime() - t0) / 1e6;
       var out = spec.commandLine().getOut();
       if (json) {

@@ -86,7 +86,7 @@ final class OpenAiEmbeddingModel implements EmbeddingModel {
     }
     if (response.statusCode() / 100 != 2) {
       throw new EmbeddingException("embeddings endpoint " + endpoint + " answered " + response.statusCode() + ": "
-          + upstreamMessage(response.body()));
+          + upstreamMessage(withoutKey(response.body())));
     }
     return parse(response.body(), texts.size());
   }
@@ -124,6 +124,11 @@ final class OpenAiEmbeddingModel implements EmbeddingModel {
       out[index] = Vectors.normalise(v);
     }
     return List.of(out);
+  }
+
+  /** The upstream's words with this client's API key blanked out, should the upstream echo it back. */
+  private String withoutKey(String text) {
+    return config.apiKey().isEmpty() ? text : text.replace(config.apiKey(), "[api key]");
   }
 
   private static String upstreamMessage(String body) {

@@ -47,7 +47,8 @@ public final class BeirIndex {
       for (int from = 0; from < docs.size(); from += batch) {
         List<Chunk> chunks = new ArrayList<>();
         for (BeirDataset.BeirDoc d : docs.subList(from, Math.min(docs.size(), from + batch))) {
-          chunks.add(new Chunk(d.id(), d.id(), d.title(), List.of(), d.text(), 0, d.text().length(), 0, "", Chunk.DEFAULT_TENANT, List.of()));
+          chunks.add(new Chunk(d.id(), d.id(), d.title(), List.of(), d.text(), 0, d.text().length(), 0, "", Chunk.DEFAULT_TENANT, List.of(),
+              List.of()));
         }
         index.add(chunks, embedder.embedDocuments(chunks.stream().map(Chunk::embeddingText).toList()));
         progress.accept(Math.min(docs.size(), from + batch));

@@ -1,7 +1,9 @@
 package io.ragway.index;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.TreeSet;
 
 /**
  * One retrievable passage of a source document, with what a citation needs to point back into it.
@@ -17,6 +19,7 @@ import java.util.Objects;
  * @param sourceHash SHA-256 (hex) of the source file's bytes
  * @param tenant the tenant that owns the document
  * @param tags free-form labels used as search filters
+ * @param groups the ACL groups that may read it, sorted; empty when everyone in the tenant may
  */
 public record Chunk(
     String id,
@@ -29,7 +32,8 @@ public record Chunk(
     int ordinal,
     String sourceHash,
     String tenant,
-    List<String> tags) {
+    List<String> tags,
+    List<String> groups) {
 
   public static final String DEFAULT_TENANT = "default";
 
@@ -42,12 +46,26 @@ public record Chunk(
     sourceHash = sourceHash == null ? "" : sourceHash;
     tenant = tenant == null || tenant.isBlank() ? DEFAULT_TENANT : tenant;
     tags = tags == null ? List.of() : List.copyOf(tags);
+    groups = groups(groups);
     if (start < 0 || end < start) {
       throw new IllegalArgumentException("bad offsets [" + start + ", " + end + ") for " + id);
     }
     if (ordinal < 0) {
       throw new IllegalArgumentException("negative ordinal for " + id);
     }
+  }
+
+  /** ACL groups as stored: sorted, distinct, none blank; null is none. */
+  public static List<String> groups(Collection<String> groups) {
+    if (groups == null) {
+      return List.of();
+    }
+    for (String g : groups) {
+      if (g == null || g.isBlank()) {
+        throw new IllegalArgumentException("an ACL group name is empty");
+      }
+    }
+    return List.copyOf(new TreeSet<>(groups));
   }
 
   /**

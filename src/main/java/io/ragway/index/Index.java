@@ -17,8 +17,12 @@ public interface Index extends AutoCloseable {
   /** A chunk id found by a search, before its chunk is loaded. */
   record Scored(String id, float score) {}
 
-  /** What the index holds of one source document. */
-  record SourceInfo(String tenant, String source, String hash, int chunks) {}
+  /** What the index holds of one source document; {@code groups} are its chunks' ACL groups. */
+  record SourceInfo(String tenant, String source, String hash, int chunks, List<String> groups) {
+    public SourceInfo {
+      groups = Chunk.groups(groups);
+    }
+  }
 
   /** Adds chunks with their vectors (same order and size); replaces chunks with the same id. */
   void add(List<Chunk> chunks, List<float[]> vectors);

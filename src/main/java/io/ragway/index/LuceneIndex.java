@@ -77,7 +77,7 @@ import org.apache.lucene.util.BytesRef;
  */
 final class LuceneIndex implements Index {
 
-  static final String FORMAT_VERSION = "2"; // 2: chunk ids in doc values
+  static final String FORMAT_VERSION = "3"; // 2: chunk ids in doc values; 3: ACL groups
 
   private static final String F_KIND = "kind";
   private static final String KIND_CHUNK = "chunk";
@@ -88,6 +88,9 @@ final class LuceneIndex implements Index {
   private static final String F_SOURCE_KEY = "source_key"; // tenant + NUL + source, for deletes
   private static final String F_TENANT = "tenant";
   private static final String F_TAG = "tag";
+  private static final String F_GROUP = "group"; // one term per ACL group, on chunks and sources
+  private static final String F_PUBLIC = "public"; // on chunks without groups: they fail closed, not open
+  private static final String PUBLIC = "true";
   private static final String F_TITLE = "title";
   private static final String F_HEADINGS = "headings";
   private static final String F_TEXT = "text";
@@ -251,7 +254,7 @@ final class LuceneIndex implements Index {
   @Override
   public void replaceSource(SourceInfo info, List<Chunk> chunks, List<float[]> vectors) {
     for (Chunk c : chunks) {
-      if (!c.source().equals(info.source()) || !c.tenant().equals(info.tenant())) {
+      if (!c.source().equals(info.source()) || !c.tenant().equals(info.tenant()) || !c.groups().equals(info.groups())) {
         throw new IllegalArgumentException("chunk " + c.id() + " does not belong to " + info.source());
       }
     }
@@ -267,6 +270,9 @@ final class LuceneIndex implements Index {
     d.add(new StringField(F_SOURCE, info.source(), Field.Store.YES));
     d.add(new StringField(F_SOURCE_HASH, info.hash(), Field.Store.YES));
     d.add(new StoredField(F_CHUNKS, info.chunks()));
+    for (String group : info.groups()) {
+      d.add(new StringField(F_GROUP, group, Field.Store.YES));
+    }
     try {
       w.updateDocument(new Term(F_UID, "source:" + key), d);
       dirty = true;
@@ -337,6 +343,12 @@ final class LuceneIndex implements Index {
     for (String tag : c.tags()) {
       d.add(new StringField(F_TAG, tag, Field.Store.YES));
     }
+    for (String group : c.groups()) {
+      d.add(new StringField(F_GROUP, group, Field.Store.YES));
+    }
+    if (c.groups().isEmpty()) {
+      d.add(new StringField(F_PUBLIC, PUBLIC, Field.Store.NO));
+    }
     d.add(new StoredField(F_TITLE, c.title()));
     d.add(new StoredField(F_HEADINGS, String.join(HEADING_SEPARATOR, c.headings())));
     d.add(new StoredField(F_TEXT, c.text()));
@@ -374,7 +386,7 @@ final class LuceneIndex implements Index {
       for (ScoreDoc sd : top.scoreDocs) {
         Document d = fields.document(sd.doc);
         out.add(new SourceInfo(d.get(F_TENANT), d.get(F_SOURCE), d.get(F_SOURCE_HASH),
-            d.getField(F_CHUNKS).numericValue().intValue()));
+            d.getField(F_CHUNKS).numericValue().intValue(), List.of(d.getValues(F_GROUP))));
       }
       return out;
     });
@@ -606,10 +618,23 @@ final class LuceneIndex implements Index {
     return withSearcher(s -> s.count(new TermQuery(new Term(F_KIND, KIND_CHUNK))));
   }
 
+  /**
+   * The chunks a search may return, as a query clause: part of the search itself, so BM25 and the
+   * HNSW graph (which skips what the filter rejects) still find k of the readable chunks.
+   */
   private Query filterQuery(Filter filter) {
     BooleanQuery.Builder b = new BooleanQuery.Builder()
         .add(new TermQuery(new Term(F_KIND, KIND_CHUNK)), Occur.FILTER)
         .add(new TermQuery(new Term(F_TENANT, filter.tenant())), Occur.FILTER);
+    Reader reader = filter.reader();
+    if (!reader.everyGroup()) {
+      BooleanQuery.Builder readable = new BooleanQuery.Builder()
+          .add(new TermQuery(new Term(F_PUBLIC, PUBLIC)), Occur.SHOULD);
+      if (!reader.groups().isEmpty()) {
+        readable.add(new TermInSetQuery(F_GROUP, reader.groups().stream().map(BytesRef::new).toList()), Occur.SHOULD);
+      }
+      b.add(readable.build(), Occur.FILTER);
+    }
     if (!filter.sourcePrefix().isEmpty()) {
       b.add(new PrefixQuery(new Term(F_SOURCE, filter.sourcePrefix())), Occur.FILTER);
     }
@@ -634,7 +659,8 @@ final class LuceneIndex implements Index {
         d.getField(F_ORDINAL).numericValue().intValue(),
         d.get(F_SOURCE_HASH),
         d.get(F_TENANT),
-        List.of(d.getValues(F_TAG)));
+        List.of(d.getValues(F_TAG)),
+        List.of(d.getValues(F_GROUP)));
   }
 
   @FunctionalInterface

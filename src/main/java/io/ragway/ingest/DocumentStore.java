@@ -1,9 +1,14 @@
 package io.ragway.ingest;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ragway.index.Chunk;
 import io.ragway.index.Hashes;
 import io.ragway.index.Index;
 import io.ragway.index.Index.SourceInfo;
+import io.ragway.index.Reader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
@@ -39,7 +44,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The documents of each tenant as the HTTP API shows them: the files uploaded through it, which the
  * store keeps under {@code <uploads>/<tenant>/<name>} and indexes one at a time in the background,
- * and the files ingested from folders, which it lists but leaves to {@link Ingestor#ingest}.
+ * and the files ingested from folders, which it lists but leaves to {@link Ingestor#ingest}. A
+ * reader sees the documents of its tenant that are public or share an ACL group with it.
  */
 public final class DocumentStore implements AutoCloseable {
 
@@ -58,7 +64,13 @@ public final class DocumentStore implements AutoCloseable {
    * "failed" with the reason. The progress of the latest upload of each document (queued,
    * processing, failed) lives in memory; a ready document is whatever the index holds. On start,
    * staging files left by a stop are deleted (those uploads were never acknowledged as ready), and
-   * uploaded files the index lacks (say, after the index was rebuilt) are queued again.
+   * uploaded files the index lacks (say, after the index was rebuilt) are queued again, with the
+   * title, tags and ACL groups kept beside each file in a hidden ".meta-" file: an upload meant for
+   * one group must not come back public.
+   *
+   * A document a reader cannot see behaves for it as one of another tenant (not found), except
+   * that it cannot be replaced by an upload of the same name: that is refused, rather than letting
+   * anyone overwrite a restricted document or learn from the answer whether its content matches.
    */
 
   /** The prefix of an uploaded document's source name. */
@@ -70,6 +82,8 @@ public final class DocumentStore implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(DocumentStore.class);
   private static final String STAGING_PREFIX = ".incoming-";
+  private static final String META_PREFIX = ".meta-";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Where a document stands. */
   public enum Status {
@@ -98,13 +112,15 @@ public final class DocumentStore implements AutoCloseable {
    * @param bytes size of its stored file, when there is one
    * @param createdAt when its current version was uploaded (a folder file: last modified)
    * @param error why the latest upload failed
+   * @param groups the ACL groups that may read it; empty when everyone in the tenant may
    */
   public record Document(String id, String source, String name, Origin origin, Status status, int chunks,
-      OptionalLong bytes, Optional<Instant> createdAt, Optional<String> error) {
+      OptionalLong bytes, Optional<Instant> createdAt, Optional<String> error, List<String> groups) {
 
     public Document {
       Objects.requireNonNull(id, "id");
       Objects.requireNonNull(source, "source");
+      groups = Chunk.groups(groups);
       Objects.requireNonNull(bytes, "bytes");
       Objects.requireNonNull(createdAt, "createdAt");
       Objects.requireNonNull(error, "error");
@@ -115,7 +131,11 @@ public final class DocumentStore implements AutoCloseable {
   public static final class UploadRejected extends RuntimeException {
 
     /** Why, so the caller can tell the client what to fix. */
-    public enum Reason { BAD_NAME, UNSUPPORTED_TYPE, EMPTY, TOO_LARGE, BAD_TAGS }
+    public enum Reason {
+      BAD_NAME, UNSUPPORTED_TYPE, EMPTY, TOO_LARGE, BAD_TAGS, BAD_GROUPS,
+      /** A document of this name exists that the uploader cannot read. */
+      HIDDEN
+    }
 
     private final Reason reason;
 
@@ -206,16 +226,23 @@ public final class DocumentStore implements AutoCloseable {
   }
 
   /**
-   * Stores an upload and queues it for ingest, replacing any earlier document of the same name.
-   * Returns the document as queued, or as ready when the index already holds this content with
-   * these tags (and this title, when one is given): then nothing changes.
+   * Stores an upload into the uploader's tenant and queues it for ingest, replacing any earlier
+   * document of the same name. Returns the document as queued, or as ready when the index already
+   * holds this content with these tags and groups (and this title, when one is given): then
+   * nothing changes.
    *
    * @param title replaces the document's own title unless blank
-   * @throws UploadRejected for a bad name, an unsupported type, empty content or bad tags
+   * @param groups the ACL groups that may read it (empty: everyone in the tenant); when absent, those
+   *     of the version it replaces, or none
+   * @throws UploadRejected for a bad name, an unsupported type, empty content, bad tags or groups,
+   *     or a document of that name the uploader cannot read
    */
-  public Document upload(String tenant, String name, byte[] content, String title, List<String> tags) {
-    Objects.requireNonNull(tenant, "tenant");
+  public Document upload(Reader uploader, String name, byte[] content, String title, List<String> tags,
+      Optional<List<String>> groups) {
+    Objects.requireNonNull(uploader, "uploader");
     Objects.requireNonNull(content, "content");
+    Objects.requireNonNull(groups, "groups");
+    String tenant = uploader.tenant();
     checkName(name);
     if (content.length == 0) {
       throw new UploadRejected(UploadRejected.Reason.EMPTY, "The document '" + name + "' is empty.");
@@ -225,24 +252,31 @@ public final class DocumentStore implements AutoCloseable {
           "The document is " + content.length + " bytes; the largest accepted is " + maxBytes() + " bytes.");
     }
     List<String> cleanTags = checkTags(tags);
+    Optional<List<String>> givenGroups = checkGroups(groups);
     String cleanTitle = title == null ? "" : title.strip();
     String source = UPLOAD_PREFIX + name;
     String id = id(tenant, source);
     synchronized (this) {
+      Optional<Document> current = find(tenant, id);
+      if (current.isPresent() && !uploader.reads(tenant, current.get().groups())) {
+        throw new UploadRejected(UploadRejected.Reason.HIDDEN, "A document named '" + name
+            + "' exists that this key cannot read, so it cannot be replaced; upload under another name.");
+      }
+      List<String> cleanGroups = givenGroups.orElse(current.map(Document::groups).orElse(List.of()));
       Job pending = jobs.get(id);
       if ((pending == null || pending.status == Status.FAILED)
-          && holds(tenant, source, Hashes.sha256(content), cleanTitle, cleanTags)) {
+          && holds(tenant, source, Hashes.sha256(content), cleanTitle, cleanTags, cleanGroups)) {
         jobs.remove(id);
         return readyDocument(tenant, indexed(tenant, id).orElseThrow());
       }
-      Path staged = tenantDir(tenant).resolve(STAGING_PREFIX + UUID.randomUUID());
+      Path staged = fileIn(tenant, STAGING_PREFIX + UUID.randomUUID());
       try {
         Files.createDirectories(staged.getParent());
         Files.write(staged, content);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot store the upload " + name, e);
       }
-      Job job = new Job(tenant, id, name, staged, content.length, cleanTitle, cleanTags, clock.instant());
+      Job job = new Job(tenant, id, name, staged, content.length, cleanTitle, cleanTags, cleanGroups, clock.instant());
       jobs.put(id, job);
       Document queued = job.document(); // before the job can start, so the answer always says "queued"
       writer.execute(job);
@@ -250,8 +284,13 @@ public final class DocumentStore implements AutoCloseable {
     }
   }
 
-  /** The tenant's document with this id, if any. */
-  public Optional<Document> get(String tenant, String id) {
+  /** The document with this id, if the reader may read it. */
+  public Optional<Document> get(Reader reader, String id) {
+    return find(reader.tenant(), id).filter(d -> reader.reads(reader.tenant(), d.groups()));
+  }
+
+  /** The tenant's document with this id (its latest upload when one is on its way), whoever may read it. */
+  private Optional<Document> find(String tenant, String id) {
     Job job = jobs.get(id);
     if (job != null && job.tenant.equals(tenant)) {
       return Optional.of(job.document());
@@ -259,8 +298,9 @@ public final class DocumentStore implements AutoCloseable {
     return indexed(tenant, id).map(s -> readyDocument(tenant, s));
   }
 
-  /** Every document of the tenant, uploaded or from folders, ordered by source name. */
-  public List<Document> list(String tenant) {
+  /** Every document the reader may read, uploaded or from folders, ordered by source name. */
+  public List<Document> list(Reader reader) {
+    String tenant = reader.tenant();
     Map<String, Document> byId = new LinkedHashMap<>();
     for (SourceInfo s : index.sources()) {
       if (s.tenant().equals(tenant)) {
@@ -272,18 +312,28 @@ public final class DocumentStore implements AutoCloseable {
         byId.put(job.id, job.document());
       }
     }
-    List<Document> out = new ArrayList<>(byId.values());
+    List<Document> out = new ArrayList<>();
+    for (Document d : byId.values()) {
+      if (reader.reads(tenant, d.groups())) {
+        out.add(d);
+      }
+    }
     out.sort(Comparator.comparing(Document::source));
     return out;
   }
 
   /**
    * Removes an uploaded document from the index and its file, waiting until that is committed;
-   * an upload of it still queued is dropped. Folder documents are not deleted.
+   * an upload of it still queued is dropped. Folder documents are not deleted; one the reader
+   * cannot read is not found.
    */
-  public Deletion delete(String tenant, String id) throws InterruptedException {
+  public Deletion delete(Reader reader, String id) throws InterruptedException {
+    String tenant = reader.tenant();
     String name;
     synchronized (this) {
+      if (get(reader, id).isEmpty()) {
+        return Deletion.NOT_FOUND;
+      }
       Optional<SourceInfo> held = indexed(tenant, id);
       Job job = jobs.get(id);
       if (job != null && !job.tenant.equals(tenant)) {
@@ -304,7 +354,8 @@ public final class DocumentStore implements AutoCloseable {
       writer.submit(() -> {
         index.deleteSource(tenant, UPLOAD_PREFIX + name);
         index.commit();
-        Files.deleteIfExists(tenantDir(tenant).resolve(name));
+        Files.deleteIfExists(fileIn(tenant, name));
+        Files.deleteIfExists(fileIn(tenant, metaName(name)));
         return null;
       }).get();
     } catch (ExecutionException e) {
@@ -411,10 +462,34 @@ public final class DocumentStore implements AutoCloseable {
     return List.copyOf(out);
   }
 
+  private static Optional<List<String>> checkGroups(Optional<List<String>> groups) {
+    if (groups.isEmpty()) {
+      return groups;
+    }
+    List<String> out = new ArrayList<>();
+    for (String g : groups.get()) {
+      if (g == null || g.isBlank() || g.length() > 100) {
+        throw new UploadRejected(UploadRejected.Reason.BAD_GROUPS, "Groups must be non-empty strings of at most 100 characters.");
+      }
+      out.add(g.strip());
+    }
+    return Optional.of(Chunk.groups(out));
+  }
+
   /** The folder of a tenant's uploads; the tenant's name, percent-encoded, so any name is one safe folder. */
   private Path tenantDir(String tenant) {
     String encoded = URLEncoder.encode(tenant, StandardCharsets.UTF_8);
     return root.resolve(encoded.startsWith(".") ? "%2E" + encoded.substring(1) : encoded);
+  }
+
+  /** A file directly in the tenant's folder; a name that would lead anywhere else is refused. */
+  private Path fileIn(String tenant, String name) {
+    Path dir = tenantDir(tenant);
+    Path file = dir.resolve(name).normalize();
+    if (!dir.equals(file.getParent())) {
+      throw badName("The file name '" + name + "' is a path; expected a plain file name.");
+    }
+    return file;
   }
 
   // ---- reads ----
@@ -423,10 +498,10 @@ public final class DocumentStore implements AutoCloseable {
     return index.sources().stream().filter(s -> s.tenant().equals(tenant) && id(tenant, s.source()).equals(id)).findFirst();
   }
 
-  /** Whether the index holds this content of the source, with these tags and (when given) this title. */
-  private boolean holds(String tenant, String source, String hash, String title, List<String> tags) {
+  /** Whether the index holds this content of the source, with these tags and groups and (when given) this title. */
+  private boolean holds(String tenant, String source, String hash, String title, List<String> tags, List<String> groups) {
     Optional<SourceInfo> held = indexed(tenant, id(tenant, source));
-    if (held.isEmpty() || !held.get().hash().equals(hash)) {
+    if (held.isEmpty() || !held.get().hash().equals(hash) || !held.get().groups().equals(groups)) {
       return false;
     }
     Optional<Chunk> first = index.chunk(Ingestor.chunkId(tenant, source, 0));
@@ -448,12 +523,16 @@ public final class DocumentStore implements AutoCloseable {
     }
     String name = upload ? s.source().substring(UPLOAD_PREFIX.length()) : s.source().substring(s.source().lastIndexOf('/') + 1);
     return new Document(id(tenant, s.source()), s.source(), name, upload ? Origin.UPLOAD : Origin.FOLDER, Status.READY, s.chunks(),
-        bytes, created, Optional.empty());
+        bytes, created, Optional.empty(), s.groups());
   }
 
   private Optional<Path> fileOf(String tenant, String source) {
     if (isUpload(source)) {
-      return Optional.of(tenantDir(tenant).resolve(source.substring(UPLOAD_PREFIX.length())));
+      try {
+        return Optional.of(fileIn(tenant, source.substring(UPLOAD_PREFIX.length())));
+      } catch (UploadRejected | InvalidPathException e) {
+        return Optional.empty();
+      }
     }
     try {
       return Optional.of(ingestor.base().resolve(source));
@@ -480,8 +559,15 @@ public final class DocumentStore implements AutoCloseable {
               Files.deleteIfExists(file);
             } else if (!name.startsWith(".") && Parsers.forPath(file).isPresent()) {
               String id = id(tenant, UPLOAD_PREFIX + name);
-              if (indexed(tenant, id).isEmpty()) {
-                Job job = new Job(tenant, id, name, file, Files.size(file), "", List.of(), Files.getLastModifiedTime(file).toInstant());
+              Optional<JsonNode> read = indexed(tenant, id).isEmpty() ? readMeta(dir.resolve(metaName(name))) : Optional.empty();
+              if (read.isPresent()) {
+                JsonNode meta = read.get();
+                List<String> tags = new ArrayList<>();
+                meta.path("tags").forEach(t -> tags.add(t.asText()));
+                List<String> groups = new ArrayList<>();
+                meta.path("groups").forEach(g -> groups.add(g.asText()));
+                Job job = new Job(tenant, id, name, file, Files.size(file), meta.path("title").asText(""), tags, groups,
+                    Files.getLastModifiedTime(file).toInstant());
                 jobs.put(id, job);
                 writer.execute(job);
               }
@@ -494,6 +580,47 @@ public final class DocumentStore implements AutoCloseable {
     }
   }
 
+  /**
+   * What an upload was given besides its content; none for a file an older ragway stored without
+   * it, empty when it cannot be read (the file then stays out of the index, rather than come back
+   * readable by the whole tenant).
+   */
+  private static Optional<JsonNode> readMeta(Path meta) {
+    if (!Files.exists(meta)) {
+      return Optional.of(JSON.createObjectNode());
+    }
+    try {
+      JsonNode n = JSON.readTree(meta.toFile());
+      if (n != null && n.isObject()) {
+        return Optional.of(n);
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot read {}: {}", meta, e.getMessage());
+    }
+    LOG.warn("the upload beside {} is not indexed again: its groups are unknown", meta);
+    return Optional.empty();
+  }
+
+  /**
+   * Writes an upload's title, tags and groups to a staging file, moved beside the upload once it
+   * is indexed: written before, so that a failure here leaves the index alone.
+   */
+  private Path stageMeta(String tenant, String title, List<String> tags, List<String> groups) throws IOException {
+    ObjectNode meta = JSON.createObjectNode().put("title", title);
+    ArrayNode tagArray = meta.putArray("tags");
+    tags.forEach(tagArray::add);
+    ArrayNode groupArray = meta.putArray("groups");
+    groups.forEach(groupArray::add);
+    Path staged = fileIn(tenant, STAGING_PREFIX + UUID.randomUUID());
+    Files.write(staged, JSON.writeValueAsBytes(meta));
+    return staged;
+  }
+
+  /** The hidden file beside an upload that keeps what it was given: named by a hash, as the upload's name may be 255 bytes. */
+  static String metaName(String name) {
+    return META_PREFIX + Hashes.sha256(name).substring(0, 32);
+  }
+
   /** One upload of one document, run on the writer thread. */
   private final class Job implements Runnable {
     final String tenant;
@@ -503,11 +630,13 @@ public final class DocumentStore implements AutoCloseable {
     final long bytes;
     final String title;
     final List<String> tags;
+    final List<String> groups;
     final Instant created;
     volatile Status status = Status.QUEUED;
     volatile String error = "";
 
-    Job(String tenant, String id, String name, Path content, long bytes, String title, List<String> tags, Instant created) {
+    Job(String tenant, String id, String name, Path content, long bytes, String title, List<String> tags, List<String> groups,
+        Instant created) {
       this.tenant = tenant;
       this.id = id;
       this.name = name;
@@ -515,6 +644,7 @@ public final class DocumentStore implements AutoCloseable {
       this.bytes = bytes;
       this.title = title;
       this.tags = tags;
+      this.groups = Chunk.groups(groups);
       this.created = created;
     }
 
@@ -526,11 +656,14 @@ public final class DocumentStore implements AutoCloseable {
       }
       status = Status.PROCESSING;
       String source = UPLOAD_PREFIX + name;
-      Path target = tenantDir(tenant).resolve(name);
+      Path target = fileIn(tenant, name);
+      Path meta = null;
       try {
         byte[] data = Files.readAllBytes(content);
-        if (!holds(tenant, source, Hashes.sha256(data), title, tags)) {
-          ingestor.ingestDocument(tenant, source, target, data, title, tags);
+        if (!holds(tenant, source, Hashes.sha256(data), title, tags, groups)) {
+          meta = stageMeta(tenant, title, tags, groups);
+          ingestor.ingestDocument(tenant, source, target, data, title, tags, groups);
+          Files.move(meta, fileIn(tenant, metaName(name)), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
           if (!content.equals(target)) {
             Files.move(content, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             Files.setLastModifiedTime(target, FileTime.from(created));
@@ -545,6 +678,14 @@ public final class DocumentStore implements AutoCloseable {
       } catch (IOException | RuntimeException | StackOverflowError e) { // a parser overflowing on deep nesting, too
         LOG.warn("could not ingest upload {} of tenant {}", name, tenant, e);
         fail("could not index the document: " + e.getMessage());
+      } finally {
+        if (meta != null) {
+          try {
+            Files.deleteIfExists(meta); // moved into place unless something failed
+          } catch (IOException e) {
+            LOG.warn("could not delete the staging file {}", meta, e);
+          }
+        }
       }
     }
 
@@ -569,7 +710,7 @@ public final class DocumentStore implements AutoCloseable {
     Document document() {
       Status s = status;
       return new Document(id, UPLOAD_PREFIX + name, name, Origin.UPLOAD, s, indexedChunks(tenant, id), OptionalLong.of(bytes),
-          Optional.of(created), s == Status.FAILED ? Optional.of(error) : Optional.empty());
+          Optional.of(created), s == Status.FAILED ? Optional.of(error) : Optional.empty(), groups);
     }
   }
 }

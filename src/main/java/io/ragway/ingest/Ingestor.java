@@ -25,8 +25,8 @@ import java.util.TreeSet;
  *
  * <ol>
  *   <li>walk the paths (hidden files and folders are left out) and list supported files;
- *   <li>hash each file; skip it if the index holds the same hash for it, or for another file
- *       (a duplicate);
+ *   <li>hash each file; skip it if the index holds the same hash for it (and the ACL groups the
+ *       run gives, if it gives any), or for another file (a duplicate);
  *   <li>parse and chunk it; embed its chunks in batches, reusing the stored vector of any chunk
  *       whose text is already indexed;
  *   <li>replace the file's chunks in the index, and commit every {@code commitEvery} chunks, so a
@@ -248,11 +248,12 @@ public final class Ingestor {
    * @param file the document's file name, which chooses the parser and the default title; it need
    *     not exist
    * @param title replaces the document's own title unless blank
+   * @param groups the ACL groups that may read it; empty for everyone in the tenant
    * @throws UnreadableDocumentException if the format is not supported, or the content cannot be
    *     parsed or holds no text; the index is left as it was
    */
-  public int ingestDocument(String tenant, String source, Path file, byte[] bytes, String title, List<String> tags)
-      throws UnreadableDocumentException {
+  public int ingestDocument(String tenant, String source, Path file, byte[] bytes, String title, List<String> tags,
+      List<String> groups) throws UnreadableDocumentException {
     DocumentParser parser = Parsers.forPath(file).orElseThrow(() -> new UnreadableDocumentException("unsupported file type"));
     ParsedDocument doc;
     try {
@@ -269,7 +270,8 @@ public final class Ingestor {
     }
     String hash = Hashes.sha256(bytes);
     Run run = new Run();
-    run.write(new SourceInfo(tenant, source, hash, pieces.size()), toChunks(tenant, source, hash, doc, pieces, tags));
+    run.write(new SourceInfo(tenant, source, hash, pieces.size(), groups),
+        toChunks(tenant, source, hash, doc, pieces, tags, groups));
     run.flush();
     index.commit();
     return pieces.size();
@@ -291,7 +293,8 @@ public final class Ingestor {
     try {
       byte[] bytes = Files.readAllBytes(file);
       String hash = Hashes.sha256(bytes);
-      if (before != null && before.hash().equals(hash)) {
+      List<String> groups = options.groups().orElse(before == null ? List.of() : before.groups());
+      if (before != null && before.hash().equals(hash) && before.groups().equals(groups)) {
         return new Unchanged();
       }
       String twin = owner.getOrDefault(hash, source);
@@ -307,8 +310,8 @@ public final class Ingestor {
       if (pieces.isEmpty()) {
         return new Skipped("no text to index");
       }
-      return new Ready(new SourceInfo(options.tenant(), source, hash, pieces.size()),
-          toChunks(options.tenant(), source, hash, doc, pieces, options.tags()));
+      return new Ready(new SourceInfo(options.tenant(), source, hash, pieces.size(), groups),
+          toChunks(options.tenant(), source, hash, doc, pieces, options.tags(), groups));
     } catch (UnreadableDocumentException e) {
       return new Skipped(e.getMessage());
     } catch (IOException e) {
@@ -325,12 +328,12 @@ public final class Ingestor {
   }
 
   private static List<Chunk> toChunks(String tenant, String source, String hash, ParsedDocument doc, List<TextChunk> pieces,
-      List<String> tags) {
+      List<String> tags, List<String> groups) {
     List<Chunk> out = new ArrayList<>(pieces.size());
     for (int i = 0; i < pieces.size(); i++) {
       TextChunk p = pieces.get(i);
       out.add(new Chunk(chunkId(tenant, source, i), source, doc.title(), p.headings(), p.text(), p.start(), p.end(), i,
-          hash, tenant, tags));
+          hash, tenant, tags, groups));
     }
     return out;
   }

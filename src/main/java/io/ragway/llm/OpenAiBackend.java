@@ -298,7 +298,7 @@ final class OpenAiBackend {
         text = "";
       }
       throw new UpstreamException(config.name(), status, retryAfter(response.getFirstHeader("Retry-After")),
-          config.name() + " answered " + status + ": " + message(text), null);
+          config.name() + " answered " + status + ": " + message(withoutKey(text)), null);
     }
     return exchange;
   }
@@ -311,6 +311,11 @@ final class OpenAiBackend {
         return Optional.<Duration>empty(); // an HTTP date: treated as no hint
       }
     }).orElse(null);
+  }
+
+  /** The upstream's words with this client's API key blanked out, should the upstream echo it back. */
+  private String withoutKey(String text) {
+    return config.apiKey().isEmpty() ? text : text.replace(config.apiKey(), "[api key]");
   }
 
   private static String message(String body) {

@@ -72,6 +72,11 @@ public final class HttpReranker implements Reranker {
     return out;
   }
 
+  /** The upstream's words with this client's API key blanked out, should the upstream echo it back. */
+  private String withoutKey(String text) {
+    return config.apiKey().isEmpty() ? text : text.replace(config.apiKey(), "[api key]");
+  }
+
   private JsonNode send(ObjectNode body) {
     HttpRequest.Builder request = HttpRequest.newBuilder(config.url())
         .timeout(config.timeout())
@@ -90,7 +95,7 @@ public final class HttpReranker implements Reranker {
       throw new RerankException("interrupted while calling reranker " + config.url(), e);
     }
     if (response.statusCode() / 100 != 2) {
-      String text = response.body();
+      String text = withoutKey(response.body());
       throw new RerankException("reranker " + config.url() + " answered " + response.statusCode() + ": "
           + (text.length() > 300 ? text.substring(0, 300) + "..." : text));
     }

@@ -194,7 +194,7 @@ final class ChatCompletions {
     }
     if (sessionId.isPresent() && reply.message() != null) {
       newTurns.add(reply.message());
-      services.sessions().append(caller.tenant(), sessionId.get(), newTurns);
+      services.sessions().append(caller.sessionOwner(), sessionId.get(), newTurns);
     }
   }
 
@@ -210,7 +210,7 @@ final class ChatCompletions {
 
   /** Puts the session's turns after the request's system messages and before its new turns, then fits them. */
   private void withHistory(ObjectNode request, String id, Caller caller, String model, long maxTokens) {
-    Sessions.Session session = services.sessions().get(caller.tenant(), id)
+    Sessions.Session session = services.sessions().get(caller.sessionOwner(), id)
         .orElseThrow(() -> new ApiException(404, "invalid_request_error", "session_not_found", "session_id",
             "No session '" + id + "'. Create one with POST /v1/sessions; sessions are forgotten after a while unused."));
     List<JsonNode> all = new ArrayList<>();
@@ -246,10 +246,14 @@ final class ChatCompletions {
     long created = System.currentTimeMillis() / 1000;
     String id = "chatcmpl-" + requestId;
 
-    // answers from the documents depend on them: the index generation retires older entries
+    // answers from the documents depend on them: on what the caller may read (its tenant and
+    // groups), and on the index generation, which retires older entries
     boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
-    Lookup lookup = lookup(ctx, body, "docs|" + caller.tenant() + "|" + services.index().generation(),
-        chosen.modelName().equals("extractive"), checked);
+    ArrayNode scope = json.createArrayNode().add("docs").add(caller.tenant());
+    ArrayNode groups = scope.addArray();
+    caller.reader().groups().forEach(groups::add);
+    scope.add(services.index().generation());
+    Lookup lookup = lookup(ctx, body, json.writeValueAsString(scope), chosen.modelName().equals("extractive"), checked);
     if (lookup.hit().isPresent()) {
       return replay(ctx, lookup, id, created, model, stream, includeUsage);
     }
@@ -477,7 +481,7 @@ final class ChatCompletions {
   private Answer ask(RagPipeline chosen, List<ChatMessage> conversation, long maxTokens, RagPipeline.Hooks hooks,
       Caller caller) {
     try {
-      return chosen.answer(conversation, services.mode(), services.k(), Filter.tenant(caller.tenant()), false,
+      return chosen.answer(conversation, services.mode(), services.k(), Filter.of(caller.reader()), false,
           (int) Math.min(Integer.MAX_VALUE, maxTokens), hooks);
     } catch (IllegalArgumentException e) {
       throw ApiException.invalid("messages", e.getMessage());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
+import io.ragway.index.Reader;
 import io.ragway.ingest.DocumentStore;
 import io.ragway.ingest.DocumentStore.Document;
 import io.ragway.ingest.DocumentStore.UploadRejected;
@@ -14,6 +15,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -21,6 +23,8 @@ import java.util.function.Function;
  * /v1/documents}, {@code GET /v1/documents/{id}} and {@code DELETE /v1/documents/{id}}, over a
  * {@link DocumentStore}. An upload is answered at once (202, {@code "status": "queued"}) and
  * ingested in the background; clients poll the document until it is {@code ready} or {@code failed}.
+ * A document outside what the caller may read (another tenant's, or one of ACL groups it is not
+ * in) is not found.
  */
 final class Documents {
 
@@ -29,19 +33,19 @@ final class Documents {
 
   private final ObjectMapper json;
   private final DocumentStore store;
-  private final Function<Context, String> tenant;
+  private final Function<Context, Reader> reader;
   private final long maxBodyBytes;
   private final Function<Context, JsonNode> jsonBody;
 
   /**
-   * @param tenant the tenant a request acts for
+   * @param reader what a request may read: its tenant and groups
    * @param jsonBody parses a request's JSON object, throwing {@link ApiException} when it is not one
    */
-  Documents(ObjectMapper json, DocumentStore store, Function<Context, String> tenant, long maxBodyBytes,
+  Documents(ObjectMapper json, DocumentStore store, Function<Context, Reader> reader, long maxBodyBytes,
       Function<Context, JsonNode> jsonBody) {
     this.json = json;
     this.store = store;
-    this.tenant = tenant;
+    this.reader = reader;
     this.maxBodyBytes = maxBodyBytes;
     this.jsonBody = jsonBody;
   }
@@ -50,21 +54,28 @@ final class Documents {
     Upload upload = ctx.isMultipartFormData() ? fromForm(ctx) : fromJson(jsonBody.apply(ctx));
     Document doc;
     try {
-      doc = store.upload(tenant.apply(ctx), upload.name(), upload.content(), upload.title(), upload.tags());
+      doc = store.upload(reader.apply(ctx), upload.name(), upload.content(), upload.title(), upload.tags(), upload.groups());
     } catch (UploadRejected e) {
       String param = switch (e.reason()) {
-        case BAD_NAME, UNSUPPORTED_TYPE -> upload.nameParam();
+        case BAD_NAME, UNSUPPORTED_TYPE, HIDDEN -> upload.nameParam();
         case EMPTY, TOO_LARGE -> upload.param();
         case BAD_TAGS -> "tags";
+        case BAD_GROUPS -> "groups";
       };
       String code = switch (e.reason()) {
         case BAD_NAME -> "invalid_file_name";
         case UNSUPPORTED_TYPE -> "unsupported_file_type";
         case EMPTY -> "empty_file";
         case TOO_LARGE -> "file_too_large";
-        case BAD_TAGS -> null;
+        case BAD_TAGS, BAD_GROUPS -> null;
+        case HIDDEN -> "document_exists";
       };
-      throw new ApiException(e.reason() == UploadRejected.Reason.TOO_LARGE ? 413 : 400, "invalid_request_error", code, param, e.getMessage());
+      int status = switch (e.reason()) {
+        case TOO_LARGE -> 413;
+        case HIDDEN -> 409;
+        default -> 400;
+      };
+      throw new ApiException(status, "invalid_request_error", code, param, e.getMessage());
     }
     ctx.status(doc.status() == DocumentStore.Status.READY ? 200 : 202).json(toJson(doc));
   }
@@ -82,7 +93,7 @@ final class Documents {
         throw ApiException.invalid("limit", "Invalid 'limit': expected an integer from 1 to " + MAX_LIMIT + ".");
       }
     }
-    List<Document> all = store.list(tenant.apply(ctx));
+    List<Document> all = store.list(reader.apply(ctx));
     int from = 0;
     String after = ctx.queryParam("after");
     if (after != null) {
@@ -111,12 +122,12 @@ final class Documents {
 
   void get(Context ctx) {
     String id = ctx.pathParam("id");
-    ctx.json(toJson(store.get(tenant.apply(ctx), id).orElseThrow(() -> notFound(id))));
+    ctx.json(toJson(store.get(reader.apply(ctx), id).orElseThrow(() -> notFound(id))));
   }
 
   void delete(Context ctx) throws InterruptedException {
     String id = ctx.pathParam("id");
-    switch (store.delete(tenant.apply(ctx), id)) {
+    switch (store.delete(reader.apply(ctx), id)) {
       case DELETED -> ctx.json(json.createObjectNode().put("id", id).put("object", "document").put("deleted", true));
       case NOT_FOUND -> throw notFound(id);
       case FROM_FOLDER -> throw new ApiException(409, "invalid_request_error", "document_from_folder", "id",
@@ -131,10 +142,15 @@ final class Documents {
 
   // ---- request bodies ----
 
-  /** An upload as read from the request, with the names of the fields that carried it. */
-  private record Upload(String name, byte[] content, String title, List<String> tags, String nameParam, String param) {}
+  /**
+   * An upload as read from the request, with the names of the fields that carried it.
+   *
+   * @param groups absent when the request did not say: the document keeps those it has
+   */
+  private record Upload(String name, byte[] content, String title, List<String> tags, Optional<List<String>> groups,
+      String nameParam, String param) {}
 
-  /** {@code {"name": "notes.md", "text": "...", "title"?: "...", "tags"?: ["..."]}} */
+  /** {@code {"name": "notes.md", "text": "...", "title"?: "...", "tags"?: ["..."], "groups"?: ["..."]}} */
   private static Upload fromJson(JsonNode body) {
     String name = ChatCompletions.requireText(body, "name");
     String text = ChatCompletions.requireText(body, "text");
@@ -145,23 +161,34 @@ final class Documents {
     if (body.hasNonNull("title")) {
       title = ChatCompletions.requireText(body, "title");
     }
-    List<String> tags = new ArrayList<>();
-    JsonNode t = body.get("tags");
-    if (t != null && !t.isNull()) {
-      if (!t.isArray()) {
-        throw ApiException.invalid("tags", "Invalid type for 'tags': expected an array of strings.");
-      }
-      for (JsonNode tag : t) {
-        if (!tag.isTextual()) {
-          throw ApiException.invalid("tags", "Invalid type for 'tags': expected an array of strings.");
-        }
-        tags.add(tag.asText());
-      }
-    }
-    return new Upload(name, text.getBytes(StandardCharsets.UTF_8), title, tags, "name", "text");
+    List<String> tags = strings(body, "tags").orElse(List.of());
+    return new Upload(name, text.getBytes(StandardCharsets.UTF_8), title, tags, strings(body, "groups"), "name", "text");
   }
 
-  /** A multipart form with a {@code file} part and optional {@code title} and {@code tags} fields. */
+  /** An optional array of strings; absent when the field is missing or null. */
+  private static Optional<List<String>> strings(JsonNode body, String field) {
+    JsonNode t = body.get(field);
+    if (t == null || t.isNull()) {
+      return Optional.empty();
+    }
+    if (!t.isArray()) {
+      throw ApiException.invalid(field, "Invalid type for '" + field + "': expected an array of strings.");
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode item : t) {
+      if (!item.isTextual()) {
+        throw ApiException.invalid(field, "Invalid type for '" + field + "': expected an array of strings.");
+      }
+      out.add(item.asText());
+    }
+    return Optional.of(out);
+  }
+
+  /**
+   * A multipart form with a {@code file} part and optional {@code title}, {@code tags} and {@code
+   * groups} fields; the last two comma-separated, repeated, or both (an empty {@code groups} field
+   * makes the document public).
+   */
   private Upload fromForm(Context ctx) throws IOException {
     // The multipart parser reads the whole body past Javalin's size check, so the size is checked here.
     long length = ctx.req().getContentLengthLong();
@@ -174,18 +201,15 @@ final class Documents {
           "The request body is larger than " + maxBodyBytes + " bytes.");
     }
     UploadedFile file;
-    List<String> tags = new ArrayList<>();
+    List<String> tags;
+    Optional<List<String>> groups;
     String title;
     try {
       file = ctx.uploadedFile("file");
       title = ctx.formParam("title");
-      for (String field : ctx.formParams("tags")) {
-        for (String tag : field.split(",")) {
-          if (!tag.isBlank()) {
-            tags.add(tag.strip());
-          }
-        }
-      }
+      tags = commaSeparated(ctx.formParams("tags"));
+      List<String> groupFields = ctx.formParams("groups");
+      groups = groupFields.isEmpty() ? Optional.empty() : Optional.of(commaSeparated(groupFields));
     } catch (Exception e) { // the servlet container's parser throws checked exceptions unchecked
       throw ApiException.invalid(null, "We could not parse the multipart body of your request: " + e.getMessage());
     }
@@ -196,7 +220,20 @@ final class Documents {
     try (InputStream in = file.content()) {
       content = in.readAllBytes();
     }
-    return new Upload(file.filename() == null ? "" : file.filename(), content, title == null ? "" : title, tags, "file", "file");
+    return new Upload(file.filename() == null ? "" : file.filename(), content, title == null ? "" : title, tags, groups,
+        "file", "file");
+  }
+
+  private static List<String> commaSeparated(List<String> fields) {
+    List<String> out = new ArrayList<>();
+    for (String field : fields) {
+      for (String item : field.split(",")) {
+        if (!item.isBlank()) {
+          out.add(item.strip());
+        }
+      }
+    }
+    return out;
   }
 
   // ---- responses ----
@@ -219,6 +256,8 @@ final class Documents {
     } else {
       n.putNull("error");
     }
+    ArrayNode groups = n.putArray("groups");
+    d.groups().forEach(groups::add);
     return n;
   }
 }

@@ -111,7 +111,7 @@ public final class RagwayServer implements AutoCloseable {
     app.post("/v1/sessions", this::createSession);
     app.get("/v1/sessions/{id}", this::session);
     app.delete("/v1/sessions/{id}", this::deleteSession);
-    Documents documents = new Documents(json, services.documents(), ctx -> caller(ctx).tenant(), config.maxBodyBytes(), this::body);
+    Documents documents = new Documents(json, services.documents(), ctx -> caller(ctx).reader(), config.maxBodyBytes(), this::body);
     app.post("/v1/documents", documents::upload);
     app.get("/v1/documents", documents::list);
     app.get("/v1/documents/{id}", documents::get);
@@ -241,18 +241,18 @@ public final class RagwayServer implements AutoCloseable {
   // ---- endpoints ----
 
   private void createSession(Context ctx) {
-    Sessions.Session s = services.sessions().create(caller(ctx).tenant());
+    Sessions.Session s = services.sessions().create(caller(ctx).sessionOwner());
     ctx.status(201).json(sessionJson(s));
   }
 
   private void session(Context ctx) {
     String id = ctx.pathParam("id");
-    ctx.json(sessionJson(services.sessions().get(caller(ctx).tenant(), id).orElseThrow(() -> sessionNotFound(id))));
+    ctx.json(sessionJson(services.sessions().get(caller(ctx).sessionOwner(), id).orElseThrow(() -> sessionNotFound(id))));
   }
 
   private void deleteSession(Context ctx) {
     String id = ctx.pathParam("id");
-    if (!services.sessions().delete(caller(ctx).tenant(), id)) {
+    if (!services.sessions().delete(caller(ctx).sessionOwner(), id)) {
       throw sessionNotFound(id);
     }
     ctx.json(json.createObjectNode().put("id", id).put("object", "session").put("deleted", true));
@@ -366,7 +366,7 @@ public final class RagwayServer implements AutoCloseable {
     int k = kNode == null || kNode.isNull() ? services.k() : kNode.asInt();
     List<String> tags = new ArrayList<>();
     body.path("tags").forEach(t -> tags.add(t.asText()));
-    Filter filter = new Filter(caller(ctx).tenant(), body.path("source_prefix").asText(""), tags);
+    Filter filter = new Filter(caller(ctx).reader(), body.path("source_prefix").asText(""), tags);
     List<Retrieved> results = services.retriever().retrieve(new SearchRequest(query, mode, k, filter, body.path("mmr").asBoolean(false)));
     ObjectNode out = json.createObjectNode().put("object", "list").put("mode", mode.label());
     ArrayNode data = out.putArray("data");

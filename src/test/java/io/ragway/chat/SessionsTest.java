@@ -25,29 +25,35 @@ class SessionsTest {
     return JSON.createObjectNode().put("role", role).put("content", content);
   }
 
+  private static final Sessions.Owner ACME = new Sessions.Owner("acme", "key1");
+  private static final Sessions.Owner T = new Sessions.Owner("t", "key2");
+
   @Test
-  void sessionsKeepTurnsPerTenantAndForgetIdleOnes() {
-    Sessions.Session s = sessions.create("acme");
-    assertTrue(sessions.append("acme", s.id(), List.of(msg("user", "hi"), msg("assistant", "hello"))));
-    assertEquals(2, sessions.get("acme", s.id()).orElseThrow().messages().size());
-    assertTrue(sessions.get("other", s.id()).isEmpty(), "another tenant does not see it");
-    assertFalse(sessions.append("other", s.id(), List.of(msg("user", "x"))));
-    assertFalse(sessions.delete("other", s.id()));
+  void sessionsKeepTurnsPerKeyAndForgetIdleOnes() {
+    Sessions.Session s = sessions.create(ACME);
+    assertTrue(sessions.append(ACME, s.id(), List.of(msg("user", "hi"), msg("assistant", "hello"))));
+    assertEquals(2, sessions.get(ACME, s.id()).orElseThrow().messages().size());
+    for (Sessions.Owner stranger : List.of(new Sessions.Owner("other", "key1"), new Sessions.Owner("acme", "key9"))) {
+      assertTrue(sessions.get(stranger, s.id()).isEmpty(), "another tenant, or another key of the tenant, does not see it");
+      assertFalse(sessions.append(stranger, s.id(), List.of(msg("user", "x"))));
+      assertFalse(sessions.delete(stranger, s.id()));
+    }
+    assertEquals(2, sessions.get(ACME, s.id()).orElseThrow().messages().size(), "nothing was appended by strangers");
     nanos.addAndGet(Duration.ofMinutes(31).toNanos());
-    assertTrue(sessions.get("acme", s.id()).isEmpty(), "idle sessions are forgotten");
+    assertTrue(sessions.get(ACME, s.id()).isEmpty(), "idle sessions are forgotten");
   }
 
   @Test
   void aSessionKeepsItsNewestTurns() {
-    Sessions.Session s = sessions.create("t");
+    Sessions.Session s = sessions.create(T);
     for (int i = 0; i < 5; i++) {
-      sessions.append("t", s.id(), List.of(msg("user", "q" + i), msg("assistant", "a" + i)));
+      sessions.append(T, s.id(), List.of(msg("user", "q" + i), msg("assistant", "a" + i)));
     }
-    List<JsonNode> kept = sessions.get("t", s.id()).orElseThrow().messages();
+    List<JsonNode> kept = sessions.get(T, s.id()).orElseThrow().messages();
     assertEquals(6, kept.size());
     assertEquals("q2", kept.get(0).get("content").asText());
-    assertTrue(sessions.delete("t", s.id()));
-    assertFalse(sessions.delete("t", s.id()));
+    assertTrue(sessions.delete(T, s.id()));
+    assertFalse(sessions.delete(T, s.id()));
   }
 
   @Test

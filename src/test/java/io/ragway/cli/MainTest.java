@@ -51,6 +51,16 @@ class MainTest {
   }
 
   @Test
+  void contradictoryOrEmptyGroupsAreUsageErrorsAndCreateNoIndex() {
+    Path data = tmp.resolve("data");
+    String config = tmp.resolve("none.yaml").toString();
+    assertUsageError(run("ingest", "--data", data.toString(), "--config", config, "--public", "--groups", "hr", tmp.toString()),
+        "--public and --groups");
+    assertUsageError(run("ingest", "--data", data.toString(), "--config", config, "--groups", " , ", tmp.toString()), "--public");
+    assertFalse(java.nio.file.Files.exists(data));
+  }
+
+  @Test
   void emptyQuestionAndQueryAreUsageErrors() {
     assertUsageError(run("ask", "--data", tmp.toString(), "   "), "question is empty");
     assertUsageError(run("search", "--data", tmp.toString(), " "), "query is empty");

@@ -89,4 +89,13 @@ class OpenAiEmbeddingModelTest {
     assertThrows(IllegalArgumentException.class,
         () -> new OpenAiEmbeddingConfig(URI.create("http://x"), "", "", 0, 0, "", null));
   }
+
+  @Test
+  void anErrorEchoingTheApiKeyDoesNotCarryItFurther() throws Exception {
+    try (FakeHttpServer server = new FakeHttpServer(r -> new Response(401,
+        "{\"error\": {\"message\": \"bad key in header " + r.authorization() + "\"}}"))) {
+      EmbeddingException e = assertThrows(EmbeddingException.class, () -> model(server.uri("/v1"), 8).embedQuery("x"));
+      assertTrue(e.getMessage().contains("Bearer [api key]") && !e.getMessage().contains("sk-x"), e.getMessage());
+    }
+  }
 }

@@ -12,7 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,11 +29,15 @@ class LuceneIndexTest {
   }
 
   private void put(Index index, String tenant, String source, String... texts) {
+    put(index, tenant, source, List.of(), texts);
+  }
+
+  private void put(Index index, String tenant, String source, List<String> groups, String... texts) {
     List<Chunk> chunks = new ArrayList<>();
     for (int i = 0; i < texts.length; i++) {
-      chunks.add(Chunks.of(tenant, source, i, texts[i], List.of("t-" + source)));
+      chunks.add(Chunks.of(tenant, source, i, texts[i], List.of("t-" + source), groups));
     }
-    index.replaceSource(new SourceInfo(tenant, source, "h-" + source, texts.length), chunks,
+    index.replaceSource(new SourceInfo(tenant, source, "h-" + source, texts.length, groups), chunks,
         embedder.embedDocuments(List.of(texts)));
   }
 
@@ -89,12 +96,85 @@ class LuceneIndexTest {
       put(index, "other", "guides/a.md", "shared words about deployment");
       index.commit();
       assertEquals(2, index.bm25("deployment", 10, Filter.tenant("acme")).size());
-      assertEquals(1, index.bm25("deployment", 10, new Filter("acme", "guides/", List.of())).size());
+      assertEquals(1, index.bm25("deployment", 10, new Filter(Reader.owner("acme"), "guides/", List.of())).size());
       assertEquals("notes/b.md", index.knn(embedder.embedQuery("deployment"), 10,
-          new Filter("acme", "", List.of("t-notes/b.md"))).get(0).chunk().source());
+          new Filter(Reader.owner("acme"), "", List.of("t-notes/b.md"))).get(0).chunk().source());
       assertTrue(index.bm25("deployment", 10, Filter.tenant("nobody")).isEmpty());
       assertEquals(1, index.exactKnn(embedder.embedQuery("deployment"), 10, Filter.tenant("other")).size());
     }
+  }
+
+  @Test
+  void aChunkWithGroupsIsFoundOnlyByMembersOfOneOfThemAndByTheOwner() {
+    try (Index index = open()) {
+      put(index, "acme", "public.md", "shared words about payroll");
+      put(index, "acme", "hr.md", List.of("hr"), "shared words about payroll");
+      put(index, "acme", "board.md", List.of("hr", "board"), "shared words about payroll");
+      put(index, "other", "hr.md", List.of("hr"), "shared words about payroll");
+      index.commit();
+      float[] q = embedder.embedQuery("payroll");
+      Map<Reader, Set<String>> expected = Map.of(
+          Reader.member("acme", List.of()), Set.of("public.md"),
+          Reader.member("acme", List.of("eng")), Set.of("public.md"),
+          Reader.member("acme", List.of("hr")), Set.of("public.md", "hr.md", "board.md"),
+          Reader.member("acme", List.of("board", "eng")), Set.of("public.md", "board.md"),
+          Reader.owner("acme"), Set.of("public.md", "hr.md", "board.md"));
+      expected.forEach((reader, sources) -> {
+        Filter f = Filter.of(reader);
+        assertEquals(sources, sourcesOf(index.bm25("payroll", 10, f)), "bm25 for " + reader);
+        assertEquals(sources, sourcesOf(index.knn(q, 10, f)), "knn for " + reader);
+        assertEquals(sources, sourcesOf(index.exactKnn(q, 10, f)), "exact for " + reader);
+      });
+      Chunk board = index.bm25("payroll", 10, Filter.tenant("acme")).stream().map(Hit::chunk)
+          .filter(c -> c.source().equals("board.md")).findFirst().orElseThrow();
+      assertEquals(List.of("board", "hr"), board.groups());
+      assertEquals(List.of("board", "hr"), index.sources().stream().filter(s -> s.source().equals("board.md"))
+          .findFirst().orElseThrow().groups());
+    }
+  }
+
+  @Test
+  void aSearchReturnsKReadableChunksEvenWhenHiddenOnesRankFirst() {
+    Random random = new Random(7);
+    try (Index index = open()) {
+      float[] q = unit(random, embedder.dimension());
+      List<Chunk> chunks = new ArrayList<>();
+      List<float[]> vectors = new ArrayList<>();
+      for (int i = 0; i < 400; i++) { // hidden: nearer the query and richer in its word than any public chunk
+        chunks.add(Chunks.of("acme", "hidden" + i + ".md", 0, "payroll payroll payroll " + i, List.of(), List.of("hr")));
+        float[] v = q.clone();
+        v[i % v.length] += 0.05f;
+        vectors.add(normalised(v));
+      }
+      for (int i = 0; i < 20; i++) {
+        chunks.add(Chunks.of("acme", "public" + i + ".md", 0, "payroll and other words " + i, List.of()));
+        vectors.add(unit(random, embedder.dimension()));
+      }
+      index.add(chunks, vectors);
+      index.commit();
+      Filter outsider = Filter.of(Reader.member("acme", List.of("eng")));
+      for (List<Hit> hits : List.of(index.bm25("payroll", 5, outsider), index.knn(q, 5, outsider), index.exactKnn(q, 5, outsider))) {
+        assertEquals(5, hits.size());
+        assertTrue(hits.stream().allMatch(h -> h.chunk().source().startsWith("public")), hits.toString());
+      }
+      assertTrue(index.knn(q, 5, Filter.of(Reader.member("acme", List.of("hr")))).stream()
+          .allMatch(h -> h.chunk().source().startsWith("hidden")), "members see the nearer chunks");
+    }
+  }
+
+  private static Set<String> sourcesOf(List<Hit> hits) {
+    return hits.stream().map(h -> h.chunk().source()).collect(Collectors.toSet());
+  }
+
+  private static float[] normalised(float[] v) {
+    double n = 0;
+    for (float x : v) {
+      n += x * x;
+    }
+    for (int i = 0; i < v.length; i++) {
+      v[i] /= (float) Math.sqrt(n);
+    }
+    return v;
   }
 
   @Test

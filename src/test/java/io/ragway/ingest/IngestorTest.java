@@ -10,6 +10,7 @@ import io.ragway.index.Filter;
 import io.ragway.index.Index;
 import io.ragway.index.IndexConfig;
 import io.ragway.index.Indexes;
+import io.ragway.index.Reader;
 import io.ragway.testkit.HashingEmbedder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,6 +60,36 @@ class IngestorTest {
       assertEquals(2, second.unchanged(), second.summary());
       assertEquals(0, second.added() + second.updated() + second.removed());
       assertEquals(embeddedBefore, embedder.embeddedTexts(), "unchanged files must not be re-embedded");
+    }
+  }
+
+  private Ingestor ingestor(Index index, Optional<List<String>> groups) {
+    return new Ingestor(index, embedder, Chunkers.create(new ChunkerConfig("sentence", 32, 4), TokenCounter.approximate()),
+        new IngestOptions("default", List.of(), groups, 8, 100, 1024 * 1024));
+  }
+
+  @Test
+  void groupsGivenApplyToEveryFileWalkedAndFilesKeepTheirsWhenNoneAreGiven() throws Exception {
+    Path docs = docs();
+    Filter outsider = Filter.of(Reader.member("default", List.of()));
+    Filter member = Filter.of(Reader.member("default", List.of("ops")));
+    try (Index index = open()) {
+      ingestor(index, Optional.of(List.of("ops"))).ingest(List.of(docs), Ingestor.Listener.NONE);
+      assertTrue(index.bm25("installing Linux", 5, outsider).isEmpty());
+      assertEquals(List.of("ops"), index.bm25("installing Linux", 5, member).get(0).chunk().groups());
+      assertTrue(index.sources().stream().allMatch(s -> s.groups().equals(List.of("ops"))), index.sources().toString());
+
+      int embedded = embedder.embeddedTexts();
+      Files.writeString(docs.resolve("sub/beta.txt"), "Beta talks about installing the server on Linux and BSD.\n");
+      IngestReport kept = ingestor(index, Optional.empty()).ingest(List.of(docs), Ingestor.Listener.NONE);
+      assertEquals(1, kept.unchanged(), kept.summary());
+      assertEquals(1, kept.updated(), kept.summary());
+      assertTrue(index.bm25("installing Linux", 5, outsider).isEmpty(), "a changed file keeps its groups");
+
+      IngestReport opened = ingestor(index, Optional.of(List.of())).ingest(List.of(docs), Ingestor.Listener.NONE);
+      assertEquals(2, opened.updated(), "new groups are a new version of an unchanged file: " + opened.summary());
+      assertEquals(1, index.bm25("installing Linux", 5, outsider).size());
+      assertTrue(embedder.embeddedTexts() - embedded <= 2, "only the changed text is embedded again");
     }
   }
 

@@ -125,7 +125,7 @@ public final class CalibrateExtractive {
     for (int r = 0; r < Math.min(3, order.size()); r++) {
       String text = ps.get(order.get(r));
       out.add(new Source(r + 1, new Chunk(article + "#" + order.get(r), article, "", List.of(), text, 0, text.length(),
-          order.get(r), "", "default", List.of()), Vectors.dot(q, vs.get(order.get(r)))));
+          order.get(r), "", "default", List.of(), List.of()), Vectors.dot(q, vs.get(order.get(r)))));
     }
     return out;
   }

@@ -71,4 +71,13 @@ class HttpRerankerTest {
     RerankException e = assertThrows(RerankException.class, () -> r.rerank("q", CANDIDATES, 2));
     assertTrue(e.getMessage().contains("cannot reach"), e.getMessage());
   }
+
+  @Test
+  void anErrorEchoingTheApiKeyDoesNotCarryItFurther() throws Exception {
+    try (FakeHttpServer server = new FakeHttpServer(r -> new Response(401, "{\"error\": \"bad key in " + r.authorization() + "\"}"))) {
+      RerankException e = assertThrows(RerankException.class,
+          () -> reranker(server, RerankerConfig.Style.TEI).rerank("q", CANDIDATES, 2));
+      assertTrue(e.getMessage().contains("Bearer [api key]") && !e.getMessage().contains("sk-1"), e.getMessage());
+    }
+  }
 }

@@ -325,4 +325,87 @@ class DocumentsIT {
     assertError(get("/v1/documents/doc_000000000000000000000000"), 404, "document_not_found", "id", "doc_000000000000000000000000");
     assertFalse(listed().containsKey("upload:a.md"));
   }
+
+  @Test
+  void noUploadNameOrTenantLeadsOutsideTheTenantsUploadsFolder() throws Exception {
+    Path uploads = tmp.resolve("data/uploads");
+    String marker = "escape-marker-" + System.nanoTime();
+    String evilTenant = "../../evil";
+    String evilKey = ragway.keys().create(evilTenant, "", List.of(), 0, 0).secret();
+    List<String> names = List.of("../../escape.txt", "/etc/passwd", "/etc/passwd.txt", "..\\..\\x.txt", "a/../../b.txt",
+        "nul\u0000.txt", "nul.txt\u0000.md", "%2e%2e%2fescape.txt", "%2e%2e%5cescape.txt", "..%2fescape.txt", "x".repeat(300) + ".txt",
+        "y".repeat(251) + ".txt", "..", ".", "./z.txt", "~/z.txt", "C:\\z.txt", "z.txt/", "\u2025\u2215z.txt", "..\uff0fz.txt");
+    Set<Path> before = filesOutsideTheIndex();
+    List<String> stored = new ArrayList<>();
+    for (String name : names) {
+      for (String key : java.util.Arrays.asList(null, evilKey)) {
+        ObjectNode json = JSON.createObjectNode().put("name", name).put("text", marker + " json " + name);
+        HttpRequest.Builder viaJson = HttpRequest.newBuilder(ragway.uri("/v1/documents")).header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(json)));
+        HttpRequest.Builder viaForm = HttpRequest.newBuilder(ragway.uri("/v1/documents"))
+            .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(form(name, (marker + " form " + name).getBytes(StandardCharsets.UTF_8), Map.of())));
+        for (HttpRequest.Builder request : List.of(viaJson, viaForm)) {
+          if (key != null) {
+            request.header("Authorization", "Bearer " + key);
+          }
+          HttpResponse<String> r = send(request);
+          if (r.statusCode() == 400) {
+            String message = JSON.readTree(r.body()).at("/error/message").asText();
+            assertFalse(message.isBlank(), r.body());
+            continue;
+          }
+          assertEquals(202, r.statusCode(), name + ": " + r.body());
+          String id = JSON.readTree(r.body()).get("id").asText();
+          if (key == null) {
+            awaitSettled(id); // the anonymous caller polls; the other tenant's upload is awaited below
+          }
+          stored.add(JSON.readTree(r.body()).get("filename").asText());
+        }
+      }
+    }
+    assertTrue(stored.contains("%2e%2e%2fescape.txt"), "some odd but plain names are accepted: " + stored);
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    Path evilDir = uploads.resolve("%2E." + java.net.URLEncoder.encode(evilTenant, StandardCharsets.UTF_8).substring(2));
+    while (!Files.isDirectory(evilDir) || filesOutsideTheIndex().stream()
+        .anyMatch(p -> p.startsWith(evilDir) && p.getFileName().toString().startsWith(".incoming-"))) {
+      assertTrue(System.nanoTime() < deadline, "the other tenant's uploads did not settle in " + evilDir);
+      Thread.sleep(20);
+    }
+
+    Set<Path> added = new java.util.TreeSet<>(filesOutsideTheIndex());
+    added.removeAll(before);
+    assertFalse(added.isEmpty());
+    for (Path file : added) {
+      Path dir = file.getParent();
+      assertEquals(uploads, dir.getParent(), "every new file is in a tenant's folder: " + file);
+      assertTrue(dir.equals(uploads.resolve("default")) || dir.equals(evilDir), file.toString());
+    }
+    for (Path file : filesOutsideTheIndex()) {
+      if (!file.startsWith(uploads.resolve("default")) && !file.startsWith(evilDir)) {
+        assertFalse(new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).contains(marker), "written outside: " + file);
+      }
+    }
+    for (String name : names) { // nothing landed beyond the fixture's folder either
+      for (Path base : List.of(uploads.resolve("default"), evilDir, uploads)) {
+        Path target;
+        try {
+          target = base.resolve(name.replace('\\', '/')).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+          continue;
+        }
+        if (!target.startsWith(tmp) && Files.isRegularFile(target)) {
+          assertFalse(Files.readString(target, StandardCharsets.ISO_8859_1).contains(marker), "written outside: " + target);
+        }
+      }
+    }
+  }
+
+  /** Every file the fixture's folder holds, but the index's own. */
+  private static Set<Path> filesOutsideTheIndex() throws Exception {
+    try (java.util.stream.Stream<Path> files = Files.walk(tmp)) {
+      return files.filter(Files::isRegularFile).filter(p -> !p.startsWith(tmp.resolve("index")))
+          .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+    }
+  }
 }

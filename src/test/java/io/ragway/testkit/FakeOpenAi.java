@@ -22,7 +22,7 @@ import java.util.concurrent.Executors;
 public final class FakeOpenAi implements AutoCloseable {
 
   /** What the next request gets. */
-  public enum Kind { OK, STATUS, SLOW_FIRST_BYTE, CUT_STREAM, STALL_STREAM, TRICKLE_STREAM, MALFORMED_JSON }
+  public enum Kind { OK, STATUS, ECHO_HEADERS, SLOW_FIRST_BYTE, CUT_STREAM, STALL_STREAM, TRICKLE_STREAM, MALFORMED_JSON }
 
   /** A fault: a status with an optional Retry-After, a delay in ms, or events before a cut or stall. */
   public record Fault(Kind kind, int status, String retryAfter, long delayMs, int eventsBefore, String body) {
@@ -36,6 +36,11 @@ public final class FakeOpenAi implements AutoCloseable {
 
     public static Fault status(int status, String body) {
       return new Fault(Kind.STATUS, status, null, 0, 0, body);
+    }
+
+    /** An error whose message repeats every request header, credentials included, as a careless upstream might. */
+    public static Fault echoHeaders(int status) {
+      return new Fault(Kind.ECHO_HEADERS, status, null, 0, 0, null);
     }
 
     public static Fault rateLimited(String retryAfter) {
@@ -134,6 +139,13 @@ public final class FakeOpenAi implements AutoCloseable {
             ex.getResponseHeaders().add("Retry-After", f.retryAfter());
           }
           send(ex, f.status(), f.body());
+        }
+        case ECHO_HEADERS -> {
+          StringBuilder headers = new StringBuilder();
+          ex.getRequestHeaders().forEach((k, v) -> headers.append(k).append(": ").append(String.join(", ", v)).append("; "));
+          var error = JSON.createObjectNode();
+          error.putObject("error").put("message", "rejected a request with headers " + headers).put("type", "invalid_request_error");
+          send(ex, f.status(), JSON.writeValueAsString(error));
         }
         case MALFORMED_JSON -> send(ex, 200, "{\"id\": \"x\", \"choices\": [");
         default -> {
