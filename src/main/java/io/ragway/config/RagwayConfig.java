@@ -424,7 +424,7 @@ public record RagwayConfig(
         new Limits(0, 0),
         new Sessions(10_000, 24 * 60, 4000),
         new Database("", "", "", 10),
-        new Guard(true, "", new Policy("default-1", new Injection("block", 0.5, "unsure"), new Pii("off", List.of()),
+        new Guard(true, "", new Policy("default-1", new Injection("block", 0.5, "never"), new Pii("off", List.of()),
             new Output("off", List.of(), "block", "flag", 0.5), new Retrieved("drop")), Map.of()),
         new Telemetry(true, ""));
   }

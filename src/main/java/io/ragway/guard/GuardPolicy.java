@@ -114,7 +114,7 @@ public record GuardPolicy(String version, Action injection, double injectionThre
    * support, leave PII alone.
    */
   public static GuardPolicy defaults() {
-    return new GuardPolicy("default-1", Action.BLOCK, 0.5, InjectionDetector.Vectors.UNSURE, PiiMode.OFF,
+    return new GuardPolicy("default-1", Action.BLOCK, 0.5, InjectionDetector.Vectors.NEVER, PiiMode.OFF,
         EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of(), JsonMode.BLOCK, Passages.DROP,
         Grounding.FLAG, 0.5);
   }
