@@ -75,6 +75,23 @@ public final class Groundedness {
     return new Verdict(s.start(), s.end(), s.text(), List.copyOf(cites), support, support >= threshold);
   }
 
+  /**
+   * {@code text} up to {@code upTo} without the sentences of {@code removed} (in order, positions
+   * in {@code text}), each with the white space after it.
+   */
+  static String without(String text, List<Verdict> removed, int upTo) {
+    StringBuilder out = new StringBuilder(upTo);
+    int from = 0;
+    for (Verdict v : removed) {
+      out.append(text, from, v.start());
+      from = v.end();
+      while (from < upTo && Character.isWhitespace(text.charAt(from))) {
+        from++;
+      }
+    }
+    return out.append(text, from, upTo).toString();
+  }
+
   /** Every source number cited in {@code text}, in order of first mention. */
   public static Set<Integer> cites(String text) {
     Set<Integer> out = new LinkedHashSet<>();

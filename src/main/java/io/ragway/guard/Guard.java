@@ -200,14 +200,7 @@ public final class Guard {
     if (p.groundedness() != GuardPolicy.Grounding.REMOVE || unsupported.isEmpty()) {
       return new Grounded(answer, unsupported);
     }
-    StringBuilder kept = new StringBuilder();
-    int from = 0;
-    for (Groundedness.Verdict v : unsupported) {
-      kept.append(answer, from, v.start());
-      from = v.end();
-    }
-    kept.append(answer, from, answer.length());
-    return new Grounded(kept.toString().strip().replaceAll("[ \\t]{2,}", " "), unsupported);
+    return new Grounded(Groundedness.without(answer, unsupported, answer.length()).strip(), unsupported);
   }
 
   /**

@@ -1,10 +1,10 @@
 package io.ragway.guard;
 
 import io.ragway.ingest.Sentences;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -58,22 +58,16 @@ public final class SentenceGate {
 
   /** The text up to {@code upTo}, without the spans that are unsupported. */
   private String release(String text, List<Sentences.Span> spans, int upTo) {
-    StringBuilder out = new StringBuilder();
-    int from = 0;
+    List<Groundedness.Verdict> unsupported = new ArrayList<>();
     for (Sentences.Span s : spans) {
-      Groundedness.Verdict v = groundedness.judgeSentence(s, sources, Set.copyOf(sources.keySet()));
+      Groundedness.Verdict v = groundedness.judgeSentence(s, sources, sources.keySet());
       if (!v.supported()) {
+        unsupported.add(v);
         onUnsupported.accept(new Groundedness.Verdict(released + v.start(), released + v.end(), v.sentence(), v.cites(),
             v.support(), false));
-        out.append(text, from, s.start());
-        from = s.end();
-        while (from < upTo && Character.isWhitespace(text.charAt(from))) {
-          from++; // the space after a removed sentence goes with it
-        }
       }
     }
-    out.append(text, from, upTo);
     released += upTo;
-    return out.toString();
+    return Groundedness.without(text, unsupported, upTo);
   }
 }

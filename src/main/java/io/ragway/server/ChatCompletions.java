@@ -38,7 +38,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -49,6 +48,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * {@code POST /v1/chat/completions}, in the order of a request's path:
@@ -261,7 +261,7 @@ final class ChatCompletions {
       Answer answer = ask(chosen, conversation, maxTokens, hooks(null, requestId, caller, s -> {}), caller);
       // groundedness: each sentence against the sources it cites
       Guard.Grounded grounded = answer.abstained() ? new Guard.Grounded(answer.text(), List.of())
-          : services.guard().ground(requestId, caller.tenant(), answer.text(), texts(answer.citations()));
+          : services.guard().ground(requestId, caller.tenant(), answer.text(), citedTexts(answer.citations()));
       String text = grounded.text();
       List<Citation> cited = stillCited(answer.citations(), text);
       String content = maxTokens > 0 ? truncate(text, maxTokens) : text;
@@ -317,7 +317,7 @@ final class ChatCompletions {
     Answer answer;
     try {
       answer = ask(chosen, conversation, maxTokens, hooks(onText, requestId, caller, sources -> gate[0] = services.guard()
-          .sentenceGate(requestId, caller.tenant(), texts(sources)).orElse(null)), caller);
+          .sentenceGate(requestId, caller.tenant(), sourceTexts(sources)).orElse(null)), caller);
       String rest = gate[0] == null ? "" : gate[0].finish();
       kept.append(rest);
       emit.accept(rest); // opens the stream if nothing has yet
@@ -348,7 +348,7 @@ final class ChatCompletions {
     ObjectNode last = json.createObjectNode().put("content", "");
     last.set("citations", citations(cited));
     if (gate[0] == null && !answer.abstained() && services.guard().grounding(caller.tenant()) == GuardPolicy.Grounding.FLAG) {
-      unsupported(last, services.guard().ground(requestId, caller.tenant(), text, texts(cited)).unsupported(),
+      unsupported(last, services.guard().ground(requestId, caller.tenant(), text, citedTexts(cited)).unsupported(),
           caller.tenant());
     }
     send(out[0], chunk(id, created, model, last, null));
@@ -495,17 +495,14 @@ final class ChatCompletions {
         onSources);
   }
 
-  /** The text of each source by its number. */
-  private static Map<Integer, String> texts(List<?> sources) {
-    Map<Integer, String> out = new HashMap<>();
-    for (Object o : sources) {
-      if (o instanceof Citation c) {
-        out.put(c.number(), c.text());
-      } else if (o instanceof Source s) {
-        out.put(s.number(), s.chunk().text());
-      }
-    }
-    return out;
+  /** The text of each source offered to the model, by its number. */
+  private static Map<Integer, String> sourceTexts(List<Source> sources) {
+    return sources.stream().collect(Collectors.toMap(Source::number, s -> s.chunk().text()));
+  }
+
+  /** The text of each source an answer cites, by its number. */
+  private static Map<Integer, String> citedTexts(List<Citation> citations) {
+    return citations.stream().collect(Collectors.toMap(Citation::number, Citation::text));
   }
 
   /** The citations {@code text} still cites once unsupported sentences are removed. */
