@@ -14,6 +14,7 @@ import io.ragway.limit.RateLimiter;
 import io.ragway.llm.RetryPolicy;
 import io.ragway.llm.Router;
 import io.ragway.llm.UpstreamConfig;
+import io.ragway.testkit.Completions;
 import io.ragway.testkit.FakeOpenAi;
 import io.ragway.testkit.RagwayFixture;
 import io.ragway.testkit.TestRouters;
@@ -96,7 +97,7 @@ class GuardIT {
       JsonNode sent = upstream.requests().get(upstream.requests().size() - 1);
       String asked = sent.at("/messages/0/content").asText();
       assertEquals("Please email <EMAIL_ADDRESS_1> or ring <PHONE_NUMBER_1> about lunch.", asked);
-      String answer = stream ? streamedText(r.body()) : JSON.readTree(r.body()).at("/choices/0/message/content").asText();
+      String answer = stream ? Completions.content(r.body()) : JSON.readTree(r.body()).at("/choices/0/message/content").asText();
       assertEquals("I will write to jane.doe@example.com and call +44 20 7946 0958 today.", answer.strip(), r.body());
     }
   }
@@ -115,18 +116,5 @@ class GuardIT {
     assertTrue(s.body().contains("\"code\":\"content_policy_violation\""), s.body());
     assertFalse(s.body().toLowerCase().contains("moonshine"), s.body());
     assertFalse(s.body().contains("[DONE]"), "a stopped stream does not end as a finished one");
-  }
-
-  private static String streamedText(String sse) throws Exception {
-    StringBuilder text = new StringBuilder();
-    for (String line : sse.split("\n")) {
-      if (line.startsWith("data: {")) {
-        JsonNode delta = JSON.readTree(line.substring(6)).at("/choices/0/delta/content");
-        if (delta.isTextual()) {
-          text.append(delta.asText());
-        }
-      }
-    }
-    return text.toString();
   }
 }

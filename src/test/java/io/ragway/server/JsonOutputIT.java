@@ -16,6 +16,7 @@ import io.ragway.limit.RateLimiter;
 import io.ragway.llm.RetryPolicy;
 import io.ragway.llm.Router;
 import io.ragway.llm.UpstreamConfig;
+import io.ragway.testkit.Completions;
 import io.ragway.testkit.FakeOpenAi;
 import io.ragway.testkit.RagwayFixture;
 import io.ragway.testkit.TestRouters;
@@ -121,19 +122,6 @@ class JsonOutputIT {
     return null;
   }
 
-  private static String streamedText(String sse) throws Exception {
-    StringBuilder text = new StringBuilder();
-    for (String line : sse.split("\n")) {
-      if (line.startsWith("data: {")) {
-        JsonNode delta = JSON.readTree(line.substring(6)).at("/choices/0/delta/content");
-        if (delta.isTextual()) {
-          text.append(delta.asText());
-        }
-      }
-    }
-    return text.toString();
-  }
-
   private static List<JsonNode> decisions(HttpResponse<String> r) throws Exception {
     String id = r.headers().firstValue("x-request-id").orElseThrow();
     return Files.readAllLines(ragway.guardDecisions()).stream().map(line -> {
@@ -158,7 +146,7 @@ class JsonOutputIT {
 
     HttpResponse<String> s = chat(PERSON, true);
     assertEquals(200, s.statusCode(), s.body());
-    assertEquals(answer, streamedText(s.body()).strip()); // the fake upstream streams each word with a space after it
+    assertEquals(answer, Completions.content(s.body()).strip()); // the fake upstream streams each word with a space after it
     assertNull(errorEvent(s.body()), s.body());
     assertTrue(s.body().contains("data: [DONE]"), s.body());
     assertEquals(List.of(), decisions(s));
@@ -187,7 +175,7 @@ class JsonOutputIT {
     upstream.reply("{\"name\": \"Ada Lovelace\", \"age\": \"thirty-six\"}");
     HttpResponse<String> s = chat(PERSON, true);
     assertEquals(200, s.statusCode(), s.body());
-    assertTrue(streamedText(s.body()).contains("thirty-six"), "the schema is judged at the end: the text is out by then");
+    assertTrue(Completions.content(s.body()).contains("thirty-six"), "the schema is judged at the end: the text is out by then");
     JsonNode e = errorEvent(s.body());
     assertEquals("invalid_json_output", e.get("code").asText(), s.body());
     assertTrue(e.get("message").asText().contains("$.age: string found, integer expected"), s.body());
@@ -205,7 +193,7 @@ class JsonOutputIT {
     HttpResponse<String> s = chat(JSON_OBJECT, true);
     assertEquals(200, s.statusCode(), s.body());
     assertEquals("invalid_json_output", errorEvent(s.body()).get("code").asText(), s.body());
-    assertEquals("", streamedText(s.body()), "not a word of the prose reaches the client");
+    assertEquals("", Completions.content(s.body()), "not a word of the prose reaches the client");
     assertFalse(s.body().contains("[DONE]"), s.body());
   }
 

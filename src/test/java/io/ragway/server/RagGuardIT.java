@@ -13,6 +13,7 @@ import io.ragway.limit.RateLimiter;
 import io.ragway.llm.RetryPolicy;
 import io.ragway.llm.Router;
 import io.ragway.llm.UpstreamConfig;
+import io.ragway.testkit.Completions;
 import io.ragway.testkit.FakeOpenAi;
 import io.ragway.testkit.RagwayFixture;
 import io.ragway.testkit.TestRouters;
@@ -102,16 +103,6 @@ class RagGuardIT {
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static String streamedContent(String body) throws Exception {
-    StringBuilder content = new StringBuilder();
-    for (String event : body.split("\n\n")) {
-      if (event.startsWith("data: {")) {
-        content.append(JSON.readTree(event.substring(6)).path("choices").path(0).path("delta").path("content").asText(""));
-      }
-    }
-    return content.toString();
-  }
-
   private static String decisions() throws Exception {
     return Files.readString(ragway.guardDecisions());
   }
@@ -133,7 +124,7 @@ class RagGuardIT {
     HttpResponse<String> r = post(ASK.replace("\"model\": \"rag\"", "\"model\": \"rag\", \"stream\": true"), null);
     assertEquals(200, r.statusCode(), r.body());
     assertTrue(r.body().endsWith("data: [DONE]\n\n"));
-    assertEquals(GROUNDED, streamedContent(r.body()).strip());
+    assertEquals(GROUNDED, Completions.content(r.body()).strip());
     assertFalse(r.body().contains("Pirates"), "no piece of the sentence went out");
   }
 
@@ -148,7 +139,7 @@ class RagGuardIT {
     assertTrue(message.at("/unsupported/0/support").asDouble() < 0.5);
 
     HttpResponse<String> s = post(ASK.replace("\"model\": \"rag\"", "\"model\": \"rag\", \"stream\": true"), flaggingKey);
-    assertEquals(GROUNDED + " " + INVENTED, streamedContent(s.body()).strip());
+    assertEquals(GROUNDED + " " + INVENTED, Completions.content(s.body()).strip());
     assertTrue(s.body().contains("\"unsupported\":[{\"sentence\":\"Pirates"), s.body());
   }
 

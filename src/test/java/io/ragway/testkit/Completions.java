@@ -45,6 +45,24 @@ public final class Completions {
     }
   }
 
+  /** The text a stream's deltas carried, in order. */
+  public static String content(String sse) {
+    try {
+      StringBuilder text = new StringBuilder();
+      for (String line : sse.split("\n")) {
+        if (line.startsWith("data: {")) {
+          JsonNode delta = JSON.readTree(line.substring(6)).at("/choices/0/delta/content");
+          if (delta.isTextual()) {
+            text.append(delta.asText());
+          }
+        }
+      }
+      return text.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** A loopback port that was free a moment ago. */
   public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
