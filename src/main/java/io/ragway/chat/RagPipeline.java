@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * Answers a question from the documents, in four steps:
@@ -42,16 +43,20 @@ public final class RagPipeline {
    * @param onText receives the answer as it is produced, or null to wait for all of it
    * @param admits which retrieved chunks may reach the model
    * @param onSources receives the numbered sources before the model is asked
+   * @param searchText the text the retriever looks for, given the question the model gets (the
+   *     question as the client wrote it when the guard put placeholders in for personal data)
    */
-  public record Hooks(Consumer<String> onText, Predicate<Chunk> admits, Consumer<List<Source>> onSources) {
+  public record Hooks(Consumer<String> onText, Predicate<Chunk> admits, Consumer<List<Source>> onSources,
+      UnaryOperator<String> searchText) {
     public Hooks {
       Objects.requireNonNull(admits, "admits");
       Objects.requireNonNull(onSources, "onSources");
+      Objects.requireNonNull(searchText, "searchText");
     }
 
-    /** Wait for the whole answer; every chunk admitted. */
+    /** Wait for the whole answer; every chunk admitted; search for the question. */
     public static Hooks none() {
-      return new Hooks(null, c -> true, s -> {});
+      return new Hooks(null, c -> true, s -> {}, UnaryOperator.identity());
     }
   }
 
@@ -85,7 +90,8 @@ public final class RagPipeline {
     Map<String, Double> stages = new LinkedHashMap<>();
 
     long t0 = System.nanoTime();
-    List<Retrieved> retrieved = retriever.retrieve(new SearchRequest(question, mode, k, filter, mmr));
+    List<Retrieved> retrieved = retriever.retrieve(new SearchRequest(hooks.searchText().apply(question), mode, k, filter,
+        mmr));
     stages.put("retrieve", millisSince(t0));
 
     List<Source> sources = new ArrayList<>(retrieved.size());

@@ -10,8 +10,10 @@ import io.ragway.eval.LatencyStats;
 import io.ragway.eval.PiiEvaluation;
 import io.ragway.guard.InjectionDetector;
 import io.ragway.guard.LabelledText;
+import io.ragway.guard.NamedEntities;
 import io.ragway.guard.PiiDetector;
 import io.ragway.guard.PiiSpan;
+import io.ragway.guard.PiiType;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,12 +25,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -201,7 +206,8 @@ final class GuardCommand implements Runnable {
 
   @Command(name = "eval-pii", mixinStandardHelpOptions = true,
       description = {"Measure the PII detector on labelled spans: rows {\"text\", \"spans\": [{\"start\", \"end\",",
-          "\"type\"}]} with Presidio's entity names. Per-entity precision and recall, exact span match."})
+          "\"type\"}]} with Presidio's entity names (GPE is read as LOCATION). Per-entity precision and",
+          "recall, exact span match."})
   static final class EvalPii implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -211,8 +217,23 @@ final class GuardCommand implements Runnable {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--types", split = ",", paramLabel = "TYPE",
+        description = "Types to look for (default: every type this build can find; PERSON and LOCATION need the "
+            + "ner build).")
+    List<String> types;
+
     @Override
     public Integer call() throws Exception {
+      Set<PiiType> wanted;
+      try {
+        wanted = types == null || types.isEmpty() ? PiiType.available()
+            : types.stream().map(PiiType::parse).collect(Collectors.toCollection(() -> EnumSet.noneOf(PiiType.class)));
+        if (NamedEntities.needed(wanted) && !NamedEntities.available()) {
+          throw new IllegalArgumentException(NamedEntities.MISSING);
+        }
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      }
       List<PiiEvaluation.Row> rows = new ArrayList<>();
       forEachJsonLine(dataset, (line, row) -> {
         List<PiiEvaluation.Gold> gold = new ArrayList<>();
@@ -220,12 +241,14 @@ final class GuardCommand implements Runnable {
           if (!s.path("start").isInt() || !s.path("end").isInt() || !s.path("type").isTextual()) {
             throw new UsageException(dataset + ":" + line + ": each span needs integer start and end and a type");
           }
-          gold.add(new PiiEvaluation.Gold(s.get("type").asText(), s.get("start").asInt(), s.get("end").asInt()));
+          String type = s.get("type").asText();
+          gold.add(new PiiEvaluation.Gold(type.equals("GPE") ? PiiType.LOCATION.name() : type, s.get("start").asInt(),
+              s.get("end").asInt()));
         }
         rows.add(new PiiEvaluation.Row(text(row, dataset, line), gold));
       });
-      PiiDetector detector = PiiDetector.all();
-      detector.find("warm up jane@example.com");
+      PiiDetector detector = PiiDetector.of(wanted);
+      detector.find("warm up: write to Jane Doe in Paris at jane@example.com");
       PiiEvaluation r = PiiEvaluation.run(detector, rows);
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
@@ -242,6 +265,7 @@ final class GuardCommand implements Runnable {
           m.put("correct", e.correct());
           m.put("precision", round(e.precision()));
           m.put("recall", round(e.recall()));
+          m.put("overlap_recall", round(e.overlapRecall()));
           entities.add(m);
         }
         o.put("entities", entities);
@@ -249,12 +273,15 @@ final class GuardCommand implements Runnable {
         out.println(JSON.writeValueAsString(o));
       } else {
         out.printf("%s: %d texts; exact span match%n", dataset, r.texts());
-        out.printf("%-18s %9s %6s %8s %10s %7s%n", "entity", "labelled", "found", "correct", "precision", "recall");
+        out.printf("%-18s %9s %6s %8s %10s %7s %8s%n", "entity", "labelled", "found", "correct", "precision", "recall",
+            "overlap");
         for (PiiEvaluation.Entity e : r.entities()) {
           if (e.detected()) {
-            out.printf("%-18s %9d %6d %8d %10.3f %7.3f%n", e.type(), e.labelled(), e.found(), e.correct(), e.precision(), e.recall());
+            out.printf("%-18s %9d %6d %8d %10.3f %7.3f %8.3f%n", e.type(), e.labelled(), e.found(), e.correct(),
+                e.precision(), e.recall(), e.overlapRecall());
           } else {
-            out.printf("%-18s %9d %6s %8s %10s %7s  (not detected by ragway)%n", e.type(), e.labelled(), "-", "-", "-", "-");
+            out.printf("%-18s %9d %6s %8s %10s %7s %8s  (not looked for)%n", e.type(), e.labelled(), "-", "-", "-", "-",
+                "-");
           }
         }
         out.printf("latency per text p50 %.3f ms  p99 %.3f ms%n", r.latency().p50Ms(), r.latency().p99Ms());

@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The guardrails of the request path, per tenant policy:
@@ -94,6 +95,13 @@ public final class Guard {
     this.log = Objects.requireNonNull(log, "log");
     denied.put(this.defaults, compile(this.defaults));
     this.tenants.values().forEach(p -> denied.put(p, compile(p)));
+    if (enabled && Stream.concat(Stream.of(this.defaults), this.tenants.values().stream()).anyMatch(Guard::findsNames)) {
+      NamedEntities.shared(); // loads the model now rather than on a user's first request
+    }
+  }
+
+  private static boolean findsNames(GuardPolicy p) {
+    return (p.pii() != PiiMode.OFF || p.outputPii() != PiiMode.OFF) && NamedEntities.needed(p.piiTypes());
   }
 
   /** A guard that checks nothing ({@code guard.enabled: false}); it loads no model. */

@@ -94,8 +94,12 @@ public record GuardPolicy(String version, Action injection, double injectionThre
     }
     Objects.requireNonNull(vectors, "vectors");
     Objects.requireNonNull(pii, "pii");
-    piiTypes = piiTypes == null || piiTypes.isEmpty() ? EnumSet.allOf(PiiType.class) : EnumSet.copyOf(piiTypes);
+    piiTypes = piiTypes == null || piiTypes.isEmpty() ? PiiType.patterns() : EnumSet.copyOf(piiTypes);
     Objects.requireNonNull(outputPii, "outputPii");
+    if ((pii != PiiMode.OFF || outputPii != PiiMode.OFF) && NamedEntities.needed(piiTypes)
+        && !NamedEntities.available()) {
+      throw new IllegalArgumentException(NamedEntities.MISSING);
+    }
     if (outputPii == PiiMode.PSEUDONYMISE) {
       throw new IllegalArgumentException("output PII can be off, redact, mask or block; pseudonymise applies to input");
     }
@@ -115,7 +119,7 @@ public record GuardPolicy(String version, Action injection, double injectionThre
    */
   public static GuardPolicy defaults() {
     return new GuardPolicy("default-1", Action.BLOCK, 0.5, InjectionDetector.Vectors.NEVER, PiiMode.OFF,
-        EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of(), JsonMode.BLOCK, Passages.DROP,
+        PiiType.patterns(), PiiMode.OFF, List.of(), JsonMode.BLOCK, Passages.DROP,
         Grounding.FLAG, 0.5);
   }
 }

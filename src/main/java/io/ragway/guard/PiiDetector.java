@@ -36,18 +36,31 @@ public final class PiiDetector {
 
   private final Set<PiiType> types;
 
+  private final NamedEntities names;
+
   private PiiDetector(Set<PiiType> types) {
     this.types = types.isEmpty() ? EnumSet.noneOf(PiiType.class) : EnumSet.copyOf(types);
+    this.names = NamedEntities.needed(this.types) ? NamedEntities.shared() : null;
   }
 
-  /** Finds every type. */
+  /** Finds every type this build can find ({@link PiiType#available()}). */
   public static PiiDetector all() {
-    return new PiiDetector(EnumSet.allOf(PiiType.class));
+    return new PiiDetector(PiiType.available());
   }
 
-  /** Finds only the given types. */
+  /**
+   * Finds only the given types.
+   *
+   * @throws IllegalStateException when they include names or locations and this build has no
+   *     named-entity model
+   */
   public static PiiDetector of(Set<PiiType> types) {
     return new PiiDetector(types);
+  }
+
+  /** The types it looks for. */
+  public Set<PiiType> types() {
+    return EnumSet.copyOf(types);
   }
 
   /** The spans in {@code text}, in text order, never overlapping. */
@@ -75,6 +88,14 @@ public final class PiiDetector {
     }
     if (types.contains(PiiType.PHONE_NUMBER)) {
       collect(text, PHONE, PiiType.PHONE_NUMBER, taken, found, PiiDetector::plausiblePhone);
+    }
+    if (names != null) {
+      for (PiiSpan s : names.find(text, types)) {
+        if (free(taken, s.start(), s.end())) {
+          take(taken, s.start(), s.end());
+          found.add(s);
+        }
+      }
     }
     found.sort(Comparator.comparingInt(PiiSpan::start));
     return found;

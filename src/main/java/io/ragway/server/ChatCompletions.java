@@ -240,9 +240,14 @@ final class ChatCompletions {
   private Reply answer(Context ctx, ObjectNode body, String model, long maxTokens, String requestId, Caller caller,
       Pseudonyms pseudonyms, Telemetry.Generation generation) throws IOException {
     boolean checked = services.guard().checksOutput(caller.tenant(), pseudonyms);
-    List<ChatMessage> conversation = conversation(body.get("messages"));
     boolean stream = body.path("stream").asBoolean(false);
     RagPipeline chosen = model.equals("extractive") ? services.extractive() : services.pipeline();
+    // placeholders stand in for personal data on its way to an upstream model only: the built-in
+    // answerer reads, and retrieval searches for, the question as the client wrote it
+    List<ChatMessage> conversation = conversation(body.get("messages"));
+    if (chosen.modelName().equals("extractive")) {
+      conversation = conversation.stream().map(m -> new ChatMessage(m.role(), pseudonyms.restore(m.content()))).toList();
+    }
     long created = System.currentTimeMillis() / 1000;
     String id = "chatcmpl-" + requestId;
 
@@ -258,7 +263,7 @@ final class ChatCompletions {
       return replay(ctx, lookup, id, created, model, stream, includeUsage);
     }
     if (!stream) {
-      Answer answer = ask(chosen, conversation, maxTokens, hooks(null, requestId, caller, s -> {}), caller);
+      Answer answer = ask(chosen, conversation, maxTokens, hooks(null, requestId, caller, pseudonyms, s -> {}), caller);
       // groundedness: each sentence against the sources it cites
       Guard.Grounded grounded = answer.abstained() ? new Guard.Grounded(answer.text(), List.of())
           : services.guard().ground(requestId, caller.tenant(), answer.text(), citedTexts(answer.citations()));
@@ -316,7 +321,7 @@ final class ChatCompletions {
     };
     Answer answer;
     try {
-      answer = ask(chosen, conversation, maxTokens, hooks(onText, requestId, caller, sources -> gate[0] = services.guard()
+      answer = ask(chosen, conversation, maxTokens, hooks(onText, requestId, caller, pseudonyms, sources -> gate[0] = services.guard()
           .sentenceGate(requestId, caller.tenant(), sourceTexts(sources)).orElse(null)), caller);
       String rest = gate[0] == null ? "" : gate[0].finish();
       kept.append(rest);
@@ -488,11 +493,14 @@ final class ChatCompletions {
     }
   }
 
-  /** The pipeline's hooks for one request: retrieved passages pass the guard's injection scan. */
-  private RagPipeline.Hooks hooks(Consumer<String> onText, String requestId, Caller caller,
+  /**
+   * The pipeline's hooks for one request: retrieved passages pass the guard's injection scan, and
+   * retrieval searches for the question with its placeholders put back.
+   */
+  private RagPipeline.Hooks hooks(Consumer<String> onText, String requestId, Caller caller, Pseudonyms pseudonyms,
       Consumer<List<Source>> onSources) {
     return new RagPipeline.Hooks(onText, c -> services.guard().admitsPassage(requestId, caller.tenant(), c.id(), c.text()),
-        onSources);
+        onSources, pseudonyms::restore);
   }
 
   /** The text of each source offered to the model, by its number. */

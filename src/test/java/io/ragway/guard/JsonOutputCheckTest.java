@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -214,13 +213,13 @@ class JsonOutputCheckTest {
   void theGuardLogsAViolationAndBlocksOrFlagsItAsThePolicySays() throws Exception {
     List<GuardDecision> logged = new ArrayList<>();
     GuardPolicy block = new GuardPolicy("v-1", GuardPolicy.Action.BLOCK, 0.5, InjectionDetector.Vectors.NEVER, PiiMode.OFF,
-        EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of(), GuardPolicy.JsonMode.BLOCK, GuardPolicy.Passages.DROP,
+        PiiType.patterns(), PiiMode.OFF, List.of(), GuardPolicy.JsonMode.BLOCK, GuardPolicy.Passages.DROP,
         GuardPolicy.Grounding.OFF, 0.5);
     GuardPolicy flag = new GuardPolicy("v-2", GuardPolicy.Action.BLOCK, 0.5, InjectionDetector.Vectors.NEVER, PiiMode.OFF,
-        EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of(), GuardPolicy.JsonMode.FLAG, GuardPolicy.Passages.DROP,
+        PiiType.patterns(), PiiMode.OFF, List.of(), GuardPolicy.JsonMode.FLAG, GuardPolicy.Passages.DROP,
         GuardPolicy.Grounding.OFF, 0.5);
     GuardPolicy off = new GuardPolicy("v-3", GuardPolicy.Action.BLOCK, 0.5, InjectionDetector.Vectors.NEVER, PiiMode.OFF,
-        EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of(), GuardPolicy.JsonMode.OFF, GuardPolicy.Passages.DROP,
+        PiiType.patterns(), PiiMode.OFF, List.of(), GuardPolicy.JsonMode.OFF, GuardPolicy.Passages.DROP,
         GuardPolicy.Grounding.OFF, 0.5);
     Guard guard = new Guard(InjectionDetector.bundled(Optional.empty()), block, Map.of("lenient", flag, "free", off),
         (id, d) -> logged.add(d));
@@ -242,7 +241,7 @@ class JsonOutputCheckTest {
   void aFlaggedStreamIsLoggedOnceAndABlockedOneThrowsAtTheFirstPieceThatShowsIt() throws Exception {
     List<GuardDecision> logged = new ArrayList<>();
     GuardPolicy flag = new GuardPolicy("v-2", GuardPolicy.Action.BLOCK, 0.5, InjectionDetector.Vectors.NEVER, PiiMode.OFF,
-        EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of(), GuardPolicy.JsonMode.FLAG, GuardPolicy.Passages.DROP,
+        PiiType.patterns(), PiiMode.OFF, List.of(), GuardPolicy.JsonMode.FLAG, GuardPolicy.Passages.DROP,
         GuardPolicy.Grounding.OFF, 0.5);
     Guard guard = new Guard(InjectionDetector.bundled(Optional.empty()), GuardPolicy.defaults(), Map.of("lenient", flag),
         (id, d) -> logged.add(d));

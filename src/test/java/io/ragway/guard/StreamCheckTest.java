@@ -3,7 +3,6 @@ package io.ragway.guard;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class StreamCheckTest {
 
   private static final Guard GUARD = new Guard(InjectionDetector.bundled(Optional.empty()), new GuardPolicy("t-1",
-      GuardPolicy.Action.BLOCK, 0.5, InjectionDetector.Vectors.NEVER, PiiMode.OFF, EnumSet.allOf(PiiType.class),
+      GuardPolicy.Action.BLOCK, 0.5, InjectionDetector.Vectors.NEVER, PiiMode.OFF, PiiType.patterns(),
       PiiMode.OFF, List.of("copper still"), GuardPolicy.JsonMode.BLOCK, GuardPolicy.Passages.DROP, GuardPolicy.Grounding.OFF, 0.5), Map.of(),
       Guard.DecisionLog.none());
 

@@ -24,14 +24,17 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The guard on the request path: injections refused, PII pseudonymised upstream and restored, denied terms withheld. */
+/**
+ * The guard on the request path: injections refused, PII (names and places too, in the ner build)
+ * pseudonymised upstream and restored, denied terms withheld.
+ */
 class GuardIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,7 +50,7 @@ class GuardIT {
         0, 0, List.of(), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5))),
         new RetryPolicy(1, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(5)));
     GuardPolicy policy = new GuardPolicy("test-7", GuardPolicy.Action.BLOCK, 0.5, InjectionDetector.Vectors.UNSURE,
-        PiiMode.PSEUDONYMISE, EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of("moonshine"), GuardPolicy.JsonMode.BLOCK, GuardPolicy.Passages.DROP,
+        PiiMode.PSEUDONYMISE, PiiType.available(), PiiMode.OFF, List.of("moonshine"), GuardPolicy.JsonMode.BLOCK, GuardPolicy.Passages.DROP,
         GuardPolicy.Grounding.FLAG, 0.5);
     ragway = new RagwayFixture(tmp, router, "", false, RateLimiter.Limits.NONE, 0, policy);
   }
@@ -99,6 +102,22 @@ class GuardIT {
       assertEquals("Please email <EMAIL_ADDRESS_1> or ring <PHONE_NUMBER_1> about lunch.", asked);
       String answer = stream ? Completions.content(r.body()) : JSON.readTree(r.body()).at("/choices/0/message/content").asText();
       assertEquals("I will write to jane.doe@example.com and call +44 20 7946 0958 today.", answer.strip(), r.body());
+    }
+  }
+
+  /** Runs in a build with the named-entity model ({@code RAGWAY_NER=on ./test}, as CI runs it). */
+  @Test
+  @EnabledIf("io.ragway.guard.NamedEntities#available")
+  void theUpstreamSeesPlaceholdersForNamesAndPlacesAndTheClientGetsThemBack() throws Exception {
+    upstream.reply("Dear <PERSON_1>, your table in <LOCATION_1> is booked; a note went to <EMAIL_ADDRESS_1>.");
+    for (boolean stream : new boolean[] {false, true}) {
+      HttpResponse<String> r = chat("solo", "Book a table for Jane Austen in London and write to jane@example.com.", stream);
+      assertEquals(200, r.statusCode(), r.body());
+      JsonNode sent = upstream.requests().get(upstream.requests().size() - 1);
+      assertEquals("Book a table for <PERSON_1> in <LOCATION_1> and write to <EMAIL_ADDRESS_1>.",
+          sent.at("/messages/0/content").asText());
+      String answer = stream ? Completions.content(r.body()) : JSON.readTree(r.body()).at("/choices/0/message/content").asText();
+      assertEquals("Dear Jane Austen, your table in London is booked; a note went to jane@example.com.", answer.strip());
     }
   }
 

@@ -26,7 +26,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -68,7 +67,7 @@ class JsonOutputIT {
 
   private static GuardPolicy policy(String version, GuardPolicy.JsonMode json) {
     return new GuardPolicy(version, GuardPolicy.Action.BLOCK, 0.5, InjectionDetector.Vectors.NEVER, PiiMode.OFF,
-        EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of(), json, GuardPolicy.Passages.DROP, GuardPolicy.Grounding.OFF, 0.5);
+        PiiType.patterns(), PiiMode.OFF, List.of(), json, GuardPolicy.Passages.DROP, GuardPolicy.Grounding.OFF, 0.5);
   }
 
   @AfterAll

@@ -27,7 +27,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Predicate;
@@ -66,7 +65,7 @@ class MetricsIT {
             Duration.ofSeconds(2), Duration.ofSeconds(5))),
         new RetryPolicy(2, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(5)));
     GuardPolicy guard = new GuardPolicy("metrics-1", GuardPolicy.Action.BLOCK, 0.5, InjectionDetector.Vectors.UNSURE,
-        PiiMode.OFF, EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of(), GuardPolicy.JsonMode.BLOCK,
+        PiiMode.OFF, PiiType.patterns(), PiiMode.OFF, List.of(), GuardPolicy.JsonMode.BLOCK,
         GuardPolicy.Passages.DROP, GuardPolicy.Grounding.FLAG, 0.5);
     ragway = new RagwayFixture(tmp, router, "", true, RateLimiter.Limits.NONE, 0, guard, TOKEN);
     acme = key("acme", 0);

@@ -29,7 +29,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -75,7 +74,7 @@ class SecretsIT {
     }, true, StandardCharsets.UTF_8));
     upstream = new FakeOpenAi("upstream");
     GuardPolicy guard = new GuardPolicy("secrets-1", GuardPolicy.Action.BLOCK, 0.5, InjectionDetector.Vectors.UNSURE,
-        PiiMode.PSEUDONYMISE, EnumSet.allOf(PiiType.class), PiiMode.OFF, List.of(), GuardPolicy.JsonMode.BLOCK,
+        PiiMode.PSEUDONYMISE, PiiType.patterns(), PiiMode.OFF, List.of(), GuardPolicy.JsonMode.BLOCK,
         GuardPolicy.Passages.DROP, GuardPolicy.Grounding.FLAG, 0.5);
     ragway = new RagwayFixture(tmp, TestRouters.withoutBreaker(List.of(new UpstreamConfig("gpt", upstream.baseUrl(), UPSTREAM_KEY,
         "up", 8192, 0, 0, List.of(), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5))),
