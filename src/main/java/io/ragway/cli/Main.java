@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
         UsageCommand.class,
         GuardCommand.class,
         KeysCommand.class,
+        PlanCommand.class,
         CommandLine.HelpCommand.class
     },
     footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage error. Set RAGWAY_DEBUG=1 for stack traces."})

@@ -2,6 +2,7 @@ package io.ragway.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,12 +16,15 @@ import io.ragway.limit.RateLimiter;
 import io.ragway.llm.RetryPolicy;
 import io.ragway.llm.Router;
 import io.ragway.llm.UpstreamConfig;
+import io.ragway.plan.CapacityPlanner;
+import io.ragway.plan.MeasuredLoad;
 import io.ragway.testkit.Completions;
 import io.ragway.testkit.FakeOpenAi;
 import io.ragway.testkit.FakeOpenAi.Fault;
 import io.ragway.testkit.RagwayFixture;
 import io.ragway.testkit.Scrape;
 import io.ragway.testkit.TestRouters;
+import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -333,5 +337,35 @@ class MetricsIT {
       assertEquals(200, r.statusCode(), r.body());
       assertFalse(r.body().isBlank());
     }
+  }
+
+  @Test
+  void theCapacityPlannerReadsTheLoadFromTheseMetrics() throws Exception {
+    String[] ok = {"route", CHAT, "model", "solo", "backend", "solo", "status", "200"};
+    HttpResponse<String> first = send(ragway, "GET", "/metrics", TOKEN, null);
+    double before = Scrape.parse(first.body()).sum(REQUESTS, ok);
+    long prompt = 0;
+    long output = 0;
+    for (int i = 0; i < 4; i++) {
+      HttpResponse<String> r = chat(acme, "solo", "Plan question " + i, i % 2 == 0, 0.7);
+      assertEquals(200, r.statusCode(), r.body());
+      JsonNode usage = Completions.usage(r.body());
+      prompt += usage.get("prompt_tokens").asLong();
+      output += usage.get("completion_tokens").asLong();
+    }
+    settled(s -> s.sum(REQUESTS, ok) - before >= 4);
+    String second = send(ragway, "GET", "/metrics", TOKEN, null).body();
+
+    CapacityPlanner.Load load = MeasuredLoad.between(first.body(), second, 2.0, "solo");
+    assertEquals(2.0, load.requestsPerSecond(), 1e-9, "4 answered in the 2 s given");
+    assertEquals(prompt / 4.0, load.promptTokens(), 1e-9);
+    assertEquals(output / 4.0, load.outputTokens(), 1e-9);
+
+    IllegalArgumentException quiet = assertThrows(IllegalArgumentException.class,
+        () -> MeasuredLoad.measure(ragway.uri("/metrics"), TOKEN, Duration.ofMillis(50), "no-such-model"));
+    assertTrue(quiet.getMessage().contains("--rps"), quiet.getMessage());
+    IOException refused = assertThrows(IOException.class,
+        () -> MeasuredLoad.measure(ragway.uri("/metrics"), "wrong", Duration.ofMillis(50), "solo"));
+    assertTrue(refused.getMessage().contains("--metrics-token"), refused.getMessage());
   }
 }
