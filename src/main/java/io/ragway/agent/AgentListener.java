@@ -1,0 +1,30 @@
+package io.ragway.agent;
+
+import java.time.Duration;
+
+/**
+ * Hears what one agent request does, step by step and tool by tool, for tracing, the request log
+ * and streamed progress. Called on the request's thread, one call at a time, so it must be quick.
+ */
+public interface AgentListener {
+
+  /** Model call {@code step} (from 1) is about to be made. */
+  default void stepStarted(int step) {}
+
+  /** Model call {@code step} answered, from {@code servedBy}, after {@code took}, with {@code toolCalls} tool calls asked. */
+  default void stepEnded(int step, String servedBy, long promptTokens, long completionTokens, int toolCalls,
+      Duration took) {}
+
+  /** A tool asked for in {@code step} starts. */
+  default void toolStarted(int step, String tool, String callId) {}
+
+  /** A tool ended, however it ended. */
+  default void toolEnded(ToolRun run) {}
+
+  /** Hears nothing. */
+  static AgentListener none() {
+    return NONE;
+  }
+
+  AgentListener NONE = new AgentListener() {};
+}
