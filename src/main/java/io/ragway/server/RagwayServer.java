@@ -1,5 +1,6 @@
 package io.ragway.server;
 
+import io.ragway.agent.AgentConfig;
 import io.ragway.config.JsonMappers;
 import io.ragway.store.DatabaseException;
 import io.ragway.store.Ledger;
@@ -61,7 +62,17 @@ public final class RagwayServer implements AutoCloseable {
    */
   public record Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
       Index index, SearchMode mode, int k, Router router, Caches caches, Access access,
-      Sessions sessions, int historyTokens, DocumentStore documents, Ledger ledger, Guard guard, Telemetry telemetry) {}
+      Sessions sessions, int historyTokens, DocumentStore documents, Ledger ledger, Guard guard, Telemetry telemetry,
+      AgentConfig agent) {
+
+    /** Without an {@code agent} section: {@code model: "agent"} answers by search and the extractive answerer. */
+    public Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
+        Index index, SearchMode mode, int k, Router router, Caches caches, Access access, Sessions sessions,
+        int historyTokens, DocumentStore documents, Ledger ledger, Guard guard, Telemetry telemetry) {
+      this(pipeline, extractive, retriever, embedder, index, mode, k, router, caches, access, sessions, historyTokens,
+          documents, ledger, guard, telemetry, AgentConfig.defaults());
+    }
+  }
 
   private static final Logger LOG = LoggerFactory.getLogger(RagwayServer.class);
   private static final String REQUEST_ID = "ragway.request-id";
