@@ -12,9 +12,9 @@ import java.math.RoundingMode;
  *
  * <pre>
  * sum     = product (('+' | '-') product)*
- * product = power (('*' | '/' | '%') power)*
- * power   = unary ('^' power)?          right-associative
- * unary   = '-' unary | '+' unary | atom
+ * product = unary (('*' | '/' | '%') unary)*
+ * unary   = '-' unary | '+' unary | power     so -2^2 is -(2^2)
+ * power   = atom ('^' unary)?                right-associative
  * atom    = number | name '(' sum ')' | '(' sum ')'
  * </pre>
  */
@@ -66,19 +66,19 @@ final class Arithmetic {
   }
 
   private BigDecimal product() {
-    BigDecimal v = power();
+    BigDecimal v = unary();
     while (true) {
       int where = at;
       if (eat('*')) {
-        v = checked(v.multiply(power(), MC));
+        v = checked(v.multiply(unary(), MC));
       } else if (eat('/')) {
-        BigDecimal d = power();
+        BigDecimal d = unary();
         if (d.signum() == 0) {
           throw new ArithmeticException("division by zero at position " + (where + 1));
         }
         v = checked(v.divide(d, MC));
       } else if (eat('%')) {
-        BigDecimal d = power();
+        BigDecimal d = unary();
         if (d.signum() == 0) {
           throw new ArithmeticException("remainder of a division by zero at position " + (where + 1));
         }
@@ -90,13 +90,13 @@ final class Arithmetic {
   }
 
   private BigDecimal power() {
-    BigDecimal base = unary();
+    BigDecimal base = atom();
     int where = at;
     if (!eat('^')) {
       return base;
     }
     enter();
-    BigDecimal exp = power();
+    BigDecimal exp = unary();
     depth--;
     if (exp.stripTrailingZeros().scale() > 0) {
       double r = Math.pow(base.doubleValue(), exp.doubleValue());
@@ -131,7 +131,7 @@ final class Arithmetic {
       depth--;
       return v;
     }
-    return atom();
+    return power();
   }
 
   private BigDecimal atom() {
@@ -158,6 +158,10 @@ final class Arithmetic {
       if (!eat('(')) {
         throw new ArithmeticException("unknown name '" + name + "' at position " + (start + 1)
             + " (functions: sqrt, abs, round, floor, ceil, each with parentheses)");
+      }
+      if (!java.util.Set.of("sqrt", "abs", "round", "floor", "ceil").contains(name)) {
+        throw new ArithmeticException("unknown function '" + name + "' at position " + (start + 1)
+            + " (functions: sqrt, abs, round, floor, ceil)");
       }
       enter();
       BigDecimal arg = sum();
