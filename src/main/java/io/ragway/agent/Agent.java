@@ -315,7 +315,8 @@ public final class Agent {
     List<Future<Outcome>> futures = new ArrayList<>();
     List<ToolRun> runs = new ArrayList<>();
     Duration fallbackTimeout = Duration.ofSeconds(config.toolTimeoutSeconds());
-    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+    ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+    try {
       long started = System.nanoTime();
       for (JsonNode call : asked) {
         String name = call.path("function").path("name").asText("");
@@ -360,7 +361,10 @@ public final class Agent {
         runs.add(run);
         listener.toolEnded(run);
       }
-      futures.forEach(f -> f.cancel(true)); // the pool's close waits for none still running
+    } finally {
+      // not close(), which would wait: a call that timed out is interrupted and left to end by its
+      // own timeout (an HTTP tool's request timeout), while the loop moves on
+      pool.shutdownNow();
     }
     return runs;
   }
