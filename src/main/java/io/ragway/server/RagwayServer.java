@@ -59,6 +59,7 @@ public final class RagwayServer implements AutoCloseable {
    *
    * @param historyTokens the token budget of session history for models without a known context window
    * @param telemetry where requests are counted; when it is on, {@code /metrics} serves it
+   * @param agent the tool loop behind {@code model: "agent"} (docs/agents.md)
    */
   public record Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
       Index index, SearchMode mode, int k, Router router, Caches caches, Access access,
