@@ -26,5 +26,43 @@ public interface AgentListener {
     return NONE;
   }
 
+  /** Tells {@code first}, then {@code second}. */
+  static AgentListener both(AgentListener first, AgentListener second) {
+    return new AgentListener() {
+      @Override
+      public void stepStarted(int step) {
+        first.stepStarted(step);
+        second.stepStarted(step);
+      }
+
+      @Override
+      public void stepEnded(int step, String servedBy, long promptTokens, long completionTokens, int toolCalls,
+          Duration took) {
+        first.stepEnded(step, servedBy, promptTokens, completionTokens, toolCalls, took);
+        second.stepEnded(step, servedBy, promptTokens, completionTokens, toolCalls, took);
+      }
+
+      @Override
+      public void toolStarted(int step, String tool, String callId) {
+        first.toolStarted(step, tool, callId);
+        second.toolStarted(step, tool, callId);
+      }
+
+      @Override
+      public void toolEnded(ToolRun run) {
+        first.toolEnded(run);
+        second.toolEnded(run);
+      }
+    };
+  }
+
+  /**
+   * Writes each step and tool of request {@code requestId} to the {@code io.ragway.agent} logger at
+   * debug level (arguments and results are never logged: they may hold personal data).
+   */
+  static AgentListener logging(String requestId) {
+    return new LoggedSteps(requestId);
+  }
+
   AgentListener NONE = new AgentListener() {};
 }

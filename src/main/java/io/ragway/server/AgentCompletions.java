@@ -80,7 +80,8 @@ final class AgentCompletions {
     Progress progress = stream ? new Progress(ctx, id, created, model) : null;
     Agent.Result result;
     try {
-      result = agent.run(run, progress == null ? AgentListener.none() : progress);
+      AgentListener logged = AgentListener.logging(requestId);
+      result = agent.run(run, progress == null ? logged : AgentListener.both(progress, logged));
     } catch (IllegalArgumentException e) {
       throw ApiException.invalid("tools", e.getMessage());
     } catch (UpstreamException e) {
