@@ -57,7 +57,13 @@ final class AgentCompletions {
     if (flag != null && !flag.isNull() && !flag.isBoolean()) {
       throw ApiException.invalid("agent", "Invalid type for 'agent': expected a boolean.");
     }
-    return model.equals(MODEL) || flag != null && flag.asBoolean(false);
+    boolean wanted = model.equals(MODEL) || flag != null && flag.asBoolean(false);
+    JsonNode format = body.path("response_format");
+    if (wanted && format.isObject() && !"text".equals(format.path("type").asText("text"))) {
+      throw ApiException.invalid("response_format", "The agent answers in prose after its tools: response_format "
+          + "'" + format.path("type").asText() + "' is not supported with model 'agent' or agent: true.");
+    }
+    return wanted;
   }
 
   /**

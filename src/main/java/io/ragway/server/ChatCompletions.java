@@ -66,7 +66,8 @@ import java.util.stream.Collectors;
  *   <li>answer from the exact-match cache when it can; else
  *   <li>for ragway's own models ({@code rag}, {@code extractive}) answer the last user message
  *       from the documents, and for upstream models send the request through the router
- *       (identical deterministic requests in flight share one upstream call);
+ *       (identical deterministic requests in flight share one upstream call); {@code model: "agent"}
+ *       or {@code agent: true} runs the tool loop instead ({@link AgentCompletions});
  *   <li>reply with a {@code chat.completion}, or stream {@code chat.completion.chunk}s over SSE
  *       (for {@code rag} the last content chunk carries the citations), then {@code [DONE]}; when
  *       the policy checks answers, their text passes the guard first (pseudonyms restored, PII

@@ -424,6 +424,9 @@ class AgentIT {
     HttpResponse<String> r = ask(defaultKey, "agent", "x", "\"agent\":\"yes\",");
     assertEquals(400, r.statusCode());
     assertEquals("agent", JSON.readTree(r.body()).at("/error/param").asText());
+    HttpResponse<String> json = ask(defaultKey, "agent", "x", "\"response_format\":{\"type\":\"json_object\"},");
+    assertEquals(400, json.statusCode(), json.body());
+    assertEquals("response_format", JSON.readTree(json.body()).at("/error/param").asText());
     HttpResponse<String> clash = ask(defaultKey, "agent", "x",
         "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"calculator\"}}],");
     assertEquals(400, clash.statusCode(), clash.body());
