@@ -1,6 +1,7 @@
 package io.ragway.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.ragway.agent.AgentConfig;
 import io.ragway.cache.CacheConfig;
 import io.ragway.guard.GuardPolicy;
 import io.ragway.guard.InjectionDetector;
@@ -40,7 +41,8 @@ public record RagwayConfig(
     Sessions sessions,
     Database database,
     Guard guard,
-    Telemetry telemetry) {
+    Telemetry telemetry,
+    AgentConfig agent) {
 
   public RagwayConfig {
     Objects.requireNonNull(dataDir, "data_dir");
@@ -65,6 +67,11 @@ public record RagwayConfig(
     String wanted = generator;
     if (!wanted.isEmpty() && models.stream().noneMatch(m -> m.name().equals(wanted))) {
       throw new IllegalArgumentException("generator '" + generator + "' is not the name of one of the models");
+    }
+    agent = agent == null ? AgentConfig.defaults() : agent;
+    String planner = agent.model();
+    if (!planner.isEmpty() && models.stream().noneMatch(m -> m.name().equals(planner))) {
+      throw new IllegalArgumentException("agent.model '" + planner + "' is not the name of one of the models");
     }
   }
 
@@ -426,13 +433,14 @@ public record RagwayConfig(
         new Database("", "", "", 10),
         new Guard(true, "", new Policy("default-1", new Injection("block", 0.5, "never"), new Pii("off", List.of()),
             new Output("off", List.of(), "block", "flag", 0.5), new Retrieved("drop")), Map.of()),
-        new Telemetry(true, ""));
+        new Telemetry(true, ""),
+        AgentConfig.defaults());
   }
 
   /** This configuration with another data directory and tenant (the CLI's flags). */
   public RagwayConfig withDataAndTenant(String dataDir, String tenant) {
     return new RagwayConfig(dataDir, tenant, ingest, embedding, index, retrieval, answer, generator, models, gateway, cache,
-        auth, limits, sessions, database, guard, telemetry);
+        auth, limits, sessions, database, guard, telemetry, agent);
   }
 
   public Path dataPath() {

@@ -66,7 +66,8 @@ import java.util.stream.Collectors;
  *   <li>answer from the exact-match cache when it can; else
  *   <li>for ragway's own models ({@code rag}, {@code extractive}) answer the last user message
  *       from the documents, and for upstream models send the request through the router
- *       (identical deterministic requests in flight share one upstream call);
+ *       (identical deterministic requests in flight share one upstream call); {@code model: "agent"}
+ *       or {@code agent: true} runs the tool loop instead ({@link AgentCompletions});
  *   <li>reply with a {@code chat.completion}, or stream {@code chat.completion.chunk}s over SSE
  *       (for {@code rag} the last content chunk carries the citations), then {@code [DONE]}; when
  *       the policy checks answers, their text passes the guard first (pseudonyms restored, PII
@@ -96,7 +97,13 @@ final class ChatCompletions {
    * @param stream the open event stream, still waiting for its {@code [DONE]}; null for JSON
    */
   private record Reply(long promptTokens, long completionTokens, JsonNode message, String backend, String cache,
-      int attempts, OutputStream stream) {
+      int attempts, OutputStream stream, double cost) {
+
+    /** A reply whose cost the router prices from {@code backend} and the tokens. */
+    Reply(long promptTokens, long completionTokens, JsonNode message, String backend, String cache, int attempts,
+        OutputStream stream) {
+      this(promptTokens, completionTokens, message, backend, cache, attempts, stream, -1);
+    }
 
     /** Whether this reply made an upstream call of its own (not a cache hit, not a shared call). */
     boolean called() {
@@ -107,10 +114,12 @@ final class ChatCompletions {
   private final ObjectMapper json;
   private final RagwayServer.Services services;
   private final InFlight inFlight = new InFlight();
+  private final AgentCompletions agents;
 
   ChatCompletions(ObjectMapper json, RagwayServer.Services services) {
     this.json = json;
     this.services = services;
+    this.agents = new AgentCompletions(json, services);
   }
 
   void handle(Context ctx, JsonNode body, String requestId, Caller caller) throws IOException {
@@ -118,8 +127,9 @@ final class ChatCompletions {
     services.ledger().ensureCapacity(); // refuse now rather than answer what cannot be recorded
     // 1. validate
     String model = requireText(body, "model");
+    boolean agent = AgentCompletions.wanted(body, model);
     boolean upstream = services.router().serves(model);
-    if (!upstream && !MODELS.contains(model)) {
+    if (!upstream && !MODELS.contains(model) && !agent) {
       throw ApiException.modelNotFound(model);
     }
     ctx.attribute(RagwayServer.MODEL, model);
@@ -129,6 +139,7 @@ final class ChatCompletions {
     optionalTemperature(body);
     Optional<JsonOutputCheck> jsonFormat = responseFormat(body, model, upstream);
     ObjectNode request = ((ObjectNode) body).deepCopy();
+    request.remove("agent"); // ragway's own field: never sent upstream
 
     // 1b. guard: injection and personal data in the user's messages (a block is a 400)
     Guard.Input guarded = guardInput(ctx, request, requestId, caller);
@@ -156,7 +167,8 @@ final class ChatCompletions {
     Telemetry.Generation generation = services.telemetry().generation(model, started);
     Reply reply = null;
     try {
-      reply = upstream ? proxy(ctx, request, model, promptTokens, requestId, caller, pseudonyms,
+      reply = agent ? agentReply(ctx, request, model, maxTokens, requestId, caller, pseudonyms, generation)
+          : upstream ? proxy(ctx, request, model, promptTokens, requestId, caller, pseudonyms,
           jsonFormat.filter(f -> services.guard().checksJson(caller.tenant())), generation)
           : answer(ctx, request, model, maxTokens, requestId, caller, pseudonyms, generation);
     } finally {
@@ -168,7 +180,7 @@ final class ChatCompletions {
       return; // a stream that failed midway has ended with an error event
     }
     ctx.attribute(RagwayServer.BACKEND, reply.backend());
-    double cost = reply.called()
+    double cost = reply.cost() >= 0 ? reply.cost() : reply.called()
         ? services.router().cost(reply.backend(), reply.promptTokens(), reply.completionTokens()) : 0;
     // 8. the ledger has the answer on disk before the client has all of it
     try {
@@ -196,6 +208,14 @@ final class ChatCompletions {
       newTurns.add(reply.message());
       services.sessions().append(caller.sessionOwner(), sessionId.get(), newTurns);
     }
+  }
+
+  /** The agent's tool loop: every step's tokens, cost and upstream calls in one reply. */
+  private Reply agentReply(Context ctx, ObjectNode request, String model, long maxTokens, String requestId, Caller caller,
+      Pseudonyms pseudonyms, Telemetry.Generation generation) throws IOException {
+    AgentCompletions.Sent sent = agents.reply(ctx, request, model, maxTokens, requestId, caller, pseudonyms, generation);
+    return sent == null ? null : new Reply(sent.promptTokens(), sent.completionTokens(), sent.message(), sent.backend(),
+        "miss", sent.attempts(), sent.stream(), sent.costUsd());
   }
 
   /** The session id of a request: the {@code session_id} field (removed before going upstream) or header. */

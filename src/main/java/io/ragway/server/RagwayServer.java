@@ -1,5 +1,6 @@
 package io.ragway.server;
 
+import io.ragway.agent.AgentConfig;
 import io.ragway.config.JsonMappers;
 import io.ragway.store.DatabaseException;
 import io.ragway.store.Ledger;
@@ -58,10 +59,21 @@ public final class RagwayServer implements AutoCloseable {
    *
    * @param historyTokens the token budget of session history for models without a known context window
    * @param telemetry where requests are counted; when it is on, {@code /metrics} serves it
+   * @param agent the tool loop behind {@code model: "agent"} (docs/agents.md)
    */
   public record Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
       Index index, SearchMode mode, int k, Router router, Caches caches, Access access,
-      Sessions sessions, int historyTokens, DocumentStore documents, Ledger ledger, Guard guard, Telemetry telemetry) {}
+      Sessions sessions, int historyTokens, DocumentStore documents, Ledger ledger, Guard guard, Telemetry telemetry,
+      AgentConfig agent) {
+
+    /** Without an {@code agent} section: {@code model: "agent"} answers by search and the extractive answerer. */
+    public Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
+        Index index, SearchMode mode, int k, Router router, Caches caches, Access access, Sessions sessions,
+        int historyTokens, DocumentStore documents, Ledger ledger, Guard guard, Telemetry telemetry) {
+      this(pipeline, extractive, retriever, embedder, index, mode, k, router, caches, access, sessions, historyTokens,
+          documents, ledger, guard, telemetry, AgentConfig.defaults());
+    }
+  }
 
   private static final Logger LOG = LoggerFactory.getLogger(RagwayServer.class);
   private static final String REQUEST_ID = "ragway.request-id";

@@ -113,6 +113,17 @@ public final class FakeOpenAi implements AutoCloseable {
   }
 
   private volatile List<String> reply;
+  private volatile java.util.function.Function<JsonNode, String> script;
+
+  /**
+   * Answers each non-streamed request without a queued fault with the completion (JSON text)
+   * {@code script} returns for its body, e.g. tool calls until the conversation has their
+   * results; null from it means the normal answer.
+   */
+  public FakeOpenAi script(java.util.function.Function<JsonNode, String> script) {
+    this.script = script;
+    return this;
+  }
 
   /** Answers with this text from now on (a stream sends one word per event). */
   public FakeOpenAi reply(String text) {
@@ -155,7 +166,9 @@ public final class FakeOpenAi implements AutoCloseable {
           if (body.path("stream").asBoolean(false)) {
             stream(ex, body, f);
           } else {
-            send(ex, 200, completion(body));
+            java.util.function.Function<JsonNode, String> s = script;
+            String scripted = s == null ? null : s.apply(body);
+            send(ex, 200, scripted != null ? scripted : completion(body));
           }
         }
       }

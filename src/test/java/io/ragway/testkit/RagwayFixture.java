@@ -1,5 +1,6 @@
 package io.ragway.testkit;
 
+import io.ragway.agent.AgentConfig;
 import io.ragway.cache.CacheConfig;
 import io.ragway.cache.Caches;
 import io.ragway.chat.SessionStores;
@@ -102,9 +103,17 @@ public final class RagwayFixture implements AutoCloseable {
     this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, Map.of(), metricsToken);
   }
 
-  /** The whole fixture: guard policies per tenant and the token of {@code /metrics}. */
+  /** Guard policies per tenant and the token of {@code /metrics}. */
   public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
       double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants, String metricsToken) throws Exception {
+    this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, tenants, metricsToken,
+        AgentConfig.defaults());
+  }
+
+  /** The whole fixture, with the {@code agent} section too. */
+  public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
+      double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants, String metricsToken,
+      AgentConfig agent) throws Exception {
     docs = Files.createDirectories(dir.resolve("docs"));
     Files.writeString(docs.resolve("lighthouse.md"), """
         # Harbour guide
@@ -139,7 +148,7 @@ public final class RagwayFixture implements AutoCloseable {
             SessionStores.inProcess(100, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000, documents, ledger,
             new Guard(InjectionDetector.bundled(Optional.of(embedder)), guard, tenants, telemetry.counting(
                 decisions = new JsonlDecisionLog(dir.resolve("guard/decisions.jsonl"), JsonMappers.create(), Clock.systemUTC()))),
-            telemetry));
+            telemetry, agent));
   }
 
   /** Where the guard's decisions are written. */
