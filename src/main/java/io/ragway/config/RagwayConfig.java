@@ -40,7 +40,8 @@ public record RagwayConfig(
     Sessions sessions,
     Database database,
     Guard guard,
-    Telemetry telemetry) {
+    Telemetry telemetry,
+    Eval eval) {
 
   public RagwayConfig {
     Objects.requireNonNull(dataDir, "data_dir");
@@ -61,10 +62,15 @@ public record RagwayConfig(
     Objects.requireNonNull(database, "database");
     Objects.requireNonNull(guard, "guard");
     Objects.requireNonNull(telemetry, "telemetry");
+    Objects.requireNonNull(eval, "eval");
     generator = generator == null ? "" : generator.strip();
     String wanted = generator;
     if (!wanted.isEmpty() && models.stream().noneMatch(m -> m.name().equals(wanted))) {
       throw new IllegalArgumentException("generator '" + generator + "' is not the name of one of the models");
+    }
+    String judge = eval.judgeModel();
+    if (!judge.isEmpty() && models.stream().noneMatch(m -> m.name().equals(judge))) {
+      throw new IllegalArgumentException("eval.judge_model '" + judge + "' is not the name of one of the models");
     }
   }
 
@@ -403,6 +409,18 @@ public record RagwayConfig(
     }
   }
 
+  /**
+   * Answer evaluation ({@code ragway eval answers}, docs/evaluation.md).
+   *
+   * @param judgeModel an upstream model of {@code models} that judges faithfulness, answer
+   *     relevancy and context precision and recall; empty = judged with embeddings and word overlap
+   */
+  public record Eval(String judgeModel) {
+    public Eval {
+      judgeModel = judgeModel == null ? "" : judgeModel.strip();
+    }
+  }
+
   /** The defaults: what ragway does with no {@code ragway.yaml} at all. */
   public static RagwayConfig defaults() {
     IndexConfig ic = IndexConfig.defaults();
@@ -426,13 +444,14 @@ public record RagwayConfig(
         new Database("", "", "", 10),
         new Guard(true, "", new Policy("default-1", new Injection("block", 0.5, "never"), new Pii("off", List.of()),
             new Output("off", List.of(), "block", "flag", 0.5), new Retrieved("drop")), Map.of()),
-        new Telemetry(true, ""));
+        new Telemetry(true, ""),
+        new Eval(""));
   }
 
   /** This configuration with another data directory and tenant (the CLI's flags). */
   public RagwayConfig withDataAndTenant(String dataDir, String tenant) {
     return new RagwayConfig(dataDir, tenant, ingest, embedding, index, retrieval, answer, generator, models, gateway, cache,
-        auth, limits, sessions, database, guard, telemetry);
+        auth, limits, sessions, database, guard, telemetry, eval);
   }
 
   public Path dataPath() {
