@@ -51,7 +51,10 @@ public final class HtmlReport {
         .append(" &middot; ").append(report.results().size()).append(" questions &middot; ")
         .append(esc(report.config().getOrDefault("model", ""))).append("</div>");
     tiles(h, report);
-    h.append("<h2>Mean scores</h2><div class=\"card\">").append(bars(report.means(), report.counts())).append("</div>");
+    h.append("<h2>Mean scores</h2><div class=\"card\">").append(bars(report.means(), report.counts()))
+        .append("<div class=\"meta\">Against the reference: exact_match, f1, rouge_l, bleu (words) and embedding_similarity ")
+        .append("(meaning). Of the answer and its contexts: faithfulness, answer_relevancy, context_precision, context_recall ")
+        .append("(judge: ").append(esc(report.config().getOrDefault("judge", "?"))).append("). n = questions scored.</div></div>");
     h.append("<h2>Distribution per question</h2><div class=\"grid\">");
     for (String m : report.means().keySet()) {
       double[] values = report.results().stream().filter(r -> r.scores().containsKey(m)).mapToDouble(r -> r.scores().get(m))
@@ -162,7 +165,8 @@ public final class HtmlReport {
 
   private static void abstentions(StringBuilder h, AnswerReport r) {
     List<Result> abstained = r.results().stream().filter(Result::abstained).toList();
-    h.append("<h2>Abstentions</h2><div class=\"sub\">").append(abstained.size()).append(" answers said the documents do not hold one")
+    h.append("<h2>Abstentions</h2><div class=\"sub\">").append(abstained.size())
+        .append(abstained.size() == 1 ? " answer says" : " answers say").append(" the documents do not hold one")
         .append(abstained.size() > ABSTENTIONS ? "; the first " + ABSTENTIONS + " are shown." : ".").append("</div>");
     if (abstained.isEmpty()) {
       return;
@@ -173,8 +177,11 @@ public final class HtmlReport {
   }
 
   private static void question(StringBuilder h, Result x) {
-    h.append("<div class=\"q\"><div class=\"qh\">").append(esc(x.row().question())).append("</div><div class=\"meta\">")
-        .append(esc(x.row().id())).append(" &middot; line ").append(x.row().line());
+    h.append("<div class=\"q\"><div class=\"qh\">").append(esc(x.row().question())).append("</div><div class=\"meta\">");
+    if (!x.row().id().equals("line " + x.row().line())) {
+      h.append(esc(x.row().id())).append(" &middot; ");
+    }
+    h.append("line ").append(x.row().line());
     x.latencyMs().ifPresent(ms -> h.append(" &middot; ").append(fmt("%.0f ms", ms)));
     h.append("</div><div class=\"chips\">");
     for (String m : AnswerEvaluation.METRICS) {

@@ -33,7 +33,7 @@ class HtmlReportTest {
     assertTrue(html.contains("bad &lt;script&gt;"));
     assertTrue(html.contains("Question &lt;2&gt;?"));
     assertTrue(html.contains("ref &amp; more"));
-    assertTrue(html.contains("1 answers said the documents do not hold one"));
+    assertTrue(html.contains("1 answer says the documents do not hold one"));
     // the worst answer comes first among the worst
     int worst = html.indexOf("Worst answers");
     assertTrue(html.indexOf("Question &lt;3&gt;?", worst) < html.indexOf("Question &lt;1&gt;?", worst));
