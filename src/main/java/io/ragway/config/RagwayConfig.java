@@ -42,7 +42,8 @@ public record RagwayConfig(
     Database database,
     Guard guard,
     Telemetry telemetry,
-    AgentConfig agent) {
+    AgentConfig agent,
+    Eval eval) {
 
   public RagwayConfig {
     Objects.requireNonNull(dataDir, "data_dir");
@@ -63,6 +64,7 @@ public record RagwayConfig(
     Objects.requireNonNull(database, "database");
     Objects.requireNonNull(guard, "guard");
     Objects.requireNonNull(telemetry, "telemetry");
+    Objects.requireNonNull(eval, "eval");
     generator = generator == null ? "" : generator.strip();
     String wanted = generator;
     if (!wanted.isEmpty() && models.stream().noneMatch(m -> m.name().equals(wanted))) {
@@ -72,6 +74,10 @@ public record RagwayConfig(
     String planner = agent.model();
     if (!planner.isEmpty() && models.stream().noneMatch(m -> m.name().equals(planner))) {
       throw new IllegalArgumentException("agent.model '" + planner + "' is not the name of one of the models");
+    }
+    String judge = eval.judgeModel();
+    if (!judge.isEmpty() && models.stream().noneMatch(m -> m.name().equals(judge))) {
+      throw new IllegalArgumentException("eval.judge_model '" + judge + "' is not the name of one of the models");
     }
   }
 
@@ -410,6 +416,18 @@ public record RagwayConfig(
     }
   }
 
+  /**
+   * Answer evaluation ({@code ragway eval answers}, docs/evaluation.md).
+   *
+   * @param judgeModel an upstream model of {@code models} that judges faithfulness, answer
+   *     relevancy and context precision and recall; empty = judged with embeddings and word overlap
+   */
+  public record Eval(String judgeModel) {
+    public Eval {
+      judgeModel = judgeModel == null ? "" : judgeModel.strip();
+    }
+  }
+
   /** The defaults: what ragway does with no {@code ragway.yaml} at all. */
   public static RagwayConfig defaults() {
     IndexConfig ic = IndexConfig.defaults();
@@ -434,13 +452,14 @@ public record RagwayConfig(
         new Guard(true, "", new Policy("default-1", new Injection("block", 0.5, "never"), new Pii("off", List.of()),
             new Output("off", List.of(), "block", "flag", 0.5), new Retrieved("drop")), Map.of()),
         new Telemetry(true, ""),
-        AgentConfig.defaults());
+        AgentConfig.defaults(),
+        new Eval(""));
   }
 
   /** This configuration with another data directory and tenant (the CLI's flags). */
   public RagwayConfig withDataAndTenant(String dataDir, String tenant) {
     return new RagwayConfig(dataDir, tenant, ingest, embedding, index, retrieval, answer, generator, models, gateway, cache,
-        auth, limits, sessions, database, guard, telemetry, agent);
+        auth, limits, sessions, database, guard, telemetry, agent, eval);
   }
 
   public Path dataPath() {

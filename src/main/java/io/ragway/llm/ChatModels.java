@@ -5,6 +5,9 @@ import io.ragway.embed.EmbeddingModel;
 /** Creates chat models. */
 public final class ChatModels {
 
+  /** What ragway's models answer when the documents do not hold an answer; an answer starting with it abstains. */
+  public static final String ABSTENTION = ExtractiveAnswerer.ABSTAIN;
+
   private ChatModels() {}
 
   /**

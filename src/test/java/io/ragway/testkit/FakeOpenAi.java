@@ -136,6 +136,19 @@ public final class FakeOpenAi implements AutoCloseable {
     return reply != null ? reply : List.of(name, "says", "hello.");
   }
 
+  private volatile java.util.function.Function<JsonNode, String> responder;
+
+  /** Answers each request with what {@code responder} makes of its body (a scripted judge, say), from now on. */
+  public FakeOpenAi replyWith(java.util.function.Function<JsonNode, String> responder) {
+    this.responder = responder;
+    return this;
+  }
+
+  private List<String> words(JsonNode body) {
+    var r = responder;
+    return r != null ? List.of(r.apply(body).split(" ")) : words();
+  }
+
   private void handle(HttpExchange ex) throws IOException {
     JsonNode body = JSON.readTree(ex.getRequestBody().readAllBytes());
     requests.add(body);
@@ -185,7 +198,7 @@ public final class FakeOpenAi implements AutoCloseable {
     var n = JSON.createObjectNode().put("id", "chatcmpl-fake").put("object", "chat.completion").put("created", 1)
         .put("model", body.path("model").asText());
     var choice = n.putArray("choices").addObject().put("index", 0).put("finish_reason", "stop");
-    var message = choice.putObject("message").put("role", "assistant").put("content", String.join(" ", words()));
+    var message = choice.putObject("message").put("role", "assistant").put("content", String.join(" ", words(body)));
     if (body.has("tools")) {
       message.putArray("tool_calls").addObject().put("id", "call_1").put("type", "function")
           .putObject("function").put("name", body.get("tools").get(0).path("function").path("name").asText())
@@ -207,7 +220,7 @@ public final class FakeOpenAi implements AutoCloseable {
       events.add("{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"" + model + "\",\"choices\":[{\"index\":0,"
           + "\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"q\\\":\\\"x\\\"}\"}}]}}]}");
     }
-    for (String w : words()) {
+    for (String w : words(body)) {
       var chunk = JSON.createObjectNode().put("id", "c").put("object", "chat.completion.chunk").put("model", model);
       var choice = chunk.putArray("choices").addObject().put("index", 0);
       choice.putObject("delta").put("content", w + " ");
