@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.ragway.guard.PiiDetector;
 import io.ragway.guard.PiiSpan;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -182,7 +183,8 @@ final class JsonlRequestLog implements RequestLog {
     part = n;
     Path file = dir.resolve(fileName(day, n));
     size = Files.exists(file) ? Files.size(file) : 0;
-    out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    // buffered: a burst of lines is one write, at the flush once the queue is empty
+    out = new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND), 1 << 16);
     if (size > 0 && size >= config.maxFileMb() * 1024L * 1024L) {
       open(n + 1);
     }
