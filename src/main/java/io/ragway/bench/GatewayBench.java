@@ -38,7 +38,12 @@ import io.ragway.retrieve.Retrievers;
 import io.ragway.retrieve.SearchMode;
 import io.ragway.server.RagwayServer;
 import io.ragway.server.ServerConfig;
+import com.sun.net.httpserver.HttpServer;
+import io.ragway.guard.PiiDetector;
+import io.ragway.telemetry.RequestLog;
 import io.ragway.telemetry.Telemetry;
+import io.ragway.telemetry.Tracing;
+import java.net.InetSocketAddress;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -136,10 +141,19 @@ public final class GatewayBench {
    * {@code ledgerThroughputRatio} ragway's requests/s with the ledger over without it.
    */
   public record Level(int concurrency, int requests, PathFigures direct, PathFigures ragway, PathFigures nginx,
-      VsNginx ragwayVsNginx, PathFigures ragwayWithoutLedger, double ledgerThroughputRatio) {}
+      VsNginx ragwayVsNginx, PathFigures ragwayWithoutLedger, double ledgerThroughputRatio, PathFigures ragwayWithTelemetry,
+      TelemetryCost telemetryCost) {}
+
+  /**
+   * What telemetry costs ragway at one concurrency: its p50 and p99 with telemetry on over off, and
+   * its throughput off over on (so each is at least about 1 and the target is a ceiling for all
+   * three), and whether all three are within {@link Targets#telemetryCostMax()}.
+   */
+  public record TelemetryCost(double p50Ratio, double p99Ratio, double throughputRatio, boolean meetsTarget) {}
 
   /** The targets the ratios are held to. */
-  public record Targets(double addedP50RatioMax, double addedP99RatioMax, double throughputRatioMin, double cacheHitMsMax) {}
+  public record Targets(double addedP50RatioMax, double addedP99RatioMax, double throughputRatioMin, double cacheHitMsMax,
+      double telemetryCostMax) {}
 
   /** A figure another gateway's authors published; not measured here. */
   public record PublishedFigure(String gateway, String figure) {}
@@ -150,11 +164,12 @@ public final class GatewayBench {
    * the loopback HTTP round trip; {@code cacheHitDirectP50Ms} is the direct path measured beside
    * them, for scale.
    */
-  public record Result(String upstream, String nginx, String nginxSkipped, List<String> ragwayFeatures, int warmup,
+  public record Result(String upstream, String nginx, String nginxSkipped, List<String> ragwayFeatures,
+      List<String> telemetryFeatures, int warmup,
       List<Level> levels, double cacheHitP50Ms, double cacheHitP99Ms, double cacheHitDirectP50Ms, String cacheHitMeasured,
       Targets targets, String publishedPeersNote, List<PublishedFigure> publishedPeers) {}
 
-  static final Targets TARGETS = new Targets(1.5, 1.5, 0.7, 0.5);
+  static final Targets TARGETS = new Targets(1.5, 1.5, 0.7, 0.5, 1.10);
 
   static final List<PublishedFigure> PUBLISHED = List.of(
       new PublishedFigure("LiteLLM (Python)", "~8 ms added p99"),
@@ -165,6 +180,11 @@ public final class GatewayBench {
   static final List<String> RAGWAY_FEATURES = List.of("api_key_auth", "rate_limits(rpm,tpm)", "request_validation",
       "request_id", "context_window_check(token count)", "router(weighted, circuit breaker)", "retries",
       "timeouts(first token, total)", "response_cache(miss)", "usage_ledger(journal fsync)");
+
+  /* On in the "ragway with telemetry" path only; the "ragway" path has all of them off. */
+  static final List<String> TELEMETRY_FEATURES = List.of("metrics(prometheus registry)",
+      "traces(sdk, every request sampled, batch span processor, OTLP http/protobuf to an in-process endpoint)",
+      "request_log(jsonl, async writer, content off)");
 
   /* The bench key's limits: high enough never to refuse the bench, but checked on every request. */
   private static final long KEY_RPM = 1_000_000_000L;
@@ -211,6 +231,11 @@ public final class GatewayBench {
             services(router(upstream.baseUrl()), index, keys, documents, ledger));
         RagwayServer unrecorded = RagwayServer.start(new ServerConfig("127.0.0.1", 0, ServerConfig.defaults().maxBodyBytes()),
             services(router(upstream.baseUrl()), index, keys, documents, Ledger.none()));
+        OtlpSink otlp = OtlpSink.start();
+        Telemetry telemetry = Telemetry.prometheus().with(Tracing.of(new Tracing.Config(otlp.endpoint(), 1.0, "ragway-bench"),
+            RequestLog.jsonl(dir.resolve("logs"), RequestLog.Config.defaults(), PiiDetector.all(), Clock.systemUTC())));
+        RagwayServer observed = RagwayServer.start(new ServerConfig("127.0.0.1", 0, ServerConfig.defaults().maxBodyBytes()),
+            services(router(upstream.baseUrl()), index, keys, documents, ledger, telemetry));
         NginxProxy nginx = nginxBinary.isPresent()
             ? NginxProxy.start(nginxBinary.get(), Files.createDirectories(dir.resolve("nginx")), upstream.port()) : null) {
 
@@ -219,7 +244,9 @@ public final class GatewayBench {
       Route proxied = nginx == null ? null
           : new Route("nginx", uri(nginx.port()), NO_KEY, MISS_BODY, GatewayBench::upstreamAnswer);
       Route noLedger = new Route("ragway without ledger", uri(unrecorded.port()), key, MISS_BODY, cacheSays("miss"));
-      List<Route> routes = proxied == null ? List.of(direct, ragway, noLedger) : List.of(direct, ragway, noLedger, proxied);
+      Route traced = new Route("ragway with telemetry", uri(observed.port()), key, MISS_BODY, cacheSays("miss"));
+      List<Route> routes = proxied == null ? List.of(direct, ragway, noLedger, traced)
+          : List.of(direct, ragway, noLedger, traced, proxied);
 
       List<Level> levels = new ArrayList<>();
       for (int i = 0; i < s.concurrency().size(); i++) {
@@ -228,7 +255,7 @@ public final class GatewayBench {
         progress.accept(String.format(Locale.ROOT, "concurrency %d: %d requests per path after %d warm-up", c, n, s.warmup()));
         Map<Route, Run> runs = measure(routes, c, s.warmup(), n, upstream::connectionsAccepted);
         levels.add(level(c, n, runs.get(direct), runs.get(ragway), proxied == null ? null : runs.get(proxied),
-            runs.get(noLedger)));
+            runs.get(noLedger), runs.get(traced)));
       }
 
       progress.accept("cache hits at concurrency 1");
@@ -241,7 +268,7 @@ public final class GatewayBench {
       LatencyStats directBeside = hitRuns.get(direct).stats();
 
       return new Result("in-process FastUpstream (fixed " + FastUpstream.COMPLETION.length() + "-byte chat.completion)",
-          nginxVersion, nginxSkipped, RAGWAY_FEATURES, s.warmup(), levels, round(hit.p50Ms()), round(hit.p99Ms()),
+          nginxVersion, nginxSkipped, RAGWAY_FEATURES, TELEMETRY_FEATURES, s.warmup(), levels, round(hit.p50Ms()), round(hit.p99Ms()),
           round(directBeside.p50Ms()), "client-observed at concurrency 1, includes loopback HTTP", TARGETS,
           "published by each project, not measured here", PUBLISHED);
     }
@@ -268,6 +295,11 @@ public final class GatewayBench {
    */
   private static RagwayServer.Services services(Router router, Index index, ApiKeys keys, DocumentStore documents,
       Ledger ledger) {
+    return services(router, index, keys, documents, ledger, Telemetry.off());
+  }
+
+  private static RagwayServer.Services services(Router router, Index index, ApiKeys keys, DocumentStore documents,
+      Ledger ledger, Telemetry telemetry) {
     EmbeddingModel embedder = new NoEmbeddings();
     Retriever retriever = Retrievers.fusion(index, embedder, RetrieveConfig.defaults(), Optional.empty());
     RagPipeline extractive = new RagPipeline(retriever, ChatModels.extractive(embedder, ExtractiveConfig.defaults()));
@@ -276,7 +308,7 @@ public final class GatewayBench {
     return new RagwayServer.Services(extractive, extractive, retriever, embedder, index, SearchMode.HYBRID, 5, router,
         Caches.inProcess(CacheConfig.defaults(), ticker), access,
         SessionStores.inProcess(1000, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000, documents, ledger,
-        Guard.off(), Telemetry.off());
+        Guard.off(), telemetry);
   }
 
   private static DocumentStore documents(Path dir, Index index) {
@@ -495,7 +527,7 @@ public final class GatewayBench {
 
   // ---- figures ----
 
-  private static Level level(int concurrency, int requests, Run direct, Run ragway, Run nginx, Run noLedger) {
+  private static Level level(int concurrency, int requests, Run direct, Run ragway, Run nginx, Run noLedger, Run traced) {
     PathFigures d = figures(direct, null);
     PathFigures r = figures(ragway, direct);
     PathFigures x = nginx == null ? null : figures(nginx, direct);
@@ -509,7 +541,13 @@ public final class GatewayBench {
       vs = new VsNginx(p50, p99, throughput, meets);
     }
     PathFigures off = figures(noLedger, direct);
-    return new Level(concurrency, requests, d, r, x, vs, off, round(r.requestsPerSecond() / off.requestsPerSecond()));
+    PathFigures on = figures(traced, direct);
+    double p50 = round(traced.stats().p50Ms() / ragway.stats().p50Ms());
+    double p99 = round(traced.stats().p99Ms() / ragway.stats().p99Ms());
+    double throughput = round(ragway.requestsPerSecond() / traced.requestsPerSecond());
+    double max = TARGETS.telemetryCostMax();
+    return new Level(concurrency, requests, d, r, x, vs, off, round(r.requestsPerSecond() / off.requestsPerSecond()), on,
+        new TelemetryCost(p50, p99, throughput, p50 <= max && p99 <= max && throughput <= max));
   }
 
   private static PathFigures figures(Run run, Run direct) {
@@ -526,5 +564,43 @@ public final class GatewayBench {
 
   private static double round(double v) {
     return Math.round(v * 1000) / 1000.0;
+  }
+
+  /**
+   * An OTLP/HTTP endpoint in this process that reads each export and answers as a collector does
+   * (200, an empty protobuf response), so the traced path pays for batching, encoding and sending
+   * its spans.
+   */
+  private static final class OtlpSink implements AutoCloseable {
+    private final HttpServer server;
+    private final java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newSingleThreadExecutor();
+
+    private OtlpSink(HttpServer server) {
+      this.server = server;
+    }
+
+    static OtlpSink start() throws IOException {
+      OtlpSink sink = new OtlpSink(HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0));
+      sink.server.setExecutor(sink.executor);
+      sink.server.createContext("/v1/traces", ex -> {
+        try (ex) {
+          ex.getRequestBody().readAllBytes();
+          ex.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+          ex.sendResponseHeaders(200, -1);
+        }
+      });
+      sink.server.start();
+      return sink;
+    }
+
+    String endpoint() {
+      return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/traces";
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+      executor.shutdownNow();
+    }
   }
 }

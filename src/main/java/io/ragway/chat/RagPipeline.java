@@ -11,6 +11,7 @@ import io.ragway.retrieve.Retrieved;
 import io.ragway.retrieve.Retriever;
 import io.ragway.retrieve.SearchMode;
 import io.ragway.retrieve.SearchRequest;
+import io.ragway.telemetry.Stages;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,25 +88,31 @@ public final class RagPipeline {
     if (question.isBlank()) {
       throw new IllegalArgumentException("the question is empty");
     }
-    Map<String, Double> stages = new LinkedHashMap<>();
+    Map<String, Double> timings = new LinkedHashMap<>();
 
     long t0 = System.nanoTime();
     List<Retrieved> retrieved = retriever.retrieve(new SearchRequest(hooks.searchText().apply(question), mode, k, filter,
         mmr));
-    stages.put("retrieve", millisSince(t0));
+    timings.put("retrieve", millisSince(t0));
 
-    List<Source> sources = new ArrayList<>(retrieved.size());
-    for (Retrieved r : retrieved) {
-      if (hooks.admits().test(r.chunk())) {
-        sources.add(new Source(sources.size() + 1, r.chunk(), r.score()));
+    // the request's stages (prompt, generate) are timed for its trace and log; none outside a request
+    Stages stages = Stages.current();
+    ChatRequest request = stages.call(Stages.PROMPT, () -> {
+      List<Source> sources = new ArrayList<>(retrieved.size());
+      for (Retrieved r : retrieved) {
+        if (hooks.admits().test(r.chunk())) {
+          sources.add(new Source(sources.size() + 1, r.chunk(), r.score()));
+        }
       }
-    }
-    hooks.onSources().accept(List.copyOf(sources));
+      hooks.onSources().accept(List.copyOf(sources));
+      return new ChatRequest(conversation, sources, maxTokens, 0);
+    });
+    List<Source> sources = request.sources();
 
     long t1 = System.nanoTime();
-    ChatRequest request = new ChatRequest(conversation, sources, maxTokens, 0);
-    ChatResponse response = hooks.onText() == null ? model.chat(request) : model.stream(request, hooks.onText());
-    stages.put("generate", millisSince(t1));
+    ChatResponse response = stages.call(Stages.GENERATE,
+        () -> hooks.onText() == null ? model.chat(request) : model.stream(request, hooks.onText()));
+    timings.put("generate", millisSince(t1));
 
     List<Citation> citations = new ArrayList<>();
     for (int n : response.cited()) {
@@ -115,7 +122,7 @@ public final class RagPipeline {
       }
     }
     return new Answer(question, response.content(), citations, response.abstained(), model.name(), response.usage(),
-        stages);
+        timings);
   }
 
   private static double millisSince(long start) {

@@ -231,6 +231,7 @@ final class BenchCommand implements Runnable {
       b.append("client -> path -> ").append(r.upstream()).append(", over loopback\n");
       b.append("nginx: ").append(r.nginx() != null ? r.nginx() : "not measured (" + r.nginxSkipped() + ")").append('\n');
       b.append("ragway features on: ").append(String.join(", ", r.ragwayFeatures())).append("\n");
+      b.append("telemetry path adds: ").append(String.join(", ", r.telemetryFeatures())).append("\n");
       GatewayBench.Targets t = r.targets();
       for (GatewayBench.Level l : r.levels()) {
         b.append(String.format(Locale.ROOT, "%nconcurrency %d, %d requests per path after %d warm-up%n", l.concurrency(),
@@ -240,11 +241,16 @@ final class BenchCommand implements Runnable {
         row(b, "direct", l.direct());
         row(b, "ragway", l.ragway());
         row(b, "no ledger", l.ragwayWithoutLedger());
+        row(b, "telemetry", l.ragwayWithTelemetry());
         if (l.nginx() != null) {
           row(b, "nginx", l.nginx());
         }
         b.append(String.format(Locale.ROOT, "ragway with/without its usage ledger: throughput %.2fx (target >= 0.95x)%n",
             l.ledgerThroughputRatio()));
+        GatewayBench.TelemetryCost tc = l.telemetryCost();
+        b.append(String.format(Locale.ROOT, "ragway telemetry on/off: p50 %.2fx, p99 %.2fx, throughput (off/on) %.2fx "
+            + "(target <= %.2fx each): %s%n", tc.p50Ratio(), tc.p99Ratio(), tc.throughputRatio(), t.telemetryCostMax(),
+            tc.meetsTarget() ? "meets target" : "MISSES target"));
         GatewayBench.VsNginx vs = l.ragwayVsNginx();
         if (vs != null) {
           b.append(String.format(Locale.ROOT, "ragway/nginx: added p50 %s (target <= %.1fx), added p99 %s (target <= %.1fx), "

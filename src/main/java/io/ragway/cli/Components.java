@@ -28,7 +28,10 @@ import io.ragway.retrieve.Retrievers;
 import io.ragway.store.ApiKeys;
 import io.ragway.store.Database;
 import io.ragway.store.Stores;
+import io.ragway.guard.PiiDetector;
+import io.ragway.telemetry.RequestLog;
 import io.ragway.telemetry.Telemetry;
+import io.ragway.telemetry.Tracing;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,6 +53,7 @@ final class Components implements AutoCloseable {
   private Database database;
   private ApiKeys keys;
   private Telemetry telemetry;
+  private Telemetry traced;
 
   Components(RagwayConfig config) {
     this.config = config;
@@ -153,6 +157,22 @@ final class Components implements AutoCloseable {
   }
 
   /**
+   * The server's telemetry: the metrics, with spans (when {@code telemetry.tracing.otlp_endpoint} is
+   * set) and the request log in {@code <data>/logs} (unless {@code telemetry.request_log.enabled} is false).
+   */
+  synchronized Telemetry tracedTelemetry() {
+    if (traced == null) {
+      RagwayConfig.Telemetry t = config.telemetry();
+      RequestLog log = t.requestLog().enabled()
+          ? RequestLog.jsonl(config.dataPath().resolve("logs"), t.requestLog().toConfig(), PiiDetector.all(),
+              java.time.Clock.systemUTC())
+          : RequestLog.off();
+      traced = telemetry().with(Tracing.of(t.tracing().toConfig(), log));
+    }
+    return traced;
+  }
+
+  /**
    * The guard of the configured policies; its injection model's vector half uses the local
    * embedding model when that is the configured one. Its decisions are counted in the metrics and
    * written to a log that is closed with these components.
@@ -171,7 +191,7 @@ final class Components implements AutoCloseable {
     }
     decisions = new JsonlDecisionLog(config.dataPath().resolve("guard/decisions.jsonl"), JsonMappers.create(),
         java.time.Clock.systemUTC());
-    return new Guard(detector, g.defaultPolicy(), g.tenantPolicies(), telemetry().counting(decisions));
+    return new Guard(detector, g.defaultPolicy(), g.tenantPolicies(), telemetry().counting(Tracing.noting(decisions)));
   }
 
   /** The records database (SQLite in the data directory unless database.url says otherwise), migrated. */
@@ -202,10 +222,13 @@ final class Components implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    if (telemetry != null) {
+    if (traced != null) {
+      traced.close(); // and the metrics under it
+      traced = null;
+    } else if (telemetry != null) {
       telemetry.close();
-      telemetry = null;
     }
+    telemetry = null;
     if (decisions != null) {
       decisions.close();
       decisions = null;

@@ -410,9 +410,62 @@ public record RagwayConfig(
    * @param metricsToken the bearer token {@code /metrics} asks for when API keys are required (a
    *     tenant's key does not open it); empty means it answers 403 then
    */
-  public record Telemetry(boolean metrics, String metricsToken) {
+  public record Telemetry(boolean metrics, String metricsToken, Tracing tracing, RequestLog requestLog) {
     public Telemetry {
       metricsToken = metricsToken == null ? "" : metricsToken.strip();
+      tracing = tracing == null ? Tracing.defaults() : tracing;
+      requestLog = requestLog == null ? RequestLog.defaults() : requestLog;
+    }
+
+    /** Metrics as given; traces and the request log as their defaults. */
+    public Telemetry(boolean metrics, String metricsToken) {
+      this(metrics, metricsToken, null, null);
+    }
+  }
+
+  /**
+   * Traces (docs/observability.md): spans go to {@code otlp_endpoint} (OTLP over HTTP) when it is set.
+   *
+   * @param sampleRatio the share of new traces kept, 0 to 1
+   */
+  public record Tracing(String otlpEndpoint, double sampleRatio, String serviceName) {
+    public Tracing {
+      io.ragway.telemetry.Tracing.Config c = new io.ragway.telemetry.Tracing.Config(otlpEndpoint, sampleRatio, serviceName);
+      otlpEndpoint = c.otlpEndpoint();
+      serviceName = c.serviceName();
+    }
+
+    public static Tracing defaults() {
+      return new Tracing("", 1.0, "ragway");
+    }
+
+    public io.ragway.telemetry.Tracing.Config toConfig() {
+      return new io.ragway.telemetry.Tracing.Config(otlpEndpoint, sampleRatio, serviceName);
+    }
+  }
+
+  /**
+   * The JSON-lines request log in {@code <data>/logs} (docs/observability.md).
+   *
+   * @param content whether prompts and answers are written, PII redacted
+   */
+  public record RequestLog(boolean enabled, boolean content, int retentionDays, int maxFileMb) {
+    public RequestLog {
+      toConfig(enabled, content, retentionDays, maxFileMb); // validates
+    }
+
+    public static RequestLog defaults() {
+      io.ragway.telemetry.RequestLog.Config d = io.ragway.telemetry.RequestLog.Config.defaults();
+      return new RequestLog(d.enabled(), d.content(), d.retentionDays(), d.maxFileMb());
+    }
+
+    public io.ragway.telemetry.RequestLog.Config toConfig() {
+      return toConfig(enabled, content, retentionDays, maxFileMb);
+    }
+
+    private static io.ragway.telemetry.RequestLog.Config toConfig(boolean enabled, boolean content, int retentionDays,
+        int maxFileMb) {
+      return new io.ragway.telemetry.RequestLog.Config(enabled, content, retentionDays, maxFileMb);
     }
   }
 

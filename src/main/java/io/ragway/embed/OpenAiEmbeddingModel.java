@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -75,6 +77,8 @@ final class OpenAiEmbeddingModel implements EmbeddingModel {
     if (!config.apiKey().isEmpty()) {
       request.header("Authorization", "Bearer " + config.apiKey());
     }
+    // the request's W3C trace context (docs/observability.md), when a traced request is being served
+    W3CTraceContextPropagator.getInstance().inject(Context.current(), request, HttpRequest.Builder::header);
     HttpResponse<String> response;
     try {
       response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());

@@ -47,6 +47,10 @@ final class Deployment {
     return backend.config();
   }
 
+  void trace(io.opentelemetry.api.trace.Tracer tracer) {
+    backend.trace(tracer);
+  }
+
   int inFlight() {
     return inFlight.get();
   }

@@ -19,6 +19,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
+import io.opentelemetry.context.Scope;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.client5.http.HttpHostConnectException;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
@@ -62,6 +66,7 @@ final class OpenAiBackend {
   private final URI models;
   private final HttpHost host;
   private final CloseableHttpClient http;
+  private volatile Tracer tracer = TracerProvider.noop().get("io.ragway");
 
   OpenAiBackend(UpstreamConfig config) {
     this.config = config;
@@ -107,6 +112,11 @@ final class OpenAiBackend {
     return config;
   }
 
+  /** Makes a CLIENT span of each call from now on with {@code tracer}. */
+  void trace(Tracer tracer) {
+    this.tracer = tracer;
+  }
+
   /** Active health check: whether {@code GET <base_url>/models} answers 2xx within {@code timeout}. */
   boolean probe(Duration timeout) {
     HttpGet get = new HttpGet(models);
@@ -121,7 +131,22 @@ final class OpenAiBackend {
   }
 
   /** A non-streaming completion, as the upstream's JSON. */
+  @SuppressWarnings("try") // the scope makes the span current for the traceparent the request carries
   JsonNode complete(ObjectNode body) {
+    Span span = span(body);
+    try (Scope scope = span.makeCurrent()) {
+      JsonNode response = completeUntraced(body);
+      UpstreamSpans.response(span, response);
+      return response;
+    } catch (UpstreamException e) {
+      UpstreamSpans.failed(span, e);
+      throw e;
+    } finally {
+      span.end();
+    }
+  }
+
+  private JsonNode completeUntraced(ObjectNode body) {
     byte[] bytes;
     try (Exchange exchange = send(body.deepCopy().put("model", config.model()).put("stream", false))) {
       try {
@@ -145,7 +170,30 @@ final class OpenAiBackend {
    * it means, since by then the client may already have tokens. When {@code onEvent} throws (the
    * client went away), the upstream connection is aborted, which stops the generation there.
    */
+  @SuppressWarnings("try")
   void stream(ObjectNode body, Consumer<String> onEvent) {
+    Span span = span(body);
+    try (Scope scope = span.makeCurrent()) {
+      boolean[] first = {true};
+      streamUntraced(body, span.isRecording() ? data -> {
+        UpstreamSpans.event(span, data, first[0]);
+        first[0] = false;
+        onEvent.accept(data);
+      } : onEvent);
+    } catch (UpstreamException e) {
+      UpstreamSpans.failed(span, e);
+      throw e;
+    } finally {
+      span.end();
+    }
+  }
+
+  /** The CLIENT span of one call, a child of the request's current span. */
+  private Span span(ObjectNode body) {
+    return UpstreamSpans.start(tracer, config.model(), host, body);
+  }
+
+  private void streamUntraced(ObjectNode body, Consumer<String> onEvent) {
     try (Exchange exchange = send(body.deepCopy().put("model", config.model()).put("stream", true))) {
       try {
         BufferedReader reader = new BufferedReader(new InputStreamReader(exchange.body(), StandardCharsets.UTF_8));
@@ -267,6 +315,7 @@ final class OpenAiBackend {
   private Exchange send(ObjectNode body) {
     HttpPost post = new HttpPost(endpoint);
     authorize(post);
+    UpstreamSpans.inject(post); // W3C traceparent: the upstream's spans join the caller's trace
     try {
       post.setEntity(new ByteArrayEntity(JSON.writeValueAsBytes(body), ContentType.APPLICATION_JSON));
     } catch (IOException e) {

@@ -120,6 +120,12 @@ public final class Router {
     this.listener = Objects.requireNonNull(listener, "listener");
   }
 
+  /** Makes a CLIENT span of each upstream call with {@code tracer} from now on (docs/observability.md). */
+  public void trace(io.opentelemetry.api.trace.Tracer tracer) {
+    Objects.requireNonNull(tracer, "tracer");
+    models.values().forEach(group -> group.forEach(d -> d.trace(tracer)));
+  }
+
   /** The configured model names, in configuration order. */
   public Set<String> models() {
     return models.keySet();

@@ -4,6 +4,7 @@ import io.ragway.embed.EmbeddingModel;
 import io.ragway.index.Index;
 import io.ragway.index.Index.Hit;
 import io.ragway.index.Index.Scored;
+import io.ragway.telemetry.Stages;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -37,19 +38,25 @@ final class FusionRetriever implements Retriever {
   @Override
   public List<Retrieved> retrieve(SearchRequest request) {
     int depth = Math.max(request.k(), config.candidates());
-    float[] queryVector = request.mode() == SearchMode.BM25 && !request.mmr() ? null : embedder.embedQuery(request.query());
-    List<Scored> ranked = switch (request.mode()) {
-      case BM25 -> index.bm25Ids(request.query(), depth, request.filter());
-      case DENSE -> index.knnIds(queryVector, depth, request.filter());
-      case HYBRID -> fusion.fuse(List.of(
-          index.bm25Ids(request.query(), depth, request.filter()),
-          index.knnIds(queryVector, depth, request.filter())), depth);
-    };
+    Stages stages = Stages.current(); // a request's embed, search and rerank are timed for its trace; none outside one
+    float[] queryVector = request.mode() == SearchMode.BM25 && !request.mmr() ? null
+        : stages.call(Stages.EMBED, () -> embedder.embedQuery(request.query()));
     // only what the next step can use is loaded: the reranker's candidates, MMR's pool, or k
     int keep = reranker.isPresent() ? config.rerankTopN() : request.mmr() ? depth : request.k();
-    List<Retrieved> results = ranks(index.load(ranked.size() > keep ? ranked.subList(0, keep) : ranked));
+    List<Retrieved> searched = stages.call(Stages.SEARCH, () -> {
+      List<Scored> ranked = switch (request.mode()) {
+        case BM25 -> index.bm25Ids(request.query(), depth, request.filter());
+        case DENSE -> index.knnIds(queryVector, depth, request.filter());
+        case HYBRID -> fusion.fuse(List.of(
+            index.bm25Ids(request.query(), depth, request.filter()),
+            index.knnIds(queryVector, depth, request.filter())), depth);
+      };
+      return ranks(index.load(ranked.size() > keep ? ranked.subList(0, keep) : ranked));
+    });
+    List<Retrieved> results = searched;
     if (reranker.isPresent() && !results.isEmpty()) {
-      results = reranker.get().rerank(request.query(), results, request.mmr() ? results.size() : request.k());
+      results = stages.call(Stages.RERANK,
+          () -> reranker.get().rerank(request.query(), searched, request.mmr() ? searched.size() : request.k()));
     }
     if (request.mmr() && results.size() > 1) {
       return Mmr.select(queryVector, results, index.vectors(results.stream().map(r -> r.chunk().id()).toList()),

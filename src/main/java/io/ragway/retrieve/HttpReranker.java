@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -85,6 +87,8 @@ public final class HttpReranker implements Reranker {
     if (!config.apiKey().isEmpty()) {
       request.header("Authorization", "Bearer " + config.apiKey());
     }
+    // the request's W3C trace context (docs/observability.md), when a traced request is being served
+    W3CTraceContextPropagator.getInstance().inject(Context.current(), request, HttpRequest.Builder::header);
     HttpResponse<String> response;
     try {
       response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());

@@ -32,6 +32,8 @@ import io.ragway.llm.Router;
 import io.ragway.llm.Source;
 import io.ragway.llm.UpstreamException;
 import io.ragway.store.UsageEvent;
+import io.ragway.telemetry.RequestTrace;
+import io.ragway.telemetry.Stages;
 import io.ragway.telemetry.Telemetry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -133,16 +135,19 @@ final class ChatCompletions {
       throw ApiException.modelNotFound(model);
     }
     ctx.attribute(RagwayServer.MODEL, model);
-    lastUserMessage(body.get("messages"));
+    String question = lastUserMessage(body.get("messages"));
     boolean stream = optionalBoolean(body, "stream");
     long maxTokens = optionalNonNegative(body, "max_completion_tokens", optionalNonNegative(body, "max_tokens", 0));
     optionalTemperature(body);
+    RequestTrace trace = RequestTrace.current();
+    trace.request(model, maxTokens, body.path("temperature").isNumber() ? Optional.of(body.get("temperature").asDouble())
+        : Optional.empty(), stream, question);
     Optional<JsonOutputCheck> jsonFormat = responseFormat(body, model, upstream);
     ObjectNode request = ((ObjectNode) body).deepCopy();
     request.remove("agent"); // ragway's own field: never sent upstream
 
     // 1b. guard: injection and personal data in the user's messages (a block is a 400)
-    Guard.Input guarded = guardInput(ctx, request, requestId, caller);
+    Guard.Input guarded = trace.call(Stages.GUARD_INPUT, () -> guardInput(ctx, request, requestId, caller));
     Pseudonyms pseudonyms = guarded.pseudonyms();
 
     // 2. session history, fitted to the context window
@@ -153,14 +158,15 @@ final class ChatCompletions {
         newTurns.add(m);
       }
     });
-    if (sessionId.isPresent()) {
-      withHistory(request, sessionId.get(), caller, model, maxTokens);
-    }
-
     // 3. tokens per minute: the prompt and the completion's budget now, settled after
-    int promptTokens = ChatTokens.prompt(request.get("messages"), request.get("tools"));
+    int promptTokens = trace.call(Stages.PROMPT, () -> {
+      if (sessionId.isPresent()) {
+        withHistory(request, sessionId.get(), caller, model, maxTokens);
+      }
+      return ChatTokens.prompt(request.get("messages"), request.get("tools"));
+    });
     long reserved = promptTokens + maxTokens;
-    services.access().limiter().acquireTokens(caller.key(), caller.limits(), reserved)
+    trace.call(Stages.LIMIT, () -> services.access().limiter().acquireTokens(caller.key(), caller.limits(), reserved))
         .ifPresent(state -> RagwayServer.rateLimitHeaders(ctx, "tokens", state));
 
     // 4-6. cache, answer, reply
@@ -197,6 +203,8 @@ final class ChatCompletions {
     }
     services.telemetry().completion(model, reply.backend(), caller.tenant(), reply.cache(), reply.promptTokens(),
         reply.completionTokens(), cost);
+    trace.answered(reply.backend(), reply.cache(), reply.promptTokens(), reply.completionTokens(), cost, "chatcmpl-" + requestId,
+        reply.message() == null ? "" : reply.message().path("content").asText(""));
     if (reply.called()) {
       generation.done(reply.completionTokens());
     }
@@ -286,16 +294,20 @@ final class ChatCompletions {
       Answer answer = ask(chosen, conversation, maxTokens, hooks(null, requestId, caller, pseudonyms, s -> {}), caller);
       // groundedness: each sentence against the sources it cites
       Guard.Grounded grounded = answer.abstained() ? new Guard.Grounded(answer.text(), List.of())
-          : services.guard().ground(requestId, caller.tenant(), answer.text(), citedTexts(answer.citations()));
+          : RequestTrace.current().call(Stages.GUARD_OUTPUT,
+              () -> services.guard().ground(requestId, caller.tenant(), answer.text(), citedTexts(answer.citations())));
       String text = grounded.text();
       List<Citation> cited = stillCited(answer.citations(), text);
       String content = maxTokens > 0 ? truncate(text, maxTokens) : text;
       String finish = content.length() < text.length() ? "length" : "stop";
       if (checked) {
-        Guard.Output o = services.guard().checkOutput(requestId, caller.tenant(), content, pseudonyms);
+        String unchecked = content;
+        Guard.Output o = RequestTrace.current().call(Stages.GUARD_OUTPUT,
+            () -> services.guard().checkOutput(requestId, caller.tenant(), unchecked, pseudonyms));
         content = o.text();
         finish = o.withheld() ? "content_filter" : finish;
       }
+      RequestTrace.current().finish(finish);
       ObjectNode out = completion(id, created, model, content, cited, finish, usage(answer, content));
       if (!grounded.unsupported().isEmpty()) {
         addGuardHeader(ctx, "groundedness=" + services.guard().grounding(caller.tenant()).name().toLowerCase(Locale.ROOT)
@@ -378,6 +390,7 @@ final class ChatCompletions {
     }
     send(out[0], chunk(id, created, model, last, null));
     send(out[0], chunk(id, created, model, json.createObjectNode(), "stop"));
+    RequestTrace.current().finish("stop");
     ObjectNode usage = usage(answer, answer.text());
     if (includeUsage) {
       ObjectNode u = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
@@ -424,11 +437,15 @@ final class ChatCompletions {
       String kind) {}
 
   /** The cached answer to this request: exact match first, then by meaning; sets {@code x-ragway-cache}. */
+  @SuppressWarnings("try") // the stage is closed, not read
   private Lookup lookup(Context ctx, ObjectNode body, String scope, boolean deterministic, boolean guarded)
       throws IOException {
     // an answer the guard rewrites for its request (pseudonyms restored, PII treated) is not shared
-    Lookup found = guarded ? new Lookup(Optional.empty(), Optional.empty(), null, Optional.empty(), "miss")
-        : find(body, scope, deterministic);
+    Lookup found;
+    try (Stages.Stage cache = RequestTrace.current().start(Stages.CACHE)) {
+      found = guarded ? new Lookup(Optional.empty(), Optional.empty(), null, Optional.empty(), "miss")
+          : find(body, scope, deterministic);
+    }
     ctx.header(CACHE_HEADER, found.kind());
     return found;
   }
@@ -474,6 +491,7 @@ final class ChatCompletions {
     ObjectNode cached = lookup.hit().orElseThrow();
     cached.put("id", id).put("created", created).put("model", model);
     JsonNode message = cached.path("choices").path(0).path("message");
+    RequestTrace.current().finish(cached.path("choices").path(0).path("finish_reason").asText(""));
     long prompt = cached.path("usage").path("prompt_tokens").asLong(0);
     long completion = cached.path("usage").path("completion_tokens").asLong(0);
     if (!stream) {
@@ -573,6 +591,7 @@ final class ChatCompletions {
    * An upstream model: the request goes through the router (retries, fallbacks) as the client sent
    * it; the response, or each streamed chunk, comes back with the model name the client used.
    */
+  @SuppressWarnings("try") // the stage is closed, not read
   private Reply proxy(Context ctx, ObjectNode body, String model, int promptTokens, String requestId, Caller caller,
       Pseudonyms pseudonyms, Optional<JsonOutputCheck> jsonFormat, Telemetry.Generation generation) throws IOException {
     Router router = services.router();
@@ -591,7 +610,7 @@ final class ChatCompletions {
         int[] attempts = {0};
         JsonNode[] parsed = {null}; // the upstream's answer when this request made the call; not when it shared one
         Supplier<String> call = () -> {
-          Router.Served served = router.complete(model, body, promptTokens);
+          Router.Served served = RequestTrace.current().call(Stages.GENERATE, () -> router.complete(model, body, promptTokens));
           servedBy[0] = served.model();
           attempts[0] = served.attempts();
           JsonNode response = served.response();
@@ -610,11 +629,14 @@ final class ChatCompletions {
             .orElseGet(() -> new InFlight.Result(call.get(), false));
         String text = result.value();
         String upstreamText = text;
-        if (checked) {
-          text = checkedCompletion(text, requestId, caller.tenant(), pseudonyms);
+        List<GuardDecision> jsonFlags;
+        try (Stages.Stage guardOutput = checked || jsonFormat.isPresent() ? RequestTrace.current().start(Stages.GUARD_OUTPUT)
+            : Stages.none().start(Stages.GUARD_OUTPUT)) {
+          if (checked) {
+            text = checkedCompletion(text, requestId, caller.tenant(), pseudonyms);
+          }
+          jsonFlags = jsonFormat.isEmpty() ? List.of() : checkedJson(text, jsonFormat.get(), requestId, caller.tenant());
         }
-        List<GuardDecision> jsonFlags = jsonFormat.isEmpty() ? List.of()
-            : checkedJson(text, jsonFormat.get(), requestId, caller.tenant());
         flag(ctx, jsonFlags);
         if (!result.coalesced() && jsonFlags.isEmpty()) { // an answer that is not the JSON asked for is not kept
           store(lookup, upstreamText);
@@ -622,6 +644,7 @@ final class ChatCompletions {
         ctx.header("x-ragway-model", servedBy[0]).contentType("application/json").result(text);
         JsonNode response = parsed[0] != null ? parsed[0] : json.readTree(text);
         JsonNode message = response.path("choices").path(0).path("message");
+        RequestTrace.current().finish(response.path("choices").path(0).path("finish_reason").asText(""));
         long prompt = response.path("usage").path("prompt_tokens").asLong(promptTokens);
         long completion = response.path("usage").path("completion_tokens")
             .asLong(ChatTokens.count(message.path("content").asText("")));
@@ -634,7 +657,7 @@ final class ChatCompletions {
       StreamCheck check = checked ? services.guard().streamCheck(requestId, caller.tenant(), pseudonyms) : null;
       JsonStreamCheck jsonCheck = jsonFormat.map(f -> services.guard().jsonStream(requestId, caller.tenant(), f)).orElse(null);
       boolean[] stopped = {false};
-      String servedBy = router.stream(model, body, promptTokens, data -> {
+      String servedBy = RequestTrace.current().call(Stages.GENERATE, () -> router.stream(model, body, promptTokens, data -> {
         if (stopped[0]) {
           return; // the guard ended this answer: the rest of the upstream's events are dropped
         }
@@ -669,7 +692,8 @@ final class ChatCompletions {
         } catch (IOException e) {
           throw new java.io.UncheckedIOException(e);
         }
-      });
+      }));
+      RequestTrace.current().finish(finish[0] == null ? "stop" : finish[0]);
       if (stopped[0]) {
         return null; // the stream has ended with the guard's error event
       }

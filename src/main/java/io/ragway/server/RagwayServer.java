@@ -32,7 +32,11 @@ import io.ragway.retrieve.Retrieved;
 import io.ragway.retrieve.Retriever;
 import io.ragway.retrieve.SearchMode;
 import io.ragway.retrieve.SearchRequest;
+import io.ragway.telemetry.RequestTrace;
+import io.ragway.telemetry.Stages;
 import io.ragway.telemetry.Telemetry;
+import io.ragway.telemetry.Tracing;
+import io.opentelemetry.context.Scope;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -78,6 +82,7 @@ public final class RagwayServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RagwayServer.class);
   private static final String REQUEST_ID = "ragway.request-id";
   private static final String CALLER = "ragway.caller";
+  private static final String TRACE = "ragway.trace";
   /** The request attributes a handler sets for the request's metrics: the model asked for, what answered. */
   static final String MODEL = "ragway.model";
   static final String BACKEND = "ragway.backend";
@@ -89,6 +94,7 @@ public final class RagwayServer implements AutoCloseable {
   private final RouteTemplates routes = new RouteTemplates();
   private final long started = System.currentTimeMillis() / 1000;
 
+  @SuppressWarnings("try") // scopes and stages are closed, not read
   private RagwayServer(ServerConfig config, Services services) {
     this.services = services;
     this.chat = new ChatCompletions(json, services);
@@ -97,7 +103,7 @@ public final class RagwayServer implements AutoCloseable {
       c.showJavalinBanner = false;
       c.http.maxRequestSize = config.maxBodyBytes();
       c.http.prefer405over404 = true;
-      if (services.telemetry().enabled()) {
+      if (services.telemetry().enabled() || services.telemetry().tracing().records()) {
         c.events.handlerAdded(h -> {
           if (h.getHttpMethod().isHttpMethod()) {
             routes.add(h.getPath());
@@ -110,11 +116,16 @@ public final class RagwayServer implements AutoCloseable {
       String id = UUID.randomUUID().toString().replace("-", "");
       ctx.attribute(REQUEST_ID, id);
       ctx.header("x-request-id", id);
+      Tracing tracing = services.telemetry().tracing();
+      ctx.attribute(TRACE, tracing.start(id, ctx.method().name(), tracing.records() ? routes.match(ctx.path()) : ctx.path(),
+          ctx::header));
     });
     app.before("/v1/*", this::admit);
     app.post("/v1/chat/completions", ctx -> {
       ctx.attribute(MODEL, Telemetry.UNKNOWN); // until the body names a model this server serves
-      chat.handle(ctx, body(ctx), requestId(ctx), caller(ctx));
+      try (Scope traced = trace(ctx).open()) { // the request's span is current: stages and upstream calls join it
+        chat.handle(ctx, body(ctx), requestId(ctx), caller(ctx));
+      }
     });
     app.post("/v1/embeddings", this::embeddings);
     app.get("/v1/models", this::models);
@@ -130,6 +141,9 @@ public final class RagwayServer implements AutoCloseable {
     app.delete("/v1/documents/{id}", documents::delete);
     app.get("/healthz", ctx -> ctx.json(json.createObjectNode().put("status", "ok")));
     app.get("/readyz", this::ready);
+    if (services.telemetry().tracing().spans()) {
+      services.router().trace(services.telemetry().tracing().tracer());
+    }
     if (services.telemetry().enabled()) {
       app.get("/metrics", this::metrics);
       services.telemetry().watch(services.router());
@@ -204,9 +218,14 @@ public final class RagwayServer implements AutoCloseable {
    * then take one request from its limit. With auth off, a request without a valid key is served
    * as the anonymous caller of the default tenant.
    */
+  @SuppressWarnings("try")
   private void admit(Context ctx) {
     Access access = services.access();
-    Optional<ApiKeys.Key> key = presentedKey(ctx).flatMap(access.keys()::verify);
+    RequestTrace trace = trace(ctx);
+    Optional<ApiKeys.Key> key;
+    try (Stages.Stage auth = trace.start(Stages.AUTH)) {
+      key = presentedKey(ctx).flatMap(access.keys()::verify);
+    }
     Caller caller;
     if (key.isPresent()) {
       ApiKeys.Key k = key.get();
@@ -223,7 +242,10 @@ public final class RagwayServer implements AutoCloseable {
       caller = new Caller("anonymous", access.tenant(), List.of(), access.anonymous());
     }
     ctx.attribute(CALLER, caller);
-    access.limiter().acquireRequest(caller.key(), caller.limits()).ifPresent(s -> rateLimitHeaders(ctx, "requests", s));
+    trace.caller(caller.tenant(), caller.key());
+    try (Stages.Stage limit = trace.start(Stages.LIMIT)) {
+      access.limiter().acquireRequest(caller.key(), caller.limits()).ifPresent(s -> rateLimitHeaders(ctx, "requests", s));
+    }
   }
 
   private static Optional<String> presentedKey(Context ctx) {
@@ -446,11 +468,15 @@ public final class RagwayServer implements AutoCloseable {
     ctx.contentType(Telemetry.CONTENT_TYPE).result(services.telemetry().scrape());
   }
 
-  /** Counts and times a finished request by route template, method, model, backend, tenant and status. */
+  /**
+   * Counts and times a finished request by route template, method, model, backend, tenant and
+   * status; ends its trace (its span, its line in the request log).
+   */
   private void count(Context ctx, Float millis) {
     Caller caller = ctx.attribute(CALLER);
     String model = ctx.attribute(MODEL);
     String backend = ctx.attribute(BACKEND);
+    trace(ctx).end(ctx.statusCode(), model == null ? Telemetry.NONE : model, backend == null ? Telemetry.NONE : backend);
     services.telemetry().request(routes.match(ctx.path()), ctx.method().name(), model == null ? Telemetry.NONE : model,
         backend == null ? Telemetry.NONE : backend, caller == null ? Telemetry.NONE : caller.tenant(), ctx.statusCode(),
         (long) (millis * 1_000_000));
@@ -476,12 +502,18 @@ public final class RagwayServer implements AutoCloseable {
     return node;
   }
 
+  private static RequestTrace trace(Context ctx) {
+    RequestTrace t = ctx.attribute(TRACE);
+    return t == null ? RequestTrace.current() : t;
+  }
+
   private static String requestId(Context ctx) {
     String id = ctx.attribute(REQUEST_ID);
     return id == null ? "unknown" : id;
   }
 
   private void error(Context ctx, ApiException e) {
+    trace(ctx).error(e.code(), e.status());
     ObjectNode out = json.createObjectNode();
     ObjectNode error = out.putObject("error").put("message", e.getMessage()).put("type", e.type());
     if (e.param() == null) {

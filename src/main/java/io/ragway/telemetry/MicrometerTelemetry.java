@@ -83,6 +83,8 @@ final class MicrometerTelemetry implements Telemetry {
   static final String INGEST_DOCUMENTS = "ragway.ingest.documents";
   /** {@code ragway_index_chunks}: chunks in the index. */
   static final String INDEX_CHUNKS = "ragway.index.chunks";
+  /** {@code ragway_request_log_dropped_total}: request log lines dropped because its writer fell behind. */
+  static final String REQUEST_LOG_DROPPED = "ragway.request.log.dropped";
 
   private static final Duration[] REQUEST_BUCKETS = seconds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120);
   private static final Duration[] FIRST_TOKEN_BUCKETS = seconds(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60);
@@ -288,6 +290,12 @@ final class MicrometerTelemetry implements Telemetry {
     FunctionCounter.builder(INGEST_DOCUMENTS, documents, d -> d.progress().failed()).tags("result", "failed")
         .description("Uploads ingested, or failed, since the server started").register(registry);
     Gauge.builder(INDEX_CHUNKS, index, Index::size).strongReference(true).description("Chunks in the index").register(registry);
+  }
+
+  @Override
+  public void watch(RequestLog log) {
+    FunctionCounter.builder(REQUEST_LOG_DROPPED, log, RequestLog::dropped)
+        .description("Request log lines dropped because its writer fell behind").register(registry);
   }
 
   @Override

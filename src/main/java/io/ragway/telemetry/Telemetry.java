@@ -79,6 +79,19 @@ public interface Telemetry extends AutoCloseable {
   /** Reports the upload queue and the index's size. */
   void watch(DocumentStore documents, Index index);
 
+  /** Traces and the request log ({@link Tracing#off()} unless added with {@link #with(Tracing)}). */
+  default Tracing tracing() {
+    return Tracing.off();
+  }
+
+  /** This telemetry with {@code tracing}'s spans and request log; closing it closes both. */
+  default Telemetry with(Tracing tracing) {
+    return new TracedTelemetry(this, tracing);
+  }
+
+  /** Reports the request log's dropped lines ({@code ragway_request_log_dropped_total}). */
+  default void watch(RequestLog log) {}
+
   @Override
   void close();
 }

@@ -62,6 +62,29 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void tracingIsOffAndTheRequestLogOnWithoutContentByDefault() {
+    RagwayConfig.Telemetry t = RagwayConfig.defaults().telemetry();
+    assertEquals("", t.tracing().otlpEndpoint());
+    assertEquals(new RagwayConfig.RequestLog(true, false, 14, 100), t.requestLog());
+    RagwayConfig c = parse("""
+        telemetry:
+          tracing: {otlp_endpoint: "http://jaeger:4318/v1/traces", sample_ratio: 0.25}
+          request_log: {content: true, retention_days: 3, max_file_mb: 5}
+        """, Map.of());
+    assertEquals(new RagwayConfig.Tracing("http://jaeger:4318/v1/traces", 0.25, "ragway"), c.telemetry().tracing());
+    assertEquals(new RagwayConfig.RequestLog(true, true, 3, 5), c.telemetry().requestLog());
+  }
+
+  @Test
+  void refusesATracingEndpointThatIsNotHttpAndARetentionUnderADay() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> parse("telemetry:\n  tracing: {otlp_endpoint: \"jaeger:4317\"}\n", Map.of()));
+    assertTrue(e.getMessage().contains("otlp_endpoint"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> parse("telemetry:\n  request_log: {retention_days: 0}\n", Map.of()));
+    assertTrue(e.getMessage().contains("retention_days"), e.getMessage());
+  }
+
+  @Test
   void readsUpstreamModelsWithSecretsFromTheEnvironment() {
     RagwayConfig c = parse("""
         models:

@@ -75,6 +75,7 @@ public final class FakeOpenAi implements AutoCloseable {
   private final HttpServer server;
   private final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
   private final List<JsonNode> requests = new CopyOnWriteArrayList<>();
+  private final List<String> traceparents = new CopyOnWriteArrayList<>();
 
   /** @param name the text the model answers with starts with it, so tests see who answered */
   public FakeOpenAi(String name) throws IOException {
@@ -110,6 +111,11 @@ public final class FakeOpenAi implements AutoCloseable {
 
   public List<JsonNode> requests() {
     return requests;
+  }
+
+  /** The {@code traceparent} header of each chat request, in order; empty for one without it. */
+  public List<String> traceparents() {
+    return traceparents;
   }
 
   private volatile List<String> reply;
@@ -152,6 +158,8 @@ public final class FakeOpenAi implements AutoCloseable {
   private void handle(HttpExchange ex) throws IOException {
     JsonNode body = JSON.readTree(ex.getRequestBody().readAllBytes());
     requests.add(body);
+    String traceparent = ex.getRequestHeaders().getFirst("traceparent");
+    traceparents.add(traceparent == null ? "" : traceparent);
     Fault f = faults.poll();
     if (f == null) {
       f = Fault.ok();

@@ -41,6 +41,7 @@ import io.ragway.retrieve.SearchMode;
 import io.ragway.server.RagwayServer;
 import io.ragway.server.ServerConfig;
 import io.ragway.telemetry.Telemetry;
+import io.ragway.telemetry.Tracing;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +64,7 @@ public final class RagwayFixture implements AutoCloseable {
   private final ApiKeys keys;
   private final Database records;
   private final Ledger ledger;
-  private final Telemetry telemetry = Telemetry.prometheus();
+  private final Telemetry telemetry;
   private JsonlDecisionLog decisions;
 
   public RagwayFixture(Path dir) throws Exception {
@@ -103,17 +104,34 @@ public final class RagwayFixture implements AutoCloseable {
     this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, Map.of(), metricsToken);
   }
 
-  /** Guard policies per tenant and the token of {@code /metrics}. */
+  /** Guard policies per tenant and the token of {@code /metrics}; no spans, no request log. */
   public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
       double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants, String metricsToken) throws Exception {
     this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, tenants, metricsToken,
-        AgentConfig.defaults());
+        AgentConfig.defaults(), Tracing.off());
   }
 
-  /** The whole fixture, with the {@code agent} section too. */
+  /** With the {@code agent} section. */
   public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
       double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants, String metricsToken,
       AgentConfig agent) throws Exception {
+    this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, tenants, metricsToken, agent,
+        Tracing.off());
+  }
+
+  /** With {@code tracing}'s spans and request log (closed with the fixture). */
+  public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
+      double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants, String metricsToken,
+      Tracing tracing) throws Exception {
+    this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, tenants, metricsToken,
+        AgentConfig.defaults(), tracing);
+  }
+
+  /** The whole fixture: the {@code agent} section and {@code tracing}'s spans and request log. */
+  public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
+      double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants, String metricsToken,
+      AgentConfig agent, Tracing tracing) throws Exception {
+    telemetry = Telemetry.prometheus().with(tracing);
     docs = Files.createDirectories(dir.resolve("docs"));
     Files.writeString(docs.resolve("lighthouse.md"), """
         # Harbour guide
@@ -146,8 +164,8 @@ public final class RagwayFixture implements AutoCloseable {
             Caches.inProcess(new CacheConfig(true, 1000, Duration.ofHours(1), false, semanticThreshold), ticker),
             new Access(keys, authRequired, RateLimiters.inProcess(), anonymous, "default", metricsToken),
             SessionStores.inProcess(100, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000, documents, ledger,
-            new Guard(InjectionDetector.bundled(Optional.of(embedder)), guard, tenants, telemetry.counting(
-                decisions = new JsonlDecisionLog(dir.resolve("guard/decisions.jsonl"), JsonMappers.create(), Clock.systemUTC()))),
+            new Guard(InjectionDetector.bundled(Optional.of(embedder)), guard, tenants, telemetry.counting(Tracing.noting(
+                decisions = new JsonlDecisionLog(dir.resolve("guard/decisions.jsonl"), JsonMappers.create(), Clock.systemUTC())))),
             telemetry, agent));
   }
 

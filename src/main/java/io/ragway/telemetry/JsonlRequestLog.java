@@ -1,0 +1,300 @@
+package io.ragway.telemetry;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.ragway.guard.PiiDetector;
+import io.ragway.guard.PiiSpan;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A request log in daily files ({@code requests-YYYY-MM-DD.jsonl}, UTC), each continued in
+ * {@code requests-YYYY-MM-DD.N.jsonl} past {@code max_file_mb}; files older than
+ * {@code retention_days} are deleted when a day's first file opens.
+ */
+final class JsonlRequestLog implements RequestLog {
+
+  /*
+   * Requests only offer their entry to a bounded queue: a full queue (a slow disk) drops the line
+   * and counts it, rather than making a request wait for a file. One writer thread drains the
+   * queue, builds the JSON, redacts content with the guard's PII detector (regexes cost a request
+   * nothing this way), and flushes when the queue is empty, so a burst costs one write.
+   */
+
+  private static final Logger LOG = LoggerFactory.getLogger(JsonlRequestLog.class);
+  private static final JsonFactory JSON = new JsonFactory();
+  static final Pattern FILE = Pattern.compile("requests-(\\d{4}-\\d{2}-\\d{2})(?:\\.(\\d+))?\\.jsonl");
+
+  private final Path dir;
+  private final Config config;
+  private final PiiDetector pii;
+  private final Clock clock;
+  private final BlockingQueue<Entry> queue;
+  private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong written = new AtomicLong();
+  private volatile boolean closed;
+  private Thread writer;
+
+  // the writer's state, touched by the writer only
+  private LocalDate day;
+  private int part;
+  private long size;
+  private OutputStream out;
+  private final ByteArrayOutputStream line = new ByteArrayOutputStream(1024);
+
+  JsonlRequestLog(Path dir, Config config, PiiDetector pii, Clock clock, int capacity) {
+    this.dir = dir;
+    this.config = config;
+    this.pii = pii;
+    this.clock = clock;
+    this.queue = new ArrayBlockingQueue<>(capacity);
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the request log directory " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A log with its writer thread started. */
+  static JsonlRequestLog start(Path dir, Config config, PiiDetector pii, Clock clock, int capacity) {
+    JsonlRequestLog log = new JsonlRequestLog(dir, config, pii, clock, capacity);
+    log.writer = Thread.ofPlatform().daemon().name("ragway-request-log").start(log::run);
+    return log;
+  }
+
+  @Override
+  public boolean enabled() {
+    return true;
+  }
+
+  @Override
+  public boolean content() {
+    return config.content();
+  }
+
+  @Override
+  public void append(Entry entry) {
+    if (closed || !queue.offer(entry)) {
+      dropped.incrementAndGet();
+    }
+  }
+
+  @Override
+  public long dropped() {
+    return dropped.get();
+  }
+
+  /** Lines written to files so far. */
+  long written() {
+    return written.get();
+  }
+
+  private void run() {
+    while (!closed) {
+      try {
+        Entry e = queue.poll(500, TimeUnit.MILLISECONDS);
+        if (e != null) {
+          write(e);
+          drain();
+        }
+      } catch (InterruptedException e) {
+        break;
+      } catch (RuntimeException e) {
+        LOG.warn("request log: {}", e.getMessage());
+      }
+    }
+  }
+
+  /** Writes every queued line and flushes; the writer thread's loop, and a test's step. */
+  synchronized void drain() {
+    Entry e;
+    while ((e = queue.poll()) != null) {
+      write(e);
+    }
+    try {
+      if (out != null) {
+        out.flush();
+      }
+    } catch (IOException ex) {
+      LOG.warn("request log: cannot write to {}: {}", dir, ex.getMessage());
+    }
+  }
+
+  private synchronized void write(Entry e) {
+    try {
+      byte[] bytes = json(e);
+      LocalDate date = LocalDate.ofInstant(e.time(), ZoneOffset.UTC);
+      if (!date.equals(day)) {
+        openDay(date);
+        prune();
+      } else if (size > 0 && size + bytes.length > config.maxFileMb() * 1024L * 1024L) {
+        open(part + 1);
+      }
+      out.write(bytes);
+      size += bytes.length;
+      written.incrementAndGet();
+    } catch (IOException ex) {
+      dropped.incrementAndGet();
+      LOG.warn("request log: cannot write to {}: {}", dir, ex.getMessage());
+    }
+  }
+
+  /** The day's last file, as a restart finds it, or its first. */
+  private void openDay(LocalDate date) throws IOException {
+    day = date;
+    int last = 0;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "requests-" + date + "*.jsonl")) {
+      for (Path f : files) {
+        Matcher m = FILE.matcher(f.getFileName().toString());
+        if (m.matches() && m.group(2) != null) {
+          last = Math.max(last, Integer.parseInt(m.group(2)));
+        }
+      }
+    }
+    open(last);
+  }
+
+  private void open(int n) throws IOException {
+    if (out != null) {
+      out.close();
+    }
+    part = n;
+    Path file = dir.resolve(fileName(day, n));
+    size = Files.exists(file) ? Files.size(file) : 0;
+    // buffered: a burst of lines is one write, at the flush once the queue is empty
+    out = new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND), 1 << 16);
+    if (size > 0 && size >= config.maxFileMb() * 1024L * 1024L) {
+      open(n + 1);
+    }
+  }
+
+  static String fileName(LocalDate day, int part) {
+    return "requests-" + day + (part == 0 ? "" : "." + part) + ".jsonl";
+  }
+
+  /** Deletes the files of days more than {@code retention_days} before today. */
+  private void prune() throws IOException {
+    LocalDate oldestKept = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).minusDays(config.retentionDays() - 1L);
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "requests-*.jsonl")) {
+      for (Path f : files) {
+        Matcher m = FILE.matcher(f.getFileName().toString());
+        if (!m.matches()) {
+          continue;
+        }
+        try {
+          if (LocalDate.parse(m.group(1)).isBefore(oldestKept)) {
+            Files.deleteIfExists(f);
+          }
+        } catch (DateTimeParseException ignored) {
+          // not one of ours
+        }
+      }
+    }
+  }
+
+  private byte[] json(Entry e) throws IOException {
+    line.reset();
+    try (JsonGenerator g = JSON.createGenerator(line, JsonEncoding.UTF8)) {
+      g.writeStartObject();
+      g.writeStringField("time", e.time().toString());
+      g.writeStringField("request_id", e.requestId());
+      g.writeStringField("trace_id", e.traceId());
+      g.writeStringField("method", e.method());
+      g.writeStringField("route", e.route());
+      g.writeStringField("tenant", e.tenant());
+      g.writeStringField("key_id", e.keyId());
+      g.writeStringField("model", e.model());
+      g.writeStringField("backend", e.backend());
+      g.writeNumberField("status", e.status());
+      g.writeBooleanField("stream", e.stream());
+      g.writeNumberField("duration_ms", round(e.durationMs()));
+      g.writeObjectFieldStart("stages_ms");
+      for (Map.Entry<String, Double> s : e.stagesMs().entrySet()) {
+        g.writeNumberField(s.getKey(), round(s.getValue()));
+      }
+      g.writeEndObject();
+      g.writeNumberField("prompt_tokens", e.promptTokens());
+      g.writeNumberField("completion_tokens", e.completionTokens());
+      g.writeNumberField("cost_usd", e.costUsd());
+      g.writeStringField("cache", e.cache());
+      g.writeArrayFieldStart("guard");
+      for (String d : e.guard()) {
+        g.writeString(d);
+      }
+      g.writeEndArray();
+      if (e.errorCode().isEmpty()) {
+        g.writeNullField("error_code");
+      } else {
+        g.writeStringField("error_code", e.errorCode());
+      }
+      if (config.content()) {
+        g.writeStringField("prompt", redact(e.prompt().orElse("")));
+        g.writeStringField("answer", redact(e.answer().orElse("")));
+      }
+      g.writeEndObject();
+    }
+    line.write('\n');
+    return line.toByteArray();
+  }
+
+  /** {@code text} with each piece of personal data replaced by its type, as the guard's redact mode does. */
+  String redact(String text) {
+    List<PiiSpan> spans = pii.find(text);
+    if (spans.isEmpty()) {
+      return text;
+    }
+    StringBuilder b = new StringBuilder(text.length());
+    int at = 0;
+    for (PiiSpan s : spans) {
+      b.append(text, at, s.start()).append('[').append(s.type()).append(']');
+      at = s.end();
+    }
+    return b.append(text, at, text.length()).toString();
+  }
+
+  private static double round(double ms) {
+    return Math.round(ms * 1000) / 1000.0;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    if (writer != null) { // not interrupted: an interrupt would close the file's channel mid-write
+      try {
+        writer.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    drain();
+    try {
+      if (out != null) {
+        out.close();
+      }
+    } catch (IOException e) {
+      LOG.warn("request log: cannot close {}: {}", dir, e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package io.ragway.telemetry;
+
+import io.ragway.guard.Guard;
+import io.ragway.index.Index;
+import io.ragway.ingest.DocumentStore;
+import io.ragway.llm.Router;
+import java.util.Objects;
+
+/** Metrics from another {@link Telemetry}, with traces and a request log beside them. */
+final class TracedTelemetry implements Telemetry {
+
+  private final Telemetry metrics;
+  private final Tracing tracing;
+
+  TracedTelemetry(Telemetry metrics, Tracing tracing) {
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.tracing = Objects.requireNonNull(tracing, "tracing");
+    metrics.watch(tracing.log());
+  }
+
+  @Override
+  public Tracing tracing() {
+    return tracing;
+  }
+
+  @Override
+  public boolean enabled() {
+    return metrics.enabled();
+  }
+
+  @Override
+  public String scrape() {
+    return metrics.scrape();
+  }
+
+  @Override
+  public void request(String route, String method, String model, String backend, String tenant, int status, long nanos) {
+    metrics.request(route, method, model, backend, tenant, status, nanos);
+  }
+
+  @Override
+  public void completion(String model, String backend, String tenant, String cache, long inputTokens, long outputTokens,
+      double costUsd) {
+    metrics.completion(model, backend, tenant, cache, inputTokens, outputTokens, costUsd);
+  }
+
+  @Override
+  public Generation generation(String model, long startNanos) {
+    return metrics.generation(model, startNanos);
+  }
+
+  @Override
+  public void rateLimited(String tenant, String kind) {
+    metrics.rateLimited(tenant, kind);
+  }
+
+  @Override
+  public Guard.DecisionLog counting(Guard.DecisionLog next) {
+    return metrics.counting(next);
+  }
+
+  @Override
+  public void watch(Router router) {
+    metrics.watch(router);
+  }
+
+  @Override
+  public void watch(DocumentStore documents, Index index) {
+    metrics.watch(documents, index);
+  }
+
+  @Override
+  public void watch(RequestLog log) {
+    metrics.watch(log);
+  }
+
+  @Override
+  public void close() {
+    try {
+      tracing.close();
+    } finally {
+      metrics.close();
+    }
+  }
+}
