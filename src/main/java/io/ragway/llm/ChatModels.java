@@ -5,6 +5,9 @@ import io.ragway.embed.EmbeddingModel;
 /** Creates chat models. */
 public final class ChatModels {
 
+  /** The instructions {@code rag}'s generator is given before the sources: prompt version {@code v1}. */
+  public static final String DEFAULT_INSTRUCTIONS = GeneratingModel.INSTRUCTIONS;
+
   private ChatModels() {}
 
   /**
@@ -21,5 +24,10 @@ public final class ChatModels {
    */
   public static ChatModel generating(Router router, String model) {
     return new GeneratingModel(router, model);
+  }
+
+  /** As {@link #generating(Router, String)}, with other instructions before the sources (a prompt version's text). */
+  public static ChatModel generating(Router router, String model, String instructions) {
+    return new GeneratingModel(router, model, instructions);
   }
 }
