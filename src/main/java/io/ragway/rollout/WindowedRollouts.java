@@ -59,6 +59,7 @@ final class WindowedRollouts implements Rollouts {
     final SlidingWindow candidate;
     volatile RolloutStore.State state = RolloutStore.State.RUNNING;
     volatile String reason = "started";
+    volatile Instant decidedAt = Instant.EPOCH; // the time of the state this process holds
     volatile boolean dirty;
 
     Live(RolloutConfig config) {
@@ -240,6 +241,7 @@ final class WindowedRollouts implements Rollouts {
     String figures = figuresJson(s, c, at);
     live.state = next;
     live.reason = reason;
+    live.decidedAt = at;
     try {
       store.decide(new RolloutStore.Decision(live.config.name(), at, action, actor, reason, figures), next);
     } catch (RuntimeException e) {
@@ -400,7 +402,9 @@ final class WindowedRollouts implements Rollouts {
     for (Live live : byName.values()) {
       RolloutStore.Stored s = stored.get(live.config.name());
       synchronized (live) {
-        if (s != null && s.state() != live.state) {
+        // only a newer decision made elsewhere changes it (not a read that raced with our own)
+        if (s != null && s.state() != live.state && s.updated().isAfter(live.decidedAt)) {
+          live.decidedAt = s.updated();
           if (s.state() == RolloutStore.State.RUNNING) {
             live.stable.clear(); // resumed: the windows start afresh
             live.candidate.clear();

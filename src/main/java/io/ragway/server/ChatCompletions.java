@@ -31,6 +31,8 @@ import io.ragway.llm.ChatTokens;
 import io.ragway.llm.Router;
 import io.ragway.llm.Source;
 import io.ragway.llm.UpstreamException;
+import io.ragway.rollout.Rollouts;
+import io.ragway.rollout.Ticket;
 import io.ragway.store.UsageEvent;
 import io.ragway.telemetry.Telemetry;
 import java.io.IOException;
@@ -83,6 +85,9 @@ final class ChatCompletions {
   static final Set<String> MODELS = Set.of("rag", "extractive");
   static final String CACHE_HEADER = "x-ragway-cache";
   static final String GUARD_HEADER = "x-ragway-guard";
+  static final String ROLLOUT_HEADER = "x-ragway-rollout";
+  /** The request attribute holding its rollout {@link Ticket}, settled once the response is sent. */
+  static final String TICKET = "ragway.rollout.ticket";
   private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool", "developer");
   private static final Pattern PIECE = Pattern.compile("\\S+\\s*");
 
@@ -116,8 +121,12 @@ final class ChatCompletions {
   void handle(Context ctx, JsonNode body, String requestId, Caller caller) throws IOException {
     long started = System.nanoTime();
     services.ledger().ensureCapacity(); // refuse now rather than answer what cannot be recorded
-    // 1. validate
-    String model = requireText(body, "model");
+    // 1. validate; a model under rollout is answered by the arm the caller is on
+    Ticket ticket = services.rollouts().route(new Rollouts.Request(requireText(body, "model"), body, caller.key(),
+        Optional.ofNullable(ctx.header("x-session-id")).orElse(""), Filter.of(caller.reader()), requestId));
+    ctx.attribute(TICKET, ticket);
+    ticket.label().ifPresent(l -> ctx.header(ROLLOUT_HEADER, l));
+    String model = ticket.model();
     boolean upstream = services.router().serves(model);
     if (!upstream && !MODELS.contains(model)) {
       throw ApiException.modelNotFound(model);
@@ -128,7 +137,7 @@ final class ChatCompletions {
     long maxTokens = optionalNonNegative(body, "max_completion_tokens", optionalNonNegative(body, "max_tokens", 0));
     optionalTemperature(body);
     Optional<JsonOutputCheck> jsonFormat = responseFormat(body, model, upstream);
-    ObjectNode request = ((ObjectNode) body).deepCopy();
+    ObjectNode request = ((ObjectNode) body).deepCopy().put("model", model);
 
     // 1b. guard: injection and personal data in the user's messages (a block is a 400)
     Guard.Input guarded = guardInput(ctx, request, requestId, caller);
@@ -158,15 +167,17 @@ final class ChatCompletions {
     try {
       reply = upstream ? proxy(ctx, request, model, promptTokens, requestId, caller, pseudonyms,
           jsonFormat.filter(f -> services.guard().checksJson(caller.tenant())), generation)
-          : answer(ctx, request, model, maxTokens, requestId, caller, pseudonyms, generation);
+          : answer(ctx, request, model, maxTokens, requestId, caller, pseudonyms, generation, ticket);
     } finally {
       // 7. settle: a failed call gives back what it reserved; a hit or a shared call used nothing
       services.access().limiter().reconcile(caller.key(), caller.limits(), reserved,
           reply == null || !reply.called() ? 0 : reply.promptTokens() + reply.completionTokens());
     }
     if (reply == null) {
+      ticket.endedEarly();
       return; // a stream that failed midway has ended with an error event
     }
+    ticket.answered(request, reply.message());
     ctx.attribute(RagwayServer.BACKEND, reply.backend());
     double cost = reply.called()
         ? services.router().cost(reply.backend(), reply.promptTokens(), reply.completionTokens()) : 0;
@@ -238,10 +249,10 @@ final class ChatCompletions {
 
   /** ragway's own models: the answer from the documents, from the cache when it has it. */
   private Reply answer(Context ctx, ObjectNode body, String model, long maxTokens, String requestId, Caller caller,
-      Pseudonyms pseudonyms, Telemetry.Generation generation) throws IOException {
+      Pseudonyms pseudonyms, Telemetry.Generation generation, Ticket ticket) throws IOException {
     boolean checked = services.guard().checksOutput(caller.tenant(), pseudonyms);
     boolean stream = body.path("stream").asBoolean(false);
-    RagPipeline chosen = model.equals("extractive") ? services.extractive() : services.pipeline();
+    RagPipeline chosen = model.equals("extractive") ? services.extractive() : ticket.pipeline().orElse(services.pipeline());
     // placeholders stand in for personal data on its way to an upstream model only: the built-in
     // answerer reads, and retrieval searches for, the question as the client wrote it
     List<ChatMessage> conversation = conversation(body.get("messages"));
@@ -258,12 +269,16 @@ final class ChatCompletions {
     ArrayNode groups = scope.addArray();
     caller.reader().groups().forEach(groups::add);
     scope.add(services.index().generation());
+    if (!ticket.cacheScope().isEmpty()) {
+      scope.add(ticket.cacheScope()); // each arm's answers are its own
+    }
     Lookup lookup = lookup(ctx, body, json.writeValueAsString(scope), chosen.modelName().equals("extractive"), checked);
     if (lookup.hit().isPresent()) {
       return replay(ctx, lookup, id, created, model, stream, includeUsage);
     }
     if (!stream) {
-      Answer answer = ask(chosen, conversation, maxTokens, hooks(null, requestId, caller, pseudonyms, s -> {}), caller);
+      Answer answer = ask(chosen, conversation, maxTokens, hooks(null, requestId, caller, pseudonyms, s -> {}), caller, ticket);
+      ticket.abstained(answer.abstained());
       // groundedness: each sentence against the sources it cites
       Guard.Grounded grounded = answer.abstained() ? new Guard.Grounded(answer.text(), List.of())
           : services.guard().ground(requestId, caller.tenant(), answer.text(), citedTexts(answer.citations()));
@@ -322,7 +337,8 @@ final class ChatCompletions {
     Answer answer;
     try {
       answer = ask(chosen, conversation, maxTokens, hooks(onText, requestId, caller, pseudonyms, sources -> gate[0] = services.guard()
-          .sentenceGate(requestId, caller.tenant(), sourceTexts(sources)).orElse(null)), caller);
+          .sentenceGate(requestId, caller.tenant(), sourceTexts(sources)).orElse(null)), caller, ticket);
+      ticket.abstained(answer.abstained());
       String rest = gate[0] == null ? "" : gate[0].finish();
       kept.append(rest);
       emit.accept(rest); // opens the stream if nothing has yet
@@ -484,9 +500,10 @@ final class ChatCompletions {
   }
 
   private Answer ask(RagPipeline chosen, List<ChatMessage> conversation, long maxTokens, RagPipeline.Hooks hooks,
-      Caller caller) {
+      Caller caller, Ticket ticket) {
     try {
-      return chosen.answer(conversation, services.mode(), services.k(), Filter.of(caller.reader()), false,
+      return chosen.answer(conversation, ticket.mode().orElse(services.mode()), ticket.k().orElse(services.k()),
+          Filter.of(caller.reader()), false,
           (int) Math.min(Integer.MAX_VALUE, maxTokens), hooks);
     } catch (IllegalArgumentException e) {
       throw ApiException.invalid("messages", e.getMessage());
