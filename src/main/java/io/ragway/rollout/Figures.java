@@ -1,11 +1,14 @@
 package io.ragway.rollout;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 /**
  * One arm's figures over its sliding window.
  *
  * @param p99Ms the 99th percentile latency (nearest rank), 0 with no requests
  */
-public record Figures(int requests, int errors, int guardHits, double p99Ms) {
+public record Figures(int requests, int errors, @JsonProperty("guard_hits") int guardHits,
+    @JsonProperty("p99_ms") double p99Ms) {
 
   public static final Figures EMPTY = new Figures(0, 0, 0, 0);
 

@@ -114,7 +114,7 @@ class WindowedRolloutsTest {
     RolloutStore.Decision d = store.decisions("gpt-next", 5).get(0);
     assertEquals("rollback", d.action());
     assertEquals("controller", d.actor());
-    assertTrue(d.figures().contains("\"p99Ms\":200.0"), d.figures());
+    assertTrue(d.figures().contains("\"p99_ms\":200.0"), d.figures());
     String scrape = metrics.scrape();
     assertTrue(scrape.contains("ragway_rollout_decisions_total{action=\"rollback\",rollout=\"gpt-next\",rule=\"p99\"} 1.0"),
         scrape);

@@ -37,6 +37,11 @@ import io.ragway.retrieve.RetrieveConfig;
 import io.ragway.retrieve.Retriever;
 import io.ragway.retrieve.Retrievers;
 import io.ragway.retrieve.SearchMode;
+import io.ragway.rollout.DriftConfig;
+import io.ragway.rollout.RolloutConfig;
+import io.ragway.rollout.RolloutStore;
+import io.ragway.rollout.Rollouts;
+import io.ragway.chat.PromptTemplates;
 import io.ragway.server.RagwayServer;
 import io.ragway.server.ServerConfig;
 import io.ragway.telemetry.Telemetry;
@@ -64,6 +69,7 @@ public final class RagwayFixture implements AutoCloseable {
   private final Ledger ledger;
   private final Telemetry telemetry = Telemetry.prometheus();
   private JsonlDecisionLog decisions;
+  private final Rollouts rollouts;
 
   public RagwayFixture(Path dir) throws Exception {
     this(dir, new Router(List.of(), RetryPolicy.defaults(), new java.util.Random(1), d -> { }), "");
@@ -102,9 +108,20 @@ public final class RagwayFixture implements AutoCloseable {
     this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, Map.of(), metricsToken);
   }
 
-  /** The whole fixture: guard policies per tenant and the token of {@code /metrics}. */
+  /** The whole fixture but rollouts: guard policies per tenant and the token of {@code /metrics}. */
   public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
       double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants, String metricsToken) throws Exception {
+    this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, tenants, metricsToken, List.of(),
+        DriftConfig.defaults(), PromptTemplates.of(List.of()));
+  }
+
+  /**
+   * The whole fixture, with rollouts and drift tracking (their states in {@link #records()}); a rollout
+   * arm of {@code rag} writes with its model and {@code prompts}' version, or extracts.
+   */
+  public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
+      double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants, String metricsToken,
+      List<RolloutConfig> rolloutConfigs, DriftConfig drift, PromptTemplates prompts) throws Exception {
     docs = Files.createDirectories(dir.resolve("docs"));
     Files.writeString(docs.resolve("lighthouse.md"), """
         # Harbour guide
@@ -129,6 +146,30 @@ public final class RagwayFixture implements AutoCloseable {
     keys = Stores.apiKeys(records, dir, Clock.systemUTC(), "test");
     ledger = Stores.ledger(records, dir, Stores.DEFAULT_LEDGER_BACKLOG_BYTES);
     Ticker ticker = Ticker.systemTicker();
+    rollouts = Rollouts.create(rolloutConfigs, drift, new Rollouts.Arms() {
+      @Override
+      public RagPipeline pipeline(RolloutConfig.Arm arm) {
+        String writer = arm.model().isEmpty() ? generator : arm.model();
+        return writer.isEmpty() || writer.equals("extractive") ? extractive : new RagPipeline(retriever,
+            ChatModels.generating(router, writer, prompts.require(arm.prompt()).system()));
+      }
+
+      @Override
+      public Router router() {
+        return router;
+      }
+
+      @Override
+      public SearchMode mode() {
+        return SearchMode.HYBRID;
+      }
+
+      @Override
+      public int k() {
+        return 5;
+      }
+    }, RolloutStore.sql(records.dataSource(), Clock.systemUTC()), telemetry, Optional.of(embedder), Clock.systemUTC(),
+        System::nanoTime);
     documents = DocumentStore.open(dir.resolve("data/uploads"), index, new Ingestor(index, embedder,
         Chunkers.create(ChunkerConfig.defaults(), embedder.tokenCounter()), new IngestOptions("default", List.of(), 16, 1000, 1 << 20)),
         Clock.systemUTC());
@@ -137,9 +178,14 @@ public final class RagwayFixture implements AutoCloseable {
             Caches.inProcess(new CacheConfig(true, 1000, Duration.ofHours(1), false, semanticThreshold), ticker),
             new Access(keys, authRequired, RateLimiters.inProcess(), anonymous, "default", metricsToken),
             SessionStores.inProcess(100, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000, documents, ledger,
-            new Guard(InjectionDetector.bundled(Optional.of(embedder)), guard, tenants, telemetry.counting(
-                decisions = new JsonlDecisionLog(dir.resolve("guard/decisions.jsonl"), JsonMappers.create(), Clock.systemUTC()))),
-            telemetry));
+            new Guard(InjectionDetector.bundled(Optional.of(embedder)), guard, tenants, rollouts.watching(telemetry.counting(
+                decisions = new JsonlDecisionLog(dir.resolve("guard/decisions.jsonl"), JsonMappers.create(), Clock.systemUTC())))),
+            telemetry, rollouts));
+  }
+
+  /** The server's rollouts (none unless the fixture was given some). */
+  public Rollouts rollouts() {
+    return rollouts;
   }
 
   /** Where the guard's decisions are written. */
@@ -179,6 +225,7 @@ public final class RagwayFixture implements AutoCloseable {
   @Override
   public void close() {
     server.close();
+    rollouts.close();
     telemetry.close();
     decisions.close();
     ledger.close();
