@@ -43,8 +43,9 @@ final class WindowedRollouts implements Rollouts {
    * operator's promote, rollback or resume from the CLI, or a rollback by another replica, takes
    * effect within a second; the latest figures are written back then for 'ragway rollout status'.
    *
-   * Shadow answers and drift embeddings run on virtual threads behind semaphores: when they are all
-   * busy the work is skipped (and counted), never queued behind the client's request.
+   * Shadow answers run on virtual threads, drift embeddings on one thread in arrival order, both
+   * behind semaphores: when they are all busy the work is skipped (and logged), never queued behind
+   * the client's request.
    */
 
   private static final Logger LOG = LoggerFactory.getLogger("io.ragway.rollout");
@@ -84,6 +85,9 @@ final class WindowedRollouts implements Rollouts {
   private final ConcurrentMap<String, Ticket> open = new ConcurrentHashMap<>();
   private final Semaphore shadowSlots = new Semaphore(SHADOW_SLOTS);
   private final Semaphore driftSlots = new Semaphore(DRIFT_SLOTS);
+  // one thread embeds questions in the order they were answered, so windows follow arrival order
+  private final java.util.concurrent.ExecutorService drifting = java.util.concurrent.Executors.newSingleThreadExecutor(
+      Thread.ofVirtual().name("ragway-drift").factory());
   private final AtomicBoolean refreshing = new AtomicBoolean();
   private volatile Instant lastRefresh = Instant.EPOCH;
   private volatile boolean closed;
@@ -342,7 +346,7 @@ final class WindowedRollouts implements Rollouts {
     }
     String q = question;
     boolean abstained = t.abstained;
-    Thread.ofVirtual().name("ragway-drift").start(() -> {
+    drifting.execute(() -> {
       try {
         float[] v = embedder.get().embedQuery(q);
         observe(t.asked, v, abstained);
@@ -460,6 +464,7 @@ final class WindowedRollouts implements Rollouts {
   @Override
   public void close() {
     closed = true;
+    drifting.shutdownNow();
     refresh(); // the last figures
   }
 }

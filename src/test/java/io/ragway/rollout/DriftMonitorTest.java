@@ -133,4 +133,28 @@ class DriftMonitorTest {
     out.addAll(b);
     return out;
   }
+
+  @Test
+  void answeredQuestionsAreEmbeddedAndTracked() throws Exception {
+    Telemetry metrics = Telemetry.prometheus();
+    DriftConfig small = new DriftConfig(true, 8, 8, 2, 0.25, 10, 7);
+    WindowedRollouts r = new WindowedRollouts(List.of(), small, null, RolloutStore.inMemory(), metrics,
+        Optional.of(new io.ragway.testkit.HashingEmbedder(16)), new FakeClock(), () -> 0);
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    for (int i = 0; i < 16; i++) {
+      com.fasterxml.jackson.databind.node.ObjectNode body = json.createObjectNode().put("model", "rag");
+      body.putArray("messages").addObject().put("role", "user").put("content", "question " + (i % 3));
+      Ticket t = r.route(new Rollouts.Request("rag", body, "k", "", io.ragway.index.Filter.all(), "r" + i));
+      t.abstained(i >= 8);
+      t.answered(body, json.createObjectNode().put("content", "an answer"));
+      t.settle(200);
+    }
+    long deadline = System.nanoTime() + 5_000_000_000L; // embeddings run on virtual threads
+    while (!metrics.scrape().contains("ragway_drift_abstention_rate{model=\"rag\",window=\"current\"} 1.0")) {
+      assertTrue(System.nanoTime() < deadline, metrics.scrape());
+      Thread.sleep(10);
+    }
+    assertTrue(metrics.scrape().contains("ragway_drift_alerts_total{kind=\"abstention\",model=\"rag\"} 1.0"));
+    metrics.close();
+  }
 }

@@ -284,4 +284,28 @@ class RolloutIT {
       assertTrue(!r.next());
     }
   }
+
+  @Test
+  void aRagArmWritesWithItsOwnModelPromptVersionAndRetrieval() throws Exception {
+    Router router = TestRouters.withoutBreaker(List.of(upstream("gpt-b", candidate)),
+        new RetryPolicy(1, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(5)));
+    String v2 = "Answer in one short sentence from the numbered sources below, citing them as [n].";
+    RolloutConfig rag = new RolloutConfig("rag-v2", "rag", "canary", 100.0, "user", null,
+        new RolloutConfig.Arm("gpt-b", "v2", new RolloutConfig.Retrieval("hybrid", 1)), null);
+    candidate.reply("The lighthouse was built in 1872 [1].");
+    ragway = new RagwayFixture(dir, router, "", false, RateLimiter.Limits.NONE, 0, GuardPolicy.defaults(), Map.of(), "",
+        List.of(rag), DriftConfig.defaults(), PromptTemplates.of(List.of(new PromptTemplates.Template("v2", v2))));
+    String body = JSON.writeValueAsString(JSON.createObjectNode().put("model", "rag").put("user", "ann")
+        .set("messages", JSON.createArrayNode().add(JSON.createObjectNode().put("role", "user")
+            .put("content", "When was the lighthouse built?"))));
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(ragway.uri("/v1/chat/completions"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("rag-v2/candidate", r.headers().firstValue("x-ragway-rollout").orElseThrow());
+    assertEquals("The lighthouse was built in 1872 [1].", JSON.readTree(r.body()).at("/choices/0/message/content").asText());
+    String system = candidate.requests().get(0).at("/messages/0/content").asText();
+    assertTrue(system.startsWith(v2 + "\n\n<sources>"), system);
+    assertTrue(system.contains("[1]") && !system.contains("[2]"), "k = 1 source: " + system); // the arm's retrieval (else 5)
+  }
 }
