@@ -15,10 +15,15 @@ class SqlRolloutStoreTest {
 
   @TempDir Path dir;
 
+  /** The records database the test writes, opened again (the same one) by each call. */
+  Database open() {
+    return Database.open("", "", "", 2, dir);
+  }
+
   @Test
   void decisionsSetTheStateAreAuditedAndOutliveTheConnection() {
     FakeClock clock = new FakeClock();
-    try (Database db = Database.open("", "", "", 2, dir)) {
+    try (Database db = open()) {
       RolloutStore store = RolloutStore.sql(db.dataSource(), clock);
       store.saveFigures("r1", "{\"stable\":{\"requests\":3}}");
       assertEquals(RolloutStore.State.RUNNING, store.state("r1").orElseThrow().state());
@@ -31,7 +36,7 @@ class SqlRolloutStoreTest {
       store.decide(new RolloutStore.Decision("r1", clock.instant(), "rollback", "cli:ann", "again", "{}"),
           RolloutStore.State.ROLLED_BACK);
     }
-    try (Database db = Database.open("", "", "", 2, dir)) {
+    try (Database db = open()) {
       RolloutStore store = RolloutStore.sql(db.dataSource(), clock);
       RolloutStore.Stored s = store.state("r1").orElseThrow();
       assertEquals(RolloutStore.State.ROLLED_BACK, s.state());
