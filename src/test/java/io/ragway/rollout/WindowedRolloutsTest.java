@@ -180,4 +180,27 @@ class WindowedRolloutsTest {
       assertEquals("gpt-a", route(r, "u" + u).model());
     }
   }
+
+  @Test
+  void sessionStickinessFollowsTheSessionAndAnonymousCallersAreSpreadPerRequest() {
+    RolloutConfig bySession = new RolloutConfig("gpt-next", "gpt", "canary", 50.0, "session",
+        new RolloutConfig.Arm("gpt-a", null, null), new RolloutConfig.Arm("gpt-b", null, null), null);
+    WindowedRollouts r = rollouts(bySession, Telemetry.off());
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (int s = 0; s < 50; s++) {
+      ObjectNode body = JSON.createObjectNode().put("model", "gpt").put("session_id", "s" + s);
+      String first = r.route(new Rollouts.Request("gpt", body, "anonymous", "", Filter.all(), "a" + s)).model();
+      // the same session by header, from another key, lands on the same arm
+      assertEquals(first, r.route(new Rollouts.Request("gpt", JSON.createObjectNode(), "key9", "s" + s, Filter.all(),
+          "b" + s)).model());
+      seen.add(first);
+    }
+    assertEquals(java.util.Set.of("gpt-a", "gpt-b"), seen);
+    java.util.Set<String> anonymous = new java.util.HashSet<>();
+    for (int i = 0; i < 50; i++) {
+      anonymous.add(r.route(new Rollouts.Request("gpt", JSON.createObjectNode(), "anonymous", "", Filter.all(), "c" + i))
+          .model());
+    }
+    assertEquals(java.util.Set.of("gpt-a", "gpt-b"), anonymous); // not all on one arm
+  }
 }
