@@ -56,7 +56,8 @@ import java.util.stream.Collectors;
  * {@code POST /v1/chat/completions}, in the order of a request's path:
  *
  * <ol>
- *   <li>validate the request as OpenAI does (model, messages, roles, stream, limits,
+ *   <li>pick the arm that answers when the model is under a rollout (docs/rollout.md), then
+ *       validate the request as OpenAI does (model, messages, roles, stream, limits,
  *       {@code response_format}: a JSON schema is compiled here, and JSON is refused for ragway's
  *       own models, which answer in prose);
  *   <li>guard the user's messages: refuse injections (400 {@code content_policy_violation}),
