@@ -25,6 +25,12 @@ import io.ragway.retrieve.Reranker;
 import io.ragway.retrieve.RerankerConfig;
 import io.ragway.retrieve.Retriever;
 import io.ragway.retrieve.Retrievers;
+import io.ragway.retrieve.SearchMode;
+import io.ragway.rollout.RolloutConfig;
+import io.ragway.rollout.RolloutStore;
+import io.ragway.rollout.Rollouts;
+import io.ragway.chat.PromptTemplates;
+import java.util.function.Function;
 import io.ragway.store.ApiKeys;
 import io.ragway.store.Database;
 import io.ragway.store.Stores;
@@ -54,6 +60,7 @@ final class Components implements AutoCloseable {
   private ApiKeys keys;
   private Telemetry telemetry;
   private Telemetry traced;
+  private Rollouts rollouts;
 
   Components(RagwayConfig config) {
     this.config = config;
@@ -128,7 +135,58 @@ final class Components implements AutoCloseable {
 
   /** The answerer of {@code rag}: the configured generator, else the extractive answerer. */
   ChatModel answerer() {
+    if (!config.prompts().rag().isEmpty()) {
+      return ChatModels.generating(router(), config.generator(), config.prompts().templates().require(config.prompts().rag())
+          .system());
+    }
     return config.generator().isEmpty() ? extractive() : ChatModels.generating(router(), config.generator());
+  }
+
+  /**
+   * The rollouts and drift tracking of ragway.yaml (docs/rollout.md), their states in the records
+   * database; none configured: nothing is tracked and no database is opened for them.
+   */
+  synchronized Rollouts rollouts() {
+    if (rollouts == null) {
+      if (config.rollouts().isEmpty() && !config.drift().enabled()) {
+        rollouts = Rollouts.none();
+      } else {
+        PromptTemplates templates = config.prompts().templates();
+        Function<RolloutConfig.Arm, RagPipeline> pipelines = Rollouts.memoized(arm -> {
+          String writer = arm.model().isEmpty() ? config.generator() : arm.model();
+          ChatModel model = writer.isEmpty() || writer.equals("extractive") ? extractive()
+              : ChatModels.generating(router(), writer, templates.require(arm.prompt().isEmpty() ? config.prompts().rag()
+                  : arm.prompt()).system());
+          return new RagPipeline(retriever(index(false)), model);
+        });
+        Rollouts.Arms arms = new Rollouts.Arms() {
+          @Override
+          public RagPipeline pipeline(RolloutConfig.Arm arm) {
+            return pipelines.apply(arm);
+          }
+
+          @Override
+          public Router router() {
+            return Components.this.router();
+          }
+
+          @Override
+          public SearchMode mode() {
+            return SearchMode.parse(config.retrieval().mode());
+          }
+
+          @Override
+          public int k() {
+            return config.retrieval().k();
+          }
+        };
+        rollouts = Rollouts.create(config.rollouts(), config.drift(), arms,
+            RolloutStore.sql(database().dataSource(), java.time.Clock.systemUTC()), telemetry(),
+            config.drift().enabled() ? Optional.of(embedder()) : Optional.empty(), java.time.Clock.systemUTC(),
+            System::nanoTime);
+      }
+    }
+    return rollouts;
   }
 
   ChatModel extractive() {
@@ -191,7 +249,7 @@ final class Components implements AutoCloseable {
     }
     decisions = new JsonlDecisionLog(config.dataPath().resolve("guard/decisions.jsonl"), JsonMappers.create(),
         java.time.Clock.systemUTC());
-    return new Guard(detector, g.defaultPolicy(), g.tenantPolicies(), telemetry().counting(Tracing.noting(decisions)));
+    return new Guard(detector, g.defaultPolicy(), g.tenantPolicies(), rollouts().watching(telemetry().counting(Tracing.noting(decisions))));
   }
 
   /** The records database (SQLite in the data directory unless database.url says otherwise), migrated. */
@@ -222,6 +280,10 @@ final class Components implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    if (rollouts != null) {
+      rollouts.close();
+      rollouts = null;
+    }
     if (traced != null) {
       traced.close(); // and the metrics under it
       traced = null;

@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
         GuardCommand.class,
         KeysCommand.class,
         PlanCommand.class,
+        RolloutCommand.class,
         CommandLine.HelpCommand.class
     },
     footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage error. Set RAGWAY_DEBUG=1 for stack traces."})

@@ -3,6 +3,9 @@ package io.ragway.config;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.ragway.agent.AgentConfig;
 import io.ragway.cache.CacheConfig;
+import io.ragway.chat.PromptTemplates;
+import io.ragway.rollout.DriftConfig;
+import io.ragway.rollout.RolloutConfig;
 import io.ragway.guard.GuardPolicy;
 import io.ragway.guard.InjectionDetector;
 import io.ragway.guard.PiiMode;
@@ -43,7 +46,10 @@ public record RagwayConfig(
     Guard guard,
     Telemetry telemetry,
     AgentConfig agent,
-    Eval eval) {
+    Eval eval,
+    Prompts prompts,
+    List<RolloutConfig> rollouts,
+    DriftConfig drift) {
 
   public RagwayConfig {
     Objects.requireNonNull(dataDir, "data_dir");
@@ -78,6 +84,69 @@ public record RagwayConfig(
     String judge = eval.judgeModel();
     if (!judge.isEmpty() && models.stream().noneMatch(m -> m.name().equals(judge))) {
       throw new IllegalArgumentException("eval.judge_model '" + judge + "' is not the name of one of the models");
+    }
+    prompts = prompts == null ? new Prompts(null, null) : prompts;
+    rollouts = rollouts == null ? List.of() : List.copyOf(rollouts);
+    drift = drift == null ? DriftConfig.defaults() : drift;
+    checkRollouts(models, generator, prompts, rollouts);
+  }
+
+  /** Rollouts name models and prompt versions that exist, one rollout per model (a bad one fails at load time). */
+  private static void checkRollouts(List<Model> models, String generator, Prompts prompts, List<RolloutConfig> rollouts) {
+    java.util.Set<String> upstream = new java.util.LinkedHashSet<>();
+    models.forEach(m -> upstream.add(m.name()));
+    PromptTemplates templates = prompts.templates();
+    if (!prompts.rag().isEmpty() && generator.isEmpty()) {
+      throw new IllegalArgumentException("prompts.rag names a prompt version, but no generator is set (the extractive "
+          + "answerer takes no prompt)");
+    }
+    java.util.Set<String> names = new java.util.HashSet<>();
+    java.util.Set<String> rolled = new java.util.HashSet<>();
+    for (RolloutConfig r : rollouts) {
+      if (!names.add(r.name())) {
+        throw new IllegalArgumentException("two rollouts are named '" + r.name() + "'");
+      }
+      if (!rolled.add(r.model())) {
+        throw new IllegalArgumentException("rollouts." + r.name() + ": model '" + r.model() + "' has another rollout; "
+            + "a model has one rollout at a time");
+      }
+      if (!r.model().equals("rag") && !upstream.contains(r.model()) && (r.stable().model().isEmpty()
+          || r.candidate().model().isEmpty())) {
+        throw new IllegalArgumentException("rollouts." + r.name() + ": '" + r.model() + "' is neither rag nor one of "
+            + "models " + upstream + "; an alias needs a model on both arms");
+      }
+      r.validate(upstream);
+      for (RolloutConfig.Arm arm : List.of(r.stable(), r.candidate())) {
+        if (!arm.prompt().isEmpty()) {
+          templates.require(arm.prompt());
+          String writer = arm.model().isEmpty() ? generator : arm.model();
+          if (writer.isEmpty() || writer.equals("extractive")) {
+            throw new IllegalArgumentException("rollouts." + r.name() + ": prompt '" + arm.prompt() + "' needs an upstream "
+                + "model to write with (the extractive answerer takes no prompt)");
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Versions of the prompt {@code rag}'s generator is given (docs/rollout.md).
+   *
+   * @param rag the version {@code rag} answers with outside rollouts (empty: the built-in {@code v1})
+   * @param versions versions beyond the built-in {@code v1}
+   */
+  public record Prompts(String rag, List<PromptTemplates.Template> versions) {
+    public Prompts {
+      rag = rag == null ? "" : rag.strip();
+      versions = versions == null ? List.of() : List.copyOf(versions);
+      PromptTemplates t = PromptTemplates.of(versions);
+      if (!rag.isEmpty()) {
+        t.require(rag);
+      }
+    }
+
+    public PromptTemplates templates() {
+      return PromptTemplates.of(versions);
     }
   }
 
@@ -506,13 +575,17 @@ public record RagwayConfig(
             new Output("off", List.of(), "block", "flag", 0.5), new Retrieved("drop")), Map.of()),
         new Telemetry(true, ""),
         AgentConfig.defaults(),
-        new Eval(""));
+        new Eval(""),
+        new Prompts("", List.of()),
+        List.of(),
+        DriftConfig.defaults());
   }
 
   /** This configuration with another data directory and tenant (the CLI's flags). */
   public RagwayConfig withDataAndTenant(String dataDir, String tenant) {
     return new RagwayConfig(dataDir, tenant, ingest, embedding, index, retrieval, answer, generator, models, gateway, cache,
-        auth, limits, sessions, database, guard, telemetry, agent, eval);
+        auth, limits, sessions, database, guard, telemetry, agent, eval,
+        prompts, rollouts, drift);
   }
 
   public Path dataPath() {

@@ -8,6 +8,9 @@ public final class ChatModels {
   /** What ragway's models answer when the documents do not hold an answer; an answer starting with it abstains. */
   public static final String ABSTENTION = ExtractiveAnswerer.ABSTAIN;
 
+  /** The instructions {@code rag}'s generator is given before the sources: prompt version {@code v1}. */
+  public static final String DEFAULT_INSTRUCTIONS = GeneratingModel.INSTRUCTIONS;
+
   private ChatModels() {}
 
   /**
@@ -24,5 +27,10 @@ public final class ChatModels {
    */
   public static ChatModel generating(Router router, String model) {
     return new GeneratingModel(router, model);
+  }
+
+  /** As {@link #generating(Router, String)}, with other instructions before the sources (a prompt version's text). */
+  public static ChatModel generating(Router router, String model, String instructions) {
+    return new GeneratingModel(router, model, instructions);
   }
 }

@@ -30,13 +30,23 @@ final class GeneratingModel implements ChatModel {
 
   private final Router router;
   private final String model;
+  private final String instructions;
 
   GeneratingModel(Router router, String model) {
+    this(router, model, INSTRUCTIONS);
+  }
+
+  /** @param instructions what the system prompt says before the sources (a prompt template's text) */
+  GeneratingModel(Router router, String model, String instructions) {
     if (!router.serves(model)) {
       throw new IllegalArgumentException("generator '" + model + "' is not one of the configured models " + router.models());
     }
+    if (instructions == null || instructions.isBlank()) {
+      throw new IllegalArgumentException("a generator's instructions must not be empty");
+    }
     this.router = router;
     this.model = model;
+    this.instructions = instructions;
   }
 
   @Override
@@ -91,7 +101,7 @@ final class GeneratingModel implements ChatModel {
       body.putObject("stream_options").put("include_usage", true);
     }
     ArrayNode messages = body.putArray("messages");
-    messages.addObject().put("role", "system").put("content", INSTRUCTIONS + "\n\n" + sources(request.sources()));
+    messages.addObject().put("role", "system").put("content", instructions + "\n\n" + sources(request.sources()));
     for (ChatMessage m : request.messages()) {
       if (m.role() != ChatMessage.Role.SYSTEM) {
         messages.addObject().put("role", m.role().wire()).put("content", m.content());

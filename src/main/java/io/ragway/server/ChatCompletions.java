@@ -31,6 +31,8 @@ import io.ragway.llm.ChatTokens;
 import io.ragway.llm.Router;
 import io.ragway.llm.Source;
 import io.ragway.llm.UpstreamException;
+import io.ragway.rollout.Rollouts;
+import io.ragway.rollout.Ticket;
 import io.ragway.store.UsageEvent;
 import io.ragway.telemetry.RequestTrace;
 import io.ragway.telemetry.Stages;
@@ -56,7 +58,8 @@ import java.util.stream.Collectors;
  * {@code POST /v1/chat/completions}, in the order of a request's path:
  *
  * <ol>
- *   <li>validate the request as OpenAI does (model, messages, roles, stream, limits,
+ *   <li>pick the arm that answers when the model is under a rollout (docs/rollout.md), then
+ *       validate the request as OpenAI does (model, messages, roles, stream, limits,
  *       {@code response_format}: a JSON schema is compiled here, and JSON is refused for ragway's
  *       own models, which answer in prose);
  *   <li>guard the user's messages: refuse injections (400 {@code content_policy_violation}),
@@ -86,6 +89,9 @@ final class ChatCompletions {
   static final Set<String> MODELS = Set.of("rag", "extractive");
   static final String CACHE_HEADER = "x-ragway-cache";
   static final String GUARD_HEADER = "x-ragway-guard";
+  static final String ROLLOUT_HEADER = "x-ragway-rollout";
+  /** The request attribute holding its rollout {@link Ticket}, settled once the response is sent. */
+  static final String TICKET = "ragway.rollout.ticket";
   private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool", "developer");
   private static final Pattern PIECE = Pattern.compile("\\S+\\s*");
 
@@ -127,8 +133,12 @@ final class ChatCompletions {
   void handle(Context ctx, JsonNode body, String requestId, Caller caller) throws IOException {
     long started = System.nanoTime();
     services.ledger().ensureCapacity(); // refuse now rather than answer what cannot be recorded
-    // 1. validate
-    String model = requireText(body, "model");
+    // 1. validate; a model under rollout is answered by the arm the caller is on
+    Ticket ticket = services.rollouts().route(new Rollouts.Request(requireText(body, "model"), body, caller.key(),
+        Optional.ofNullable(ctx.header("x-session-id")).orElse(""), Filter.of(caller.reader()), requestId));
+    ctx.attribute(TICKET, ticket);
+    ticket.label().ifPresent(l -> ctx.header(ROLLOUT_HEADER, l));
+    String model = ticket.model();
     boolean agent = AgentCompletions.wanted(body, model);
     boolean upstream = services.router().serves(model);
     if (!upstream && !MODELS.contains(model) && !agent) {
@@ -143,7 +153,7 @@ final class ChatCompletions {
     trace.request(model, maxTokens, body.path("temperature").isNumber() ? Optional.of(body.get("temperature").asDouble())
         : Optional.empty(), stream, question);
     Optional<JsonOutputCheck> jsonFormat = responseFormat(body, model, upstream);
-    ObjectNode request = ((ObjectNode) body).deepCopy();
+    ObjectNode request = ((ObjectNode) body).deepCopy().put("model", model);
     request.remove("agent"); // ragway's own field: never sent upstream
 
     // 1b. guard: injection and personal data in the user's messages (a block is a 400)
@@ -176,15 +186,17 @@ final class ChatCompletions {
       reply = agent ? agentReply(ctx, request, model, maxTokens, requestId, caller, pseudonyms, generation)
           : upstream ? proxy(ctx, request, model, promptTokens, requestId, caller, pseudonyms,
           jsonFormat.filter(f -> services.guard().checksJson(caller.tenant())), generation)
-          : answer(ctx, request, model, maxTokens, requestId, caller, pseudonyms, generation);
+          : answer(ctx, request, model, maxTokens, requestId, caller, pseudonyms, generation, ticket);
     } finally {
       // 7. settle: a failed call gives back what it reserved; a hit or a shared call used nothing
       services.access().limiter().reconcile(caller.key(), caller.limits(), reserved,
           reply == null || !reply.called() ? 0 : reply.promptTokens() + reply.completionTokens());
     }
     if (reply == null) {
+      ticket.endedEarly();
       return; // a stream that failed midway has ended with an error event
     }
+    ticket.answered(request, reply.message());
     ctx.attribute(RagwayServer.BACKEND, reply.backend());
     double cost = reply.cost() >= 0 ? reply.cost() : reply.called()
         ? services.router().cost(reply.backend(), reply.promptTokens(), reply.completionTokens()) : 0;
@@ -266,10 +278,10 @@ final class ChatCompletions {
 
   /** ragway's own models: the answer from the documents, from the cache when it has it. */
   private Reply answer(Context ctx, ObjectNode body, String model, long maxTokens, String requestId, Caller caller,
-      Pseudonyms pseudonyms, Telemetry.Generation generation) throws IOException {
+      Pseudonyms pseudonyms, Telemetry.Generation generation, Ticket ticket) throws IOException {
     boolean checked = services.guard().checksOutput(caller.tenant(), pseudonyms);
     boolean stream = body.path("stream").asBoolean(false);
-    RagPipeline chosen = model.equals("extractive") ? services.extractive() : services.pipeline();
+    RagPipeline chosen = model.equals("extractive") ? services.extractive() : ticket.pipeline().orElse(services.pipeline());
     // placeholders stand in for personal data on its way to an upstream model only: the built-in
     // answerer reads, and retrieval searches for, the question as the client wrote it
     List<ChatMessage> conversation = conversation(body.get("messages"));
@@ -286,12 +298,16 @@ final class ChatCompletions {
     ArrayNode groups = scope.addArray();
     caller.reader().groups().forEach(groups::add);
     scope.add(services.index().generation());
+    if (!ticket.cacheScope().isEmpty()) {
+      scope.add(ticket.cacheScope()); // each arm's answers are its own
+    }
     Lookup lookup = lookup(ctx, body, json.writeValueAsString(scope), chosen.modelName().equals("extractive"), checked);
     if (lookup.hit().isPresent()) {
       return replay(ctx, lookup, id, created, model, stream, includeUsage);
     }
     if (!stream) {
-      Answer answer = ask(chosen, conversation, maxTokens, hooks(null, requestId, caller, pseudonyms, s -> {}), caller);
+      Answer answer = ask(chosen, conversation, maxTokens, hooks(null, requestId, caller, pseudonyms, s -> {}), caller, ticket);
+      ticket.abstained(answer.abstained());
       // groundedness: each sentence against the sources it cites
       Guard.Grounded grounded = answer.abstained() ? new Guard.Grounded(answer.text(), List.of())
           : RequestTrace.current().call(Stages.GUARD_OUTPUT,
@@ -354,7 +370,8 @@ final class ChatCompletions {
     Answer answer;
     try {
       answer = ask(chosen, conversation, maxTokens, hooks(onText, requestId, caller, pseudonyms, sources -> gate[0] = services.guard()
-          .sentenceGate(requestId, caller.tenant(), sourceTexts(sources)).orElse(null)), caller);
+          .sentenceGate(requestId, caller.tenant(), sourceTexts(sources)).orElse(null)), caller, ticket);
+      ticket.abstained(answer.abstained());
       String rest = gate[0] == null ? "" : gate[0].finish();
       kept.append(rest);
       emit.accept(rest); // opens the stream if nothing has yet
@@ -522,9 +539,10 @@ final class ChatCompletions {
   }
 
   private Answer ask(RagPipeline chosen, List<ChatMessage> conversation, long maxTokens, RagPipeline.Hooks hooks,
-      Caller caller) {
+      Caller caller, Ticket ticket) {
     try {
-      return chosen.answer(conversation, services.mode(), services.k(), Filter.of(caller.reader()), false,
+      return chosen.answer(conversation, ticket.mode().orElse(services.mode()), ticket.k().orElse(services.k()),
+          Filter.of(caller.reader()), false,
           (int) Math.min(Integer.MAX_VALUE, maxTokens), hooks);
     } catch (IllegalArgumentException e) {
       throw ApiException.invalid("messages", e.getMessage());

@@ -29,6 +29,8 @@ import io.ragway.ingest.DocumentStore;
 import io.ragway.llm.Router;
 import io.ragway.llm.UpstreamException;
 import io.ragway.retrieve.Retrieved;
+import io.ragway.rollout.Rollouts;
+import io.ragway.rollout.Ticket;
 import io.ragway.retrieve.Retriever;
 import io.ragway.retrieve.SearchMode;
 import io.ragway.retrieve.SearchRequest;
@@ -68,14 +70,14 @@ public final class RagwayServer implements AutoCloseable {
   public record Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
       Index index, SearchMode mode, int k, Router router, Caches caches, Access access,
       Sessions sessions, int historyTokens, DocumentStore documents, Ledger ledger, Guard guard, Telemetry telemetry,
-      AgentConfig agent) {
+      AgentConfig agent, Rollouts rollouts) {
 
-    /** Without an {@code agent} section: {@code model: "agent"} answers by search and the extractive answerer. */
+    /** Without an {@code agent} section ({@code model: "agent"} answers by search and the extractive answerer), rollouts or drift tracking. */
     public Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
         Index index, SearchMode mode, int k, Router router, Caches caches, Access access, Sessions sessions,
         int historyTokens, DocumentStore documents, Ledger ledger, Guard guard, Telemetry telemetry) {
       this(pipeline, extractive, retriever, embedder, index, mode, k, router, caches, access, sessions, historyTokens,
-          documents, ledger, guard, telemetry, AgentConfig.defaults());
+          documents, ledger, guard, telemetry, AgentConfig.defaults(), Rollouts.none());
     }
   }
 
@@ -127,6 +129,13 @@ public final class RagwayServer implements AutoCloseable {
         chat.handle(ctx, body(ctx), requestId(ctx), caller(ctx));
       }
     });
+    app.after("/v1/chat/completions", ctx -> { // once the response, or the whole stream, is sent
+      Ticket ticket = ctx.attribute(ChatCompletions.TICKET);
+      if (ticket != null) {
+        ticket.settle(ctx.statusCode());
+      }
+    });
+    app.get("/v1/rollouts", this::rollouts);
     app.post("/v1/embeddings", this::embeddings);
     app.get("/v1/models", this::models);
     app.get("/v1/models/{id}", this::model);
@@ -409,6 +418,19 @@ public final class RagwayServer implements AutoCloseable {
           .put("source", r.chunk().source()).put("title", r.chunk().title()).put("heading", r.chunk().headingPath())
           .put("chunk", r.chunk().ordinal()).put("start", r.chunk().start()).put("end", r.chunk().end())
           .put("text", r.chunk().text());
+    }
+    ctx.json(out);
+  }
+
+  /** {@code GET /v1/rollouts}: each rollout's state and its arms' window figures on this server. */
+  private void rollouts(Context ctx) {
+    ObjectNode out = json.createObjectNode().put("object", "list");
+    ArrayNode data = out.putArray("data");
+    for (Rollouts.Status s : services.rollouts().status()) {
+      ObjectNode r = data.addObject().put("name", s.name()).put("model", s.model()).put("mode", s.mode())
+          .put("percent", s.percent()).put("state", s.state()).put("reason", s.reason());
+      r.set("stable", json.valueToTree(s.stable()));
+      r.set("candidate", json.valueToTree(s.candidate()));
     }
     ctx.json(out);
   }

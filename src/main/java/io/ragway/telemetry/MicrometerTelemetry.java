@@ -86,6 +86,31 @@ final class MicrometerTelemetry implements Telemetry {
   /** {@code ragway_request_log_dropped_total}: request log lines dropped because its writer fell behind. */
   static final String REQUEST_LOG_DROPPED = "ragway.request.log.dropped";
 
+  /** {@code ragway_rollout_state{rollout, mode}}: 0 running, 1 promoted, 2 rolled back. */
+  static final String ROLLOUT_STATE = "ragway.rollout.state";
+  /** {@code ragway_rollout_decisions_total{rollout, action, rule}}: rollbacks, promotions and resumptions. */
+  static final String ROLLOUT_DECISIONS = "ragway.rollout.decisions";
+  /** {@code ragway_rollout_window_requests{rollout, arm}}: requests in an arm's sliding window. */
+  static final String ROLLOUT_REQUESTS = "ragway.rollout.window.requests";
+  /** {@code ragway_rollout_window_errors{rollout, arm}}: errors in an arm's sliding window. */
+  static final String ROLLOUT_ERRORS = "ragway.rollout.window.errors";
+  /** {@code ragway_rollout_window_guard_hits{rollout, arm}}: requests with a guard finding in an arm's window. */
+  static final String ROLLOUT_GUARD_HITS = "ragway.rollout.window.guard.hits";
+  /** {@code ragway_rollout_window_p99_seconds{rollout, arm}}: p99 latency over an arm's window. */
+  static final String ROLLOUT_P99 = "ragway.rollout.window.p99.seconds";
+  /** {@code ragway_rollout_shadow_similarity{rollout}}: a summary of token F1 between shadow and stable answers. */
+  static final String ROLLOUT_SHADOW_SIMILARITY = "ragway.rollout.shadow.similarity";
+  /** {@code ragway_rollout_shadow_total{rollout, result}}: shadow answers, {@code answered} or {@code failed}. */
+  static final String ROLLOUT_SHADOW = "ragway.rollout.shadow";
+  /** {@code ragway_rollout_shadow_cost_usd_total{rollout}}: what shadow answers cost, charged to no caller. */
+  static final String ROLLOUT_SHADOW_COST = "ragway.rollout.shadow.cost.usd";
+  /** {@code ragway_drift_psi{model}}: PSI of the latest questions' clusters against the baseline's. */
+  static final String DRIFT_PSI = "ragway.drift.psi";
+  /** {@code ragway_drift_abstention_rate{model, window}}: abstention rate of the {@code baseline} and {@code current} windows. */
+  static final String DRIFT_ABSTENTION = "ragway.drift.abstention.rate";
+  /** {@code ragway_drift_alerts_total{model, kind}}: drift raised, by {@code psi} or {@code abstention}. */
+  static final String DRIFT_ALERTS = "ragway.drift.alerts";
+
   private static final Duration[] REQUEST_BUCKETS = seconds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120);
   private static final Duration[] FIRST_TOKEN_BUCKETS = seconds(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60);
   private static final Duration[] INTER_TOKEN_BUCKETS = seconds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5);
@@ -107,6 +132,21 @@ final class MicrometerTelemetry implements Telemetry {
 
   private record ErrorKey(String model, String deployment, int status) {}
 
+  /** A gauge's value, set by the code that knows it. */
+  private static final class Value {
+    private volatile double value;
+  }
+
+  private record Labels(String a, String b) {}
+
+  private record WindowGauges(Value requests, Value errors, Value hits, Value p99) {}
+
+  private record DriftGauges(Value psi, Value current, Value baseline) {}
+
+  private final ConcurrentMap<Labels, Value> rolloutStates = new ConcurrentHashMap<>();
+  private final ConcurrentMap<Labels, WindowGauges> windows = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, DriftGauges> drifts = new ConcurrentHashMap<>();
+  private final ConcurrentMap<List<String>, Counter> rolloutCounters = new ConcurrentHashMap<>();
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final LongSupplier nanoTime;
   private final JvmGcMetrics gc;
@@ -296,6 +336,79 @@ final class MicrometerTelemetry implements Telemetry {
   public void watch(RequestLog log) {
     FunctionCounter.builder(REQUEST_LOG_DROPPED, log, RequestLog::dropped)
         .description("Request log lines dropped because its writer fell behind").register(registry);
+  }
+
+  @Override
+  public void rolloutState(String rollout, String mode, String state) {
+    find(rolloutStates, new Labels(rollout, mode), k -> gauge(ROLLOUT_STATE, "A rollout's state: 0 running, 1 promoted, 2 rolled back",
+        Tags.of("rollout", k.a(), "mode", k.b()))).value = switch (state) {
+          case "promoted" -> 1;
+          case "rolled_back" -> 2;
+          default -> 0;
+        };
+  }
+
+  @Override
+  public void rolloutDecision(String rollout, String action, String rule) {
+    find(rolloutCounters, List.of(ROLLOUT_DECISIONS, rollout, action, rule), k -> Counter.builder(ROLLOUT_DECISIONS)
+        .description("Rollout decisions: automatic rollbacks by the rule that caused them, and operators' actions")
+        .tags("rollout", k.get(1), "action", k.get(2), "rule", k.get(3)).register(registry)).increment();
+  }
+
+  @Override
+  public void rolloutWindow(String rollout, String arm, long requests, long errors, long guardHits, double p99Seconds) {
+    WindowGauges g = find(windows, new Labels(rollout, arm), k -> {
+      Tags tags = Tags.of("rollout", k.a(), "arm", k.b());
+      return new WindowGauges(gauge(ROLLOUT_REQUESTS, "Requests in a rollout arm's sliding window", tags),
+          gauge(ROLLOUT_ERRORS, "Errors in a rollout arm's sliding window", tags),
+          gauge(ROLLOUT_GUARD_HITS, "Requests with a guard finding in a rollout arm's sliding window", tags),
+          gauge(ROLLOUT_P99, "p99 latency over a rollout arm's sliding window", tags));
+    });
+    g.requests().value = requests;
+    g.errors().value = errors;
+    g.hits().value = guardHits;
+    g.p99().value = p99Seconds;
+  }
+
+  @Override
+  public void rolloutShadow(String rollout, double similarity, double costUsd) {
+    String result = similarity < 0 ? "failed" : "answered";
+    find(rolloutCounters, List.of(ROLLOUT_SHADOW, rollout, result), k -> Counter.builder(ROLLOUT_SHADOW)
+        .description("Shadow answers of rollout candidates").tags("rollout", k.get(1), "result", k.get(2))
+        .register(registry)).increment();
+    if (similarity >= 0) {
+      DistributionSummary.builder(ROLLOUT_SHADOW_SIMILARITY).description("Token F1 between a shadow answer and stable's")
+          .tags("rollout", rollout).serviceLevelObjectives(0.25, 0.5, 0.75, 0.9, 1).register(registry).record(similarity);
+    }
+    if (costUsd > 0) {
+      find(rolloutCounters, List.of(ROLLOUT_SHADOW_COST, rollout), k -> Counter.builder(ROLLOUT_SHADOW_COST)
+          .description("What shadow answers cost, charged to no caller").tags("rollout", k.get(1)).register(registry))
+          .increment(costUsd);
+    }
+  }
+
+  @Override
+  public void drift(String model, double psi, double abstentionRate, double baselineAbstentionRate) {
+    DriftGauges g = find(drifts, model, m -> new DriftGauges(
+        gauge(DRIFT_PSI, "PSI of the latest questions' clusters against the baseline's", Tags.of("model", m)),
+        gauge(DRIFT_ABSTENTION, "Abstention rate of a model's answers", Tags.of("model", m, "window", "current")),
+        gauge(DRIFT_ABSTENTION, "Abstention rate of a model's answers", Tags.of("model", m, "window", "baseline"))));
+    g.psi().value = psi;
+    g.current().value = abstentionRate;
+    g.baseline().value = baselineAbstentionRate;
+  }
+
+  @Override
+  public void driftAlert(String model, String kind) {
+    find(rolloutCounters, List.of(DRIFT_ALERTS, model, kind), k -> Counter.builder(DRIFT_ALERTS)
+        .description("Drift raised for a model's questions, by PSI or abstention rate")
+        .tags("model", k.get(1), "kind", k.get(2)).register(registry)).increment();
+  }
+
+  private Value gauge(String name, String description, Tags tags) {
+    Value v = new Value();
+    Gauge.builder(name, v, x -> x.value).strongReference(true).description(description).tags(tags).register(registry);
+    return v;
   }
 
   @Override

@@ -57,5 +57,23 @@ final class NoTelemetry implements Telemetry {
   public void watch(DocumentStore documents, Index index) {}
 
   @Override
+  public void rolloutState(String rollout, String mode, String state) {}
+
+  @Override
+  public void rolloutDecision(String rollout, String action, String rule) {}
+
+  @Override
+  public void rolloutWindow(String rollout, String arm, long requests, long errors, long guardHits, double p99Seconds) {}
+
+  @Override
+  public void rolloutShadow(String rollout, double similarity, double costUsd) {}
+
+  @Override
+  public void drift(String model, double psi, double abstentionRate, double baselineAbstentionRate) {}
+
+  @Override
+  public void driftAlert(String model, String kind) {}
+
+  @Override
   public void close() {}
 }

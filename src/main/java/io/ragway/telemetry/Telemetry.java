@@ -92,6 +92,29 @@ public interface Telemetry extends AutoCloseable {
   /** Reports the request log's dropped lines ({@code ragway_request_log_dropped_total}). */
   default void watch(RequestLog log) {}
 
+  /** A rollout's state ({@code running}, {@code promoted} or {@code rolled_back}) in {@code mode}. */
+  void rolloutState(String rollout, String mode, String state);
+
+  /** A rollout decision: {@code action} rollback, promote or resume; {@code rule} what caused it ({@code manual} for an operator). */
+  void rolloutDecision(String rollout, String action, String rule);
+
+  /** One arm's sliding-window figures ({@code arm} is {@code stable} or {@code candidate}). */
+  void rolloutWindow(String rollout, String arm, long requests, long errors, long guardHits, double p99Seconds);
+
+  /**
+   * A shadow answer of a rollout's candidate was compared with stable's.
+   *
+   * @param similarity token F1 of the two answers, or -1 when the candidate failed
+   * @param costUsd what the candidate's answer cost, charged to no caller
+   */
+  void rolloutShadow(String rollout, double similarity, double costUsd);
+
+  /** The drift of the questions {@code model} is asked: the window's PSI against the baseline, and both abstention rates. */
+  void drift(String model, double psi, double abstentionRate, double baselineAbstentionRate);
+
+  /** Drift was raised for {@code model}: {@code kind} is {@code psi} or {@code abstention}. */
+  void driftAlert(String model, String kind);
+
   @Override
   void close();
 }

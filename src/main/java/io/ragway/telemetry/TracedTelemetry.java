@@ -70,6 +70,36 @@ final class TracedTelemetry implements Telemetry {
   }
 
   @Override
+  public void rolloutState(String rollout, String mode, String state) {
+    metrics.rolloutState(rollout, mode, state);
+  }
+
+  @Override
+  public void rolloutDecision(String rollout, String action, String rule) {
+    metrics.rolloutDecision(rollout, action, rule);
+  }
+
+  @Override
+  public void rolloutWindow(String rollout, String arm, long requests, long errors, long guardHits, double p99Seconds) {
+    metrics.rolloutWindow(rollout, arm, requests, errors, guardHits, p99Seconds);
+  }
+
+  @Override
+  public void rolloutShadow(String rollout, double similarity, double costUsd) {
+    metrics.rolloutShadow(rollout, similarity, costUsd);
+  }
+
+  @Override
+  public void drift(String model, double psi, double abstentionRate, double baselineAbstentionRate) {
+    metrics.drift(model, psi, abstentionRate, baselineAbstentionRate);
+  }
+
+  @Override
+  public void driftAlert(String model, String kind) {
+    metrics.driftAlert(model, kind);
+  }
+
+  @Override
   public void watch(RequestLog log) {
     metrics.watch(log);
   }

@@ -38,6 +38,11 @@ import io.ragway.retrieve.RetrieveConfig;
 import io.ragway.retrieve.Retriever;
 import io.ragway.retrieve.Retrievers;
 import io.ragway.retrieve.SearchMode;
+import io.ragway.rollout.DriftConfig;
+import io.ragway.rollout.RolloutConfig;
+import io.ragway.rollout.RolloutStore;
+import io.ragway.rollout.Rollouts;
+import io.ragway.chat.PromptTemplates;
 import io.ragway.server.RagwayServer;
 import io.ragway.server.ServerConfig;
 import io.ragway.telemetry.Telemetry;
@@ -66,6 +71,7 @@ public final class RagwayFixture implements AutoCloseable {
   private final Ledger ledger;
   private final Telemetry telemetry;
   private JsonlDecisionLog decisions;
+  private final Rollouts rollouts;
 
   public RagwayFixture(Path dir) throws Exception {
     this(dir, new Router(List.of(), RetryPolicy.defaults(), new java.util.Random(1), d -> { }), "");
@@ -104,11 +110,11 @@ public final class RagwayFixture implements AutoCloseable {
     this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, Map.of(), metricsToken);
   }
 
-  /** Guard policies per tenant and the token of {@code /metrics}; no spans, no request log. */
+  /** Guard policies per tenant and the token of {@code /metrics}; no agent model, spans, request log or rollouts. */
   public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
       double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants, String metricsToken) throws Exception {
     this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, tenants, metricsToken,
-        AgentConfig.defaults(), Tracing.off());
+        AgentConfig.defaults(), Tracing.off(), List.of(), DriftConfig.defaults(), PromptTemplates.of(List.of()));
   }
 
   /** With the {@code agent} section. */
@@ -116,7 +122,7 @@ public final class RagwayFixture implements AutoCloseable {
       double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants, String metricsToken,
       AgentConfig agent) throws Exception {
     this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, tenants, metricsToken, agent,
-        Tracing.off());
+        Tracing.off(), List.of(), DriftConfig.defaults(), PromptTemplates.of(List.of()));
   }
 
   /** With {@code tracing}'s spans and request log (closed with the fixture). */
@@ -124,13 +130,25 @@ public final class RagwayFixture implements AutoCloseable {
       double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants, String metricsToken,
       Tracing tracing) throws Exception {
     this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, tenants, metricsToken,
-        AgentConfig.defaults(), tracing);
+        AgentConfig.defaults(), tracing, List.of(), DriftConfig.defaults(), PromptTemplates.of(List.of()));
   }
 
-  /** The whole fixture: the {@code agent} section and {@code tracing}'s spans and request log. */
+  /**
+   * With rollouts and drift tracking (their states in {@link #records()}); a rollout arm of {@code rag}
+   * writes with its model and {@code prompts}' version, or extracts.
+   */
   public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
       double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants, String metricsToken,
-      AgentConfig agent, Tracing tracing) throws Exception {
+      List<RolloutConfig> rolloutConfigs, DriftConfig drift, PromptTemplates prompts) throws Exception {
+    this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, tenants, metricsToken,
+        AgentConfig.defaults(), Tracing.off(), rolloutConfigs, drift, prompts);
+  }
+
+  /** The whole fixture. */
+  public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
+      double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants, String metricsToken,
+      AgentConfig agent, Tracing tracing, List<RolloutConfig> rolloutConfigs, DriftConfig drift, PromptTemplates prompts)
+      throws Exception {
     telemetry = Telemetry.prometheus().with(tracing);
     docs = Files.createDirectories(dir.resolve("docs"));
     Files.writeString(docs.resolve("lighthouse.md"), """
@@ -156,6 +174,30 @@ public final class RagwayFixture implements AutoCloseable {
     keys = Stores.apiKeys(records, dir, Clock.systemUTC(), "test");
     ledger = Stores.ledger(records, dir, Stores.DEFAULT_LEDGER_BACKLOG_BYTES);
     Ticker ticker = Ticker.systemTicker();
+    rollouts = Rollouts.create(rolloutConfigs, drift, new Rollouts.Arms() {
+      @Override
+      public RagPipeline pipeline(RolloutConfig.Arm arm) {
+        String writer = arm.model().isEmpty() ? generator : arm.model();
+        return writer.isEmpty() || writer.equals("extractive") ? extractive : new RagPipeline(retriever,
+            ChatModels.generating(router, writer, prompts.require(arm.prompt()).system()));
+      }
+
+      @Override
+      public Router router() {
+        return router;
+      }
+
+      @Override
+      public SearchMode mode() {
+        return SearchMode.HYBRID;
+      }
+
+      @Override
+      public int k() {
+        return 5;
+      }
+    }, RolloutStore.sql(records.dataSource(), Clock.systemUTC()), telemetry, Optional.of(embedder), Clock.systemUTC(),
+        System::nanoTime);
     documents = DocumentStore.open(dir.resolve("data/uploads"), index, new Ingestor(index, embedder,
         Chunkers.create(ChunkerConfig.defaults(), embedder.tokenCounter()), new IngestOptions("default", List.of(), 16, 1000, 1 << 20)),
         Clock.systemUTC());
@@ -164,9 +206,15 @@ public final class RagwayFixture implements AutoCloseable {
             Caches.inProcess(new CacheConfig(true, 1000, Duration.ofHours(1), false, semanticThreshold), ticker),
             new Access(keys, authRequired, RateLimiters.inProcess(), anonymous, "default", metricsToken),
             SessionStores.inProcess(100, Duration.ofHours(1), 1000, Clock.systemUTC(), ticker), 4000, documents, ledger,
-            new Guard(InjectionDetector.bundled(Optional.of(embedder)), guard, tenants, telemetry.counting(Tracing.noting(
-                decisions = new JsonlDecisionLog(dir.resolve("guard/decisions.jsonl"), JsonMappers.create(), Clock.systemUTC())))),
-            telemetry, agent));
+            new Guard(InjectionDetector.bundled(Optional.of(embedder)), guard, tenants, rollouts.watching(telemetry.counting(
+                Tracing.noting(decisions = new JsonlDecisionLog(dir.resolve("guard/decisions.jsonl"), JsonMappers.create(),
+                    Clock.systemUTC()))))),
+            telemetry, agent, rollouts));
+  }
+
+  /** The server's rollouts (none unless the fixture was given some). */
+  public Rollouts rollouts() {
+    return rollouts;
   }
 
   /** Where the guard's decisions are written. */
@@ -206,6 +254,7 @@ public final class RagwayFixture implements AutoCloseable {
   @Override
   public void close() {
     server.close();
+    rollouts.close();
     telemetry.close();
     decisions.close();
     ledger.close();
