@@ -1,0 +1,27 @@
+package io.ragway.server;
+
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.staticfiles.Location;
+
+/**
+ * The web UI: plain HTML, CSS and JavaScript from the classpath folder {@code io/ragway/web},
+ * served at {@code /}. Javalin tries static files only when no route matches, so {@code /v1/*},
+ * {@code /metrics}, {@code /healthz} and {@code /readyz} keep winning, and a path that is neither
+ * still gets the OpenAI-shaped 404.
+ */
+final class WebUi {
+
+  static final String CLASSPATH_FOLDER = "/io/ragway/web";
+
+  private WebUi() {}
+
+  static void serve(JavalinConfig config) {
+    config.staticFiles.add(s -> {
+      s.hostedPath = "/";
+      s.directory = CLASSPATH_FOLDER;
+      s.location = Location.CLASSPATH;
+      // the pages are small and change with the jar; revalidate rather than cache for a year
+      s.headers = java.util.Map.of("Cache-Control", "no-cache", "X-Content-Type-Options", "nosniff");
+    });
+  }
+}
