@@ -4,14 +4,15 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.staticfiles.Location;
 
 /**
- * The web UI: plain HTML, CSS and JavaScript from the classpath folder {@code io/ragway/web},
+ * The web UI: plain HTML, CSS and JavaScript from the classpath folder {@code ragway-ui},
  * served at {@code /}. Javalin tries static files only when no route matches, so {@code /v1/*},
  * {@code /metrics}, {@code /healthz} and {@code /readyz} keep winning, and a path that is neither
  * still gets the OpenAI-shaped 404.
  */
 final class WebUi {
 
-  static final String CLASSPATH_FOLDER = "/io/ragway/web";
+  // a name no Java package can have, so no other classpath folder (test classes!) shadows it
+  static final String CLASSPATH_FOLDER = "/ragway-ui";
 
   private WebUi() {}
 
