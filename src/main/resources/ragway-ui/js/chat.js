@@ -240,7 +240,8 @@ function passage(chunk) {
     let t = p.text;
     if (p.chunk < cited.chunk && exact(p) && p.end > cited.start) t = t.slice(0, Math.max(0, cited.start - p.start));
     if (p.chunk > cited.chunk && exact(p) && p.start < cited.end) t = t.slice(Math.min(t.length, cited.end - p.start));
-    if (t) out.push(el('span', { class: 'context', text: p.chunk < cited.chunk ? t.replace(/\s*$/, ' ') : ' ' + t.replace(/^\s*/, '') }));
+    // the characters between two chunks (a line break, mostly) are in neither: a line break stands for them
+    if (t) out.push(el('span', { class: 'context', text: p.chunk < cited.chunk ? t + '\n' : '\n' + t }));
   }
   return out;
 }

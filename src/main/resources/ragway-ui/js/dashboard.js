@@ -10,6 +10,7 @@ export const ROLLOUT_PATH = '/v1/rollouts';
 const EVERY_MS = Number(new URLSearchParams(location.search).get('scrape_ms')) || 3000;
 const KEEP = 120; // scrapes: six minutes at 3 s
 const WINDOW_MS = 60_000;
+const SMOOTH_MS = 15_000;
 
 const $ = id => document.getElementById(id);
 let timer = null;
@@ -107,8 +108,13 @@ function draw() {
     tile('guard', 'Guard blocks', String(Math.round(blocks)), 'since start'),
     tile('cost', 'Cost', fmt.usd(cost), 'since start'));
 
-  // one point per scrape interval
-  const pts = f => history.slice(1).map((h, i) => [h.t, f(history[i].samples, h.samples, (h.t - history[i].t) / 1000)]);
+  // one point per scrape, over the SMOOTH_MS before it (as rate(...[15s]) would), so a quiet
+  // interval between two requests is not a gap
+  const pts = f => history.slice(1).map((h, i) => {
+    let j = i;
+    while (j > 0 && h.t - history[j].t < SMOOTH_MS) j--;
+    return [h.t, f(history[j].samples, h.samples, (h.t - history[j].t) / 1000)];
+  });
   const ratio = (a, b, s, num, den) => {
     const d = rate(a, b, s, ...den);
     return d > 0 ? rate(a, b, s, ...num) / d : NaN;

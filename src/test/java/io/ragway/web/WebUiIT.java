@@ -209,6 +209,7 @@ class WebUiIT {
     // the file picker, two files at once
     js("const i = document.getElementById('file-input'); i.hidden = false;");
     browser.findElement(By.id("file-input")).sendKeys(orchard.toString() + "\n" + tides.toString());
+    js("document.getElementById('file-input').hidden = true;");
     // and a drop of a third, as a browser delivers a dragged file
     js("""
         const dt = new DataTransfer();
@@ -313,6 +314,16 @@ class WebUiIT {
     assertTrue(text("#cost-model").contains("writer"), "the writer's answer cost something: " + text("#cost-model"));
     assertTrue(text("#guard-hits").contains("injection"), text("#guard-hits"));
     assertTrue(text("#rollout").contains("not available on this server"), text("#rollout"));
+    for (int i = 0; i < 6; i++) { // some traffic for the charts to draw
+      String model = i % 3 == 0 ? "writer" : "rag";
+      HTTP.send(HttpRequest.newBuilder(ragway.uri("/v1/chat/completions")).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"model\": \"" + model + "\", \"stream\": true, \"messages\": "
+              + "[{\"role\": \"user\", \"content\": \"When is high tide at the north pier, question " + i + "?\"}]}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      Thread.sleep(300);
+    }
+    await("the latency chart", d -> text("#chart-latency").contains("p50") && !text("#chart-latency").contains("p50 —"));
+    await("the time-to-first-token chart", d -> !text("#chart-ttft").contains("p50 —"));
     screenshot("dashboard");
     open("#evals");
     await("the evaluation page", d -> text("#eval-server").contains("not available on this server"));
