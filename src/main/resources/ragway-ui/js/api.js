@@ -102,12 +102,13 @@ export async function streamChat(body, onChunk, signal) {
 /** One sentence a person can act on, for an error of any endpoint. */
 export function describe(e) {
   if (!(e instanceof ApiError)) return String(e && e.message || e);
+  const said = /[.!?]$/.test(e.message.trim()) ? e.message.trim() : e.message.trim() + '.';
   if (e.status === 429) {
-    return `Rate limited: ${e.message}` + (e.retryAfter != null ? ` Try again in ${e.retryAfter} s.` : '');
+    return `Rate limited: ${said}` + (e.retryAfter != null ? ` Try again in ${e.retryAfter} s.` : '');
   }
-  if (e.code === 'content_policy_violation') return `Blocked by a guard: ${e.message}`;
-  if (e.status === 401) return `Not authorised: ${e.message} Set the API key under Settings.`;
-  if (e.status === 502 || e.status === 503 || e.status === 504) return `Upstream unavailable (HTTP ${e.status}): ${e.message}`;
+  if (e.code === 'content_policy_violation') return `Blocked by a guard: ${said}`;
+  if (e.status === 401) return `Not authorised: ${said} Set the API key under Settings.`;
+  if (e.status === 502 || e.status === 503 || e.status === 504) return `Upstream unavailable (HTTP ${e.status}): ${said}`;
   if (e.status === 0) return e.message;
   return `${e.message}` + (e.status >= 400 ? ` (HTTP ${e.status}${e.code ? ', ' + e.code : ''})` : '');
 }

@@ -299,6 +299,27 @@ class WebUiIT {
 
   @Test
   @Order(6)
+  void upstreamFailuresAndRateLimitsShowTheirBannersAndASessionIsContinued() throws Exception {
+    open("#chat");
+    writer.next(FakeOpenAi.Fault.status(503));
+    ask("writer", "Tell me about the orchard's opening hours.");
+    await("the upstream's banner", d -> text("#banner-text").startsWith("Upstream unavailable (HTTP 502)") ? true : null);
+    writer.next(FakeOpenAi.Fault.rateLimited("7"));
+    ask("writer", "And on Sundays?");
+    await("the rate limit's banner", d -> text("#banner-text").startsWith("Rate limited:") ? true : null);
+    assertTrue(text("#banner-text").endsWith(". Try again in 7 s."), text("#banner-text"));
+    screenshot("rate-limited");
+    // a session is listed in the page and continued from the server's copy
+    browser.findElement(By.id("new-session")).click();
+    await("an empty conversation", d -> answers().isEmpty() ? true : null);
+    browser.findElements(By.cssSelector("#session-list button")).stream()
+        .filter(b -> b.getText().startsWith("How many pear trees")).findFirst().orElseThrow().click();
+    await("the session's turns again", d -> answers().stream().anyMatch(a -> a.getText().contains("forty-two pear trees")) ? true : null);
+    assertTrue(text("#messages").contains("Tell me about picking pears."), text("#messages"));
+  }
+
+  @Test
+  @Order(7)
   void theDashboardCountsANewRequest() throws Exception {
     open("#dashboard");
     String first = await("the request count", d -> {
@@ -336,11 +357,39 @@ class WebUiIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
+  void computesQuantilesFromHistogramBucketsAsPrometheusDoes() {
+    // buckets 0.1, 0.5, 1, +Inf holding 10, 30, 40, 40 (cumulative) after and 0, 10, 10, 10 before:
+    // 30 observations in between, 10 in (0, 0.1], 10 in (0.1, 0.5], 10 in (0.5, 1]
+    String metric = "h_bucket{le=\\\"%s\\\"} %d\\n";
+    String before = String.format(metric, "0.1", 0) + String.format(metric, "0.5", 10) + String.format(metric, "1.0", 10)
+        + String.format(metric, "+Inf", 10);
+    String after = String.format(metric, "0.1", 10) + String.format(metric, "0.5", 30) + String.format(metric, "1.0", 40)
+        + String.format(metric, "+Inf", 40);
+    @SuppressWarnings("unchecked")
+    List<Number> q = (List<Number>) ((JavascriptExecutor) browser).executeAsyncScript("""
+        const done = arguments[arguments.length - 1];
+        import('/js/prom.js').then(p => {
+          const a = p.parse('%s'), b = p.parse('%s');
+          done([p.quantile(0.5, a, b, 'h'), p.quantile(0.9, a, b, 'h'), p.quantile(0.5, null, b, 'h'),
+            p.rate(a, b, 10, 'h_bucket', {le: '+Inf'})]);
+        });
+        """.formatted(before, after));
+    // rank 15 of 30: halfway into (0.1, 0.5]; rank 27: 70 % into (0.5, 1]; since start, rank 20 of 40 is halfway
+    // into (0.1, 0.5] again, which holds 20; the rate is 30 observations in 10 s
+    assertEquals(0.3, q.get(0).doubleValue(), 1e-9);
+    assertEquals(0.85, q.get(1).doubleValue(), 1e-9);
+    assertEquals(0.3, q.get(2).doubleValue(), 1e-9);
+    assertEquals(3.0, q.get(3).doubleValue(), 1e-9);
+  }
+
+  @Test
+  @Order(9)
   void worksInANarrowWindowWithTheKeyboardAlone() throws Exception {
     browser.manage().window().setSize(new Dimension(420, 860));
     try {
       open("#chat");
+      new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("model"))).selectByValue("rag");
       // Tab from the top of the page until the question box has the focus, then type and send with Enter
       js("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)");
       WebElement body = browser.findElement(By.tagName("body"));
