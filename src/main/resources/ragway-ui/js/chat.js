@@ -150,6 +150,7 @@ async function send() {
       }
     }
   } finally {
+    li.scrollIntoView({ block: 'end' }); // the sources or an error made it taller
     li.classList.remove('streaming');
     li.removeAttribute('aria-busy');
     busy = null;
