@@ -53,8 +53,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WebUiIT {
 
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  /** Debian's; -Dragway.chromium= and -Dragway.chromedriver= point elsewhere. */
+  private static final Path CHROMIUM = Path.of(System.getProperty("ragway.chromium", "/usr/bin/chromium"));
+  private static final Path CHROMEDRIVER = Path.of(System.getProperty("ragway.chromedriver", "/usr/bin/chromedriver"));
   private static final String STREAMED = "Pears ripen in September. The orchard opens daily at nine. Bring a basket for picking. "
       + "Ladders are provided at the gate.";
   private static final HttpClient HTTP = HttpClient.newHttpClient();
