@@ -139,7 +139,11 @@ class WebUiIT {
   }
 
   private static void open(String hash) {
-    browser.get(ragway.uri("/?scrape_ms=500" + hash).toString());
+    open(ragway, hash);
+  }
+
+  private static void open(RagwayFixture server, String hash) {
+    browser.get(server.uri("/?scrape_ms=500" + hash).toString());
     await("the page " + hash, Duration.ofSeconds(15), d -> d.findElement(By.id("page-" + hash.substring(1))).isDisplayed());
   }
 
@@ -382,6 +386,38 @@ class WebUiIT {
     assertEquals(0.85, q.get(1).doubleValue(), 1e-9);
     assertEquals(0.3, q.get(2).doubleValue(), 1e-9);
     assertEquals(3.0, q.get(3).doubleValue(), 1e-9);
+  }
+
+  @Test
+  @Order(10)
+  void withKeysRequiredThePagesShowTheTenantOfTheKeyInSettings() throws Exception {
+    try (RagwayFixture guarded = new RagwayFixture(Files.createDirectories(tmp.resolve("guarded")),
+        new Router(List.of(), RetryPolicy.defaults(), new java.util.Random(1), d -> { }), "", true,
+        io.ragway.limit.RateLimiter.Limits.NONE, 0)) {
+      String alpha = guarded.keys().create("alpha", "", List.of(), 0, 0).secret();
+      String beta = guarded.keys().create("beta", "", List.of(), 0, 0).secret();
+      HttpResponse<String> up = HTTP.send(HttpRequest.newBuilder(guarded.uri("/v1/documents"))
+          .header("Authorization", "Bearer " + alpha).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"alpha-plan.md\", \"text\": \"# Plan\\n\\nAlpha ships in May.\\n\"}"))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(202, up.statusCode(), up.body());
+      browser.get(guarded.uri("/#documents").toString());
+      await("the missing key's banner", d -> text("#banner-text").startsWith("Not authorised:") ? true : null);
+      assertTrue(text("#banner-text").contains("Set the API key under Settings"), text("#banner-text"));
+      for (String[] key : List.of(new String[] {alpha, "alpha"}, new String[] {beta, "beta"})) {
+        browser.findElement(By.cssSelector("#settings summary")).click();
+        WebElement field = browser.findElement(By.id("api-key"));
+        field.clear();
+        field.sendKeys(key[0]);
+        field.sendKeys(Keys.ENTER); // submits the settings form
+        await(key[1] + "'s documents", d -> text("#doc-summary").contains(key[1].equals("alpha") ? "1 document," : "0 documents")
+            ? true : null);
+        assertEquals(key[1].equals("alpha"), text("#doc-rows").contains("alpha-plan.md"), key[1] + ": " + text("#doc-rows"));
+        assertEquals(key[0], js("return localStorage.getItem('ragway.apiKey')"));
+      }
+      open(guarded, "#dashboard");
+      await("the metrics token's banner", d -> text("#banner-text").startsWith("The metrics need their own token") ? true : null);
+    }
   }
 
   @Test
