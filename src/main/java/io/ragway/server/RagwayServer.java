@@ -105,6 +105,7 @@ public final class RagwayServer implements AutoCloseable {
       c.showJavalinBanner = false;
       c.http.maxRequestSize = config.maxBodyBytes();
       c.http.prefer405over404 = true;
+      WebUi.serve(c);
       if (services.telemetry().enabled() || services.telemetry().tracing().records()) {
         c.events.handlerAdded(h -> {
           if (h.getHttpMethod().isHttpMethod()) {
@@ -148,6 +149,7 @@ public final class RagwayServer implements AutoCloseable {
     app.get("/v1/documents", documents::list);
     app.get("/v1/documents/{id}", documents::get);
     app.delete("/v1/documents/{id}", documents::delete);
+    app.get("/v1/chunks/{id}", new Chunks(json, services.index(), ctx -> caller(ctx).reader())::get);
     app.get("/healthz", ctx -> ctx.json(json.createObjectNode().put("status", "ok")));
     app.get("/readyz", this::ready);
     if (services.telemetry().tracing().spans()) {

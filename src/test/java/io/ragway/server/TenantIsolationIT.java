@@ -224,6 +224,38 @@ class TenantIsolationIT {
   }
 
   @Test
+  void aCitedChunkAndItsNeighboursAreReadOnlyByKeysThatMayReadItsDocument() throws Exception {
+    java.util.Map<String, String> secretOfChunk = new java.util.TreeMap<>();
+    for (Key key : everyKey) {
+      HttpResponse<String> r = send(key, "POST", "/v1/search", "{\"query\": \"vault code\", \"k\": 20}");
+      for (JsonNode hit : JSON.readTree(r.body()).get("data")) {
+        Set<String> in = secretsIn(hit.get("text").asText());
+        if (in.isEmpty()) {
+          continue; // another test's document
+        }
+        assertEquals(1, in.size(), hit.toString());
+        secretOfChunk.put(hit.get("id").asText(), in.iterator().next());
+      }
+    }
+    assertEquals(Set.copyOf(SECRETS), Set.copyOf(secretOfChunk.values()), "every document was found by some key");
+    for (var chunk : secretOfChunk.entrySet()) {
+      for (Key key : everyKey) {
+        HttpResponse<String> r = send(key, "GET", "/v1/chunks/" + chunk.getKey() + "?around=2", null);
+        if (key.reads().contains(chunk.getValue())) {
+          onlyReadable(key, r, "chunk " + chunk.getKey());
+          JsonNode body = JSON.readTree(r.body());
+          assertTrue(body.get("text").asText().toLowerCase(Locale.ROOT).contains(chunk.getValue()), r.body());
+          assertEquals(1, body.get("passages").findValues("cited").stream().filter(JsonNode::asBoolean).count(), r.body());
+        } else {
+          assertEquals(404, r.statusCode(), key + " reads chunk " + chunk.getKey() + ": " + r.body());
+          assertEquals("chunk_not_found", JSON.readTree(r.body()).at("/error/code").asText(), r.body());
+          assertTrue(secretsIn(r.body()).isEmpty(), r.body());
+        }
+      }
+    }
+  }
+
+  @Test
   void chatAnswersAndCitationsStreamedOrNotUseOnlyWhatTheKeyMayRead() throws Exception {
     for (String model : List.of("rag", "extractive")) {
       for (boolean stream : List.of(false, true)) {
