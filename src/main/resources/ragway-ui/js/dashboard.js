@@ -199,8 +199,12 @@ async function rollout() {
   try {
     const body = await getJson(ROLLOUT_PATH);
     const items = Array.isArray(body.data) ? body.data : [body];
-    box.replaceChildren(el('ul', { class: 'small' }, items.map(r => el('li', { text:
-      Object.entries(r).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}: ${v}`).join(' · ') }))));
+    const arm = f => `${f.requests} requests, ${f.errors} errors, ${f.guard_hits} guard hits, p99 ${Math.round(f.p99_ms)} ms`;
+    box.replaceChildren(items.length === 0
+      ? el('p', { class: 'muted small', text: 'No rollouts configured.' })
+      : el('ul', { class: 'small' }, items.map(r => el('li', { text:
+        Object.entries(r).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}: ${v}`).join(' · ')
+        + (r.stable && r.candidate ? ` · stable: ${arm(r.stable)} · candidate: ${arm(r.candidate)}` : '') }))));
   } catch (e) {
     box.replaceChildren(el('p', { class: 'muted', text: describe(e) }));
   }
