@@ -12,6 +12,7 @@ import io.ragway.chat.Citation;
 import io.ragway.guard.Guard;
 import io.ragway.guard.Pseudonyms;
 import io.ragway.llm.UpstreamException;
+import io.ragway.telemetry.RequestTrace;
 import io.ragway.telemetry.Telemetry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -85,8 +86,8 @@ final class AgentCompletions {
     long created = System.currentTimeMillis() / 1000;
     Progress progress = stream ? new Progress(ctx, id, created, model) : null;
     Agent.Result result;
-    try {
-      AgentListener logged = AgentListener.logging(requestId);
+    try (TracedSteps traced = new TracedSteps(RequestTrace.current())) {
+      AgentListener logged = AgentListener.both(AgentListener.logging(requestId), traced);
       result = agent.run(run, progress == null ? logged : AgentListener.both(progress, logged));
     } catch (IllegalArgumentException e) {
       throw ApiException.invalid("tools", e.getMessage());

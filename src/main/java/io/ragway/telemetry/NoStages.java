@@ -16,6 +16,11 @@ final class NoStages implements Stages, Stages.Stage {
   }
 
   @Override
+  public Stage beside(String name) {
+    return this;
+  }
+
+  @Override
   public void failed(Throwable error) {}
 
   @Override

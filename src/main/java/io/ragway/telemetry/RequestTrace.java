@@ -113,6 +113,13 @@ public final class RequestTrace implements Stages {
     return new Timed(name, s, s == null ? null : parent.with(s).makeCurrent());
   }
 
+  @Override
+  public Stage beside(String name) {
+    Span s = tracer == null ? null : tracer.spanBuilder("ragway." + name).setParent(context).setSpanKind(SpanKind.INTERNAL)
+        .startSpan();
+    return new Timed(name, s, null);
+  }
+
   private final class Timed implements Stage {
     private final String name;
     private final Span span;
@@ -134,14 +141,32 @@ public final class RequestTrace implements Stages {
     }
 
     @Override
+    public void attribute(String key, String value) {
+      if (span != null) {
+        span.setAttribute(key, value);
+      }
+    }
+
+    @Override
+    public void attribute(String key, long value) {
+      if (span != null) {
+        span.setAttribute(key, value);
+      }
+    }
+
+    @Override
     public void close() {
       double ms = (System.nanoTime() - started) / 1e6;
-      if (stages == null) {
-        stages = new LinkedHashMap<>();
+      synchronized (RequestTrace.this) { // a stage beside others may end on another thread
+        if (stages == null) {
+          stages = new LinkedHashMap<>();
+        }
+        stages.merge(name, ms, Double::sum);
       }
-      stages.merge(name, ms, Double::sum);
       if (span != null) {
-        scope.close();
+        if (scope != null) {
+          scope.close();
+        }
         span.end();
       }
     }
@@ -246,8 +271,12 @@ public final class RequestTrace implements Stages {
       span.end();
     }
     if (log.enabled()) {
+      Map<String, Double> timed;
+      synchronized (this) {
+        timed = stages == null ? Map.of() : new LinkedHashMap<>(stages);
+      }
       log.append(new RequestLog.Entry(requestId, traceId(), time, method, route, tenant, keyId, this.model, this.backend,
-          status, (System.nanoTime() - startNanos) / 1e6, stages == null ? Map.of() : stages, promptTokens,
+          status, (System.nanoTime() - startNanos) / 1e6, timed, promptTokens,
           completionTokens, cost, cache, guard == null ? List.of() : guard, stream, errorCode, Optional.ofNullable(prompt),
           Optional.ofNullable(answer)));
     }

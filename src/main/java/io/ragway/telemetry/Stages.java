@@ -27,12 +27,27 @@ public interface Stages {
     /** The stage failed with {@code error}: its span is marked as an error. */
     void failed(Throwable error);
 
+    /** Sets an attribute on the stage's span, if spans are made. */
+    default void attribute(String key, String value) {}
+
+    /** Sets a numeric attribute on the stage's span, if spans are made. */
+    default void attribute(String key, long value) {}
+
     @Override
     void close();
   }
 
   /** Starts the stage {@code name}; its span is the current one until it is closed. */
   Stage start(String name);
+
+  /**
+   * Starts the stage {@code name} beside others, under the request's span but not made current:
+   * for work that overlaps other work (tools run side by side) or ends in another call than it starts.
+   * Close it on any thread.
+   */
+  default Stage beside(String name) {
+    return start(name);
+  }
 
   /** Runs {@code work} as the stage {@code name}; a failure marks its span as an error and is rethrown. */
   default <T> T call(String name, Supplier<T> work) {

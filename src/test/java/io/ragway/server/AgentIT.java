@@ -16,11 +16,21 @@ import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.ragway.agent.AgentConfig;
+import io.ragway.chat.PromptTemplates;
 import io.ragway.guard.GuardPolicy;
 import io.ragway.limit.RateLimiter;
 import io.ragway.llm.RetryPolicy;
 import io.ragway.llm.UpstreamConfig;
+import io.ragway.rollout.DriftConfig;
+import io.ragway.telemetry.RequestLog;
+import io.ragway.telemetry.Tracing;
 import io.ragway.testkit.Completions;
 import io.ragway.testkit.FakeHttpServer;
 import io.ragway.testkit.FakeOpenAi;
@@ -33,6 +43,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +66,8 @@ class AgentIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  private static final InMemorySpanExporter SPANS = InMemorySpanExporter.create();
 
   @TempDir static Path tmp;
   private static FakeOpenAi upstream;
@@ -95,7 +108,9 @@ class AgentIT {
         new UpstreamConfig("pricey", upstream.baseUrl(), "", "up-pricey", 0, 2000.0, 2000.0, List.of(),
             Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(10))),
         new RetryPolicy(1, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(5))), "", true, RateLimiter.Limits.NONE, 0,
-        GuardPolicy.defaults(), Map.of(), "", agent);
+        GuardPolicy.defaults(), Map.of(), "", agent,
+        Tracing.of(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(SPANS)).build(), RequestLog.off(),
+            Clock.systemUTC()), List.of(), DriftConfig.defaults(), PromptTemplates.of(List.of()));
     defaultKey = ragway.keys().create("default", "", List.of(), 0, 0).secret();
     alphaKey = ragway.keys().create("alpha", "", List.of(), 0, 0).secret();
     betaKey = ragway.keys().create("beta", "", List.of(), 0, 0).secret();
@@ -281,6 +296,36 @@ class AgentIT {
     assertEquals(30L, ((Number) row.get("prompt_tokens")).longValue());
     assertEquals(2, ((Number) row.get("attempts")).intValue(), "two upstream calls");
     assertEquals((30 * 1.0 + 12 * 2.0) / 1e6, ((Number) row.get("cost_usd")).doubleValue(), 1e-12);
+  }
+
+  @Test
+  void tracesEachStepAndToolUnderTheRequest() throws Exception {
+    SPANS.reset();
+    HttpResponse<String> r = ask(defaultKey, "agent", "lighthouse built when?", "");
+    assertEquals(200, r.statusCode(), r.body());
+    List<SpanData> spans = List.of();
+    for (int i = 0; i < 100 && spans.stream().noneMatch(s -> s.getName().equals("POST /v1/chat/completions")); i++) {
+      Thread.sleep(20); // the server span ends once the response is sent
+      spans = SPANS.getFinishedSpanItems();
+    }
+    SpanData server = spans.stream().filter(s -> s.getName().equals("POST /v1/chat/completions")).findFirst().orElseThrow();
+    List<SpanData> steps = spans.stream().filter(s -> s.getName().equals("ragway.agent.step")).toList();
+    List<SpanData> tools = spans.stream().filter(s -> s.getName().equals("ragway.agent.tool")).toList();
+    assertEquals(2, steps.size(), "two model calls: " + spans.stream().map(SpanData::getName).toList());
+    assertEquals(1, tools.size());
+    SpanData tool = tools.get(0);
+    assertEquals("search_documents", tool.getAttributes().get(AttributeKey.stringKey("gen_ai.tool.name")));
+    assertEquals("execute_tool", tool.getAttributes().get(AttributeKey.stringKey("gen_ai.operation.name")));
+    assertEquals("ok", tool.getAttributes().get(AttributeKey.stringKey("ragway.agent.tool_status")));
+    assertEquals(server.getSpanId(), tool.getParentSpanId());
+    for (SpanData step : steps) {
+      assertEquals(server.getSpanId(), step.getParentSpanId());
+      assertEquals("main", step.getAttributes().get(AttributeKey.stringKey("gen_ai.response.model")));
+      assertTrue(spans.stream().anyMatch(s -> s.getKind() == SpanKind.CLIENT && s.getParentSpanId().equals(step.getSpanId())),
+          "the step's upstream call is under it");
+    }
+    assertTrue(steps.get(0).getEndEpochNanos() <= tool.getStartEpochNanos()
+        && tool.getEndEpochNanos() <= steps.get(1).getStartEpochNanos(), "step, tool, step");
   }
 
   @Test
