@@ -66,23 +66,25 @@ final class UsageCommand implements Callable<Integer> {
     }
     var out = spec.commandLine().getOut();
     out.printf("since %s, by %s%n", from, group.name().toLowerCase(Locale.ROOT));
-    out.printf("%-24s %9s %14s %14s %12s %10s%n", group.name().toLowerCase(Locale.ROOT), "requests", "prompt tok", "completion tok",
-        "cost USD", "cache hits");
+    out.printf("%-24s %9s %14s %12s %14s %12s %10s%n", group.name().toLowerCase(Locale.ROOT), "requests", "prompt tok",
+        "cached tok", "completion tok", "cost USD", "cache hits");
     long n = 0;
     long p = 0;
     long k = 0;
+    long cached = 0;
     double cost = 0;
     long hits = 0;
     for (UsageReport.Row r : rows) {
-      out.printf("%-24s %9d %14d %14d %12.6f %10d%n", r.group(), r.requests(), r.promptTokens(), r.completionTokens(),
-          r.costUsd(), r.cacheHits());
+      out.printf("%-24s %9d %14d %12d %14d %12.6f %10d%n", r.group(), r.requests(), r.promptTokens(), r.cachedTokens(),
+          r.completionTokens(), r.costUsd(), r.cacheHits());
       n += r.requests();
       p += r.promptTokens();
       k += r.completionTokens();
+      cached += r.cachedTokens();
       cost += r.costUsd();
       hits += r.cacheHits();
     }
-    out.printf("%-24s %9d %14d %14d %12.6f %10d%n", "total", n, p, k, cost, hits);
+    out.printf("%-24s %9d %14d %12d %14d %12.6f %10d%n", "total", n, p, cached, k, cost, hits);
     out.flush();
     return Main.OK;
   }

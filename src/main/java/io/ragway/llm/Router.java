@@ -140,12 +140,22 @@ public final class Router {
    * prices per million; 0 for a model that is not an upstream one, or has no prices.
    */
   public double cost(String model, long promptTokens, long completionTokens) {
+    return cost(model, promptTokens, 0, completionTokens);
+  }
+
+  /**
+   * As {@link #cost(String, long, long)}, with {@code cachedTokens} of the prompt's tokens (those
+   * the upstream read from its prompt cache) at the model's {@code cached_input_price_per_1m}.
+   */
+  public double cost(String model, long promptTokens, long cachedTokens, long completionTokens) {
     List<Deployment> group = models.get(model);
     if (group == null) {
       return 0;
     }
     UpstreamConfig c = group.get(0).config();
-    return (promptTokens * c.inputPricePer1m() + completionTokens * c.outputPricePer1m()) / 1_000_000.0;
+    long cached = Math.max(0, Math.min(cachedTokens, promptTokens)); // an upstream cannot have cached more than it read
+    return ((promptTokens - cached) * c.inputPricePer1m() + cached * c.cachedInputPricePer1m()
+        + completionTokens * c.outputPricePer1m()) / 1_000_000.0;
   }
 
   /** A non-streaming completion from {@code model} or its fallbacks. */

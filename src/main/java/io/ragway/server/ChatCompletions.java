@@ -94,9 +94,15 @@ final class ChatCompletions {
    * @param cache {@code hit}, {@code semantic}, {@code coalesced} or {@code miss}
    * @param attempts upstream calls made (0 when none was)
    * @param stream the open event stream, still waiting for its {@code [DONE]}; null for JSON
+   * @param cachedTokens of the prompt tokens, those the upstream says it read from its prompt cache
    */
   private record Reply(long promptTokens, long completionTokens, JsonNode message, String backend, String cache,
-      int attempts, OutputStream stream) {
+      int attempts, OutputStream stream, long cachedTokens) {
+
+    Reply(long promptTokens, long completionTokens, JsonNode message, String backend, String cache, int attempts,
+        OutputStream stream) {
+      this(promptTokens, completionTokens, message, backend, cache, attempts, stream, 0);
+    }
 
     /** Whether this reply made an upstream call of its own (not a cache hit, not a shared call). */
     boolean called() {
@@ -169,12 +175,13 @@ final class ChatCompletions {
     }
     ctx.attribute(RagwayServer.BACKEND, reply.backend());
     double cost = reply.called()
-        ? services.router().cost(reply.backend(), reply.promptTokens(), reply.completionTokens()) : 0;
+        ? services.router().cost(reply.backend(), reply.promptTokens(), reply.cachedTokens(), reply.completionTokens()) : 0;
     // 8. the ledger has the answer on disk before the client has all of it
     try {
       services.ledger().record(new UsageEvent(UUID.randomUUID().toString(), requestId, Instant.now(), caller.key(),
           caller.tenant(), model, reply.backend(), reply.promptTokens(), reply.completionTokens(), cost,
-          reply.cache(), reply.stream() != null, 200, (System.nanoTime() - started) / 1_000_000, reply.attempts()));
+          reply.cache(), reply.stream() != null, 200, (System.nanoTime() - started) / 1_000_000, reply.attempts(),
+          reply.called() ? reply.cachedTokens() : 0));
     } catch (RuntimeException e) {
       if (reply.stream() == null) {
         throw e; // the JSON answer is replaced by the error
@@ -605,11 +612,13 @@ final class ChatCompletions {
         long prompt = response.path("usage").path("prompt_tokens").asLong(promptTokens);
         long completion = response.path("usage").path("completion_tokens")
             .asLong(ChatTokens.count(message.path("content").asText("")));
-        return new Reply(prompt, completion, message, servedBy[0], result.coalesced() ? "coalesced" : "miss", attempts[0], null);
+        long cachedTokens = response.path("usage").path("prompt_tokens_details").path("cached_tokens").asLong(0);
+        return new Reply(prompt, completion, message, servedBy[0], result.coalesced() ? "coalesced" : "miss", attempts[0], null,
+            cachedTokens);
       }
       OutputStream[] out = {null};
       StringBuilder content = new StringBuilder();
-      long[] usage = {-1, -1}; // prompt and completion tokens, when the upstream reports them
+      long[] usage = {-1, -1, 0}; // prompt, completion and cached prompt tokens, when the upstream reports them
       String[] finish = {null};
       StreamCheck check = checked ? services.guard().streamCheck(requestId, caller.tenant(), pseudonyms) : null;
       JsonStreamCheck jsonCheck = jsonFormat.map(f -> services.guard().jsonStream(requestId, caller.tenant(), f)).orElse(null);
@@ -693,7 +702,7 @@ final class ChatCompletions {
                 .put("total_tokens", prompt + completion))));
       }
       return new Reply(prompt, completion, json.createObjectNode().put("role", "assistant").put("content", content.toString()),
-          servedBy, "miss", 1, out[0]);
+          servedBy, "miss", 1, out[0], usage[2]);
     } catch (UpstreamException e) {
       if (ctx.res().isCommitted()) {
         // part of the answer is out: end the stream with an error event instead of retrying
@@ -869,6 +878,7 @@ final class ChatCompletions {
         if (n.path("usage").has("prompt_tokens")) {
           usage[0] = n.get("usage").get("prompt_tokens").asLong();
           usage[1] = n.get("usage").path("completion_tokens").asLong(0);
+          usage[2] = n.get("usage").path("prompt_tokens_details").path("cached_tokens").asLong(0);
         }
         if (n.has("model")) {
           ((ObjectNode) n).put("model", model);

@@ -16,16 +16,26 @@ import java.util.Objects;
  *     for requests that shared another's upstream call
  * @param cache {@code hit}, {@code semantic}, {@code coalesced} or {@code miss}
  * @param attempts upstream calls made, retries and fallbacks included (0 when none was made)
+ * @param cachedTokens of the prompt tokens, those the upstream read from its prompt cache
+ *     ({@code usage.prompt_tokens_details.cached_tokens}), priced at the cached input price
  */
 public record UsageEvent(String eventId, String requestId, Instant at, String keyId, String tenant, String model,
     String backend, long promptTokens, long completionTokens, double costUsd, String cache, boolean stream, int status,
-    long latencyMs, int attempts) {
+    long latencyMs, int attempts, long cachedTokens) {
 
   public UsageEvent {
     Objects.requireNonNull(eventId, "eventId");
     Objects.requireNonNull(at, "at");
-    if (promptTokens < 0 || completionTokens < 0 || costUsd < 0 || latencyMs < 0 || attempts < 0) {
+    if (promptTokens < 0 || completionTokens < 0 || costUsd < 0 || latencyMs < 0 || attempts < 0 || cachedTokens < 0) {
       throw new IllegalArgumentException("usage figures must be >= 0");
     }
+  }
+
+  /** An event with no cached prompt tokens. */
+  public UsageEvent(String eventId, String requestId, Instant at, String keyId, String tenant, String model,
+      String backend, long promptTokens, long completionTokens, double costUsd, String cache, boolean stream, int status,
+      long latencyMs, int attempts) {
+    this(eventId, requestId, at, keyId, tenant, model, backend, promptTokens, completionTokens, costUsd, cache, stream,
+        status, latencyMs, attempts, 0);
   }
 }

@@ -15,7 +15,7 @@ public final class UsageReport {
 
   /** What a group used since the report's start. */
   public record Row(String group, long requests, long promptTokens, long completionTokens, double costUsd,
-      long cacheHits) {}
+      long cacheHits, long cachedTokens) {}
 
   /** What the rows are grouped by. */
   public enum By {
@@ -41,7 +41,7 @@ public final class UsageReport {
   /** The ledger's sums since {@code since}, largest cost first. */
   public static List<Row> since(Database db, Instant since, By by) {
     String sql = "SELECT " + by.column + " AS grp, COUNT(*) AS requests, SUM(prompt_tokens) AS prompt, "
-        + "SUM(completion_tokens) AS completion, SUM(cost_usd) AS cost, "
+        + "SUM(completion_tokens) AS completion, SUM(cost_usd) AS cost, SUM(cached_tokens) AS cached, "
         + "SUM(CASE WHEN cache IN ('hit', 'semantic') THEN 1 ELSE 0 END) AS hits "
         + "FROM usage_events WHERE at >= ? GROUP BY " + by.column + " ORDER BY cost DESC, requests DESC, grp";
     List<Row> out = new ArrayList<>();
@@ -50,7 +50,7 @@ public final class UsageReport {
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
           out.add(new Row(r.getString("grp"), r.getLong("requests"), r.getLong("prompt"), r.getLong("completion"),
-              Math.round(r.getDouble("cost") * 1e9) / 1e9, r.getLong("hits")));
+              Math.round(r.getDouble("cost") * 1e9) / 1e9, r.getLong("hits"), r.getLong("cached")));
         }
       }
       return out;

@@ -94,7 +94,9 @@ class RecordsCliTest {
     assertTrue(r.out().contains("\"requests\":3"), r.out());
     assertEquals(2, ragway("usage", "--by", "colour").code());
     assertEquals(2, ragway("usage", "--since", "yesterday").code());
-    assertTrue(ragway("usage").out().contains("total"));
+    Run table = ragway("usage");
+    assertTrue(table.out().contains("cached tok"), table.out());
+    assertTrue(table.out().lines().anyMatch(l -> l.matches("total\\s+3\\s+30\\s+12\\s+6\\s.*")), table.out());
   }
 
   @Test

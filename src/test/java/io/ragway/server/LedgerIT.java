@@ -36,17 +36,21 @@ class LedgerIT {
   @TempDir static Path tmp;
   private static FakeOpenAi primary;
   private static FakeOpenAi backup;
+  private static FakeOpenAi caching;
   private static RagwayFixture ragway;
 
   @BeforeAll
   static void start() throws Exception {
     primary = new FakeOpenAi("primary");
     backup = new FakeOpenAi("backup");
+    caching = new FakeOpenAi("caching").cachedTokens(4);
     ragway = new RagwayFixture(tmp, TestRouters.withoutBreaker(List.of(
         new UpstreamConfig("main", primary.baseUrl(), "", "up-main", 8192, 1.0, 2.0, List.of("big"), Duration.ofSeconds(1),
             Duration.ofSeconds(2), Duration.ofSeconds(5)),
         new UpstreamConfig("big", backup.baseUrl(), "", "up-big", 8192, 3.0, 4.0, List.of(), Duration.ofSeconds(1),
-            Duration.ofSeconds(2), Duration.ofSeconds(5))),
+            Duration.ofSeconds(2), Duration.ofSeconds(5)),
+        new UpstreamConfig("cached", caching.baseUrl(), "", "up-cached", 8192, 1.0, 2.0, List.of(), Duration.ofSeconds(1),
+            Duration.ofSeconds(2), Duration.ofSeconds(5), 1, 0, 64, 0.25)),
         new RetryPolicy(2, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(5))), "");
   }
 
@@ -55,6 +59,7 @@ class LedgerIT {
     ragway.close();
     primary.close();
     backup.close();
+    caching.close();
   }
 
   private record Sent(String requestId, JsonNode usage, String body) {}
@@ -154,6 +159,22 @@ class LedgerIT {
     }
     assertEquals(clientTokens, ledgerTokens, "the ledger's tokens are the usage the clients received");
     assertEquals("ok", ragway.ledger().status().databaseOk() ? "ok" : ragway.ledger().status().lastError());
+  }
+
+  @Test
+  void promptTokensTheUpstreamHadCachedAreRecordedAndPricedAtTheCachedPrice() throws Exception {
+    Sent json = post("{\"model\": \"cached\", \"messages\": [{\"role\": \"user\", \"content\": \"c1\"}], \"temperature\": 0.7}");
+    Sent stream = post("{\"model\": \"cached\", \"stream\": true, \"stream_options\": {\"include_usage\": true}, "
+        + "\"messages\": [{\"role\": \"user\", \"content\": \"c2\"}], \"temperature\": 0.7}");
+    assertTrue(ragway.ledger().awaitDrained(Duration.ofSeconds(10)));
+    Map<String, Object> j = row(json.requestId());
+    assertUsage(json, j);
+    assertEquals(4, num(j, "cached_tokens"));
+    assertEquals((1 * 1.0 + 4 * 0.25 + 3 * 2.0) / 1e6, ((Number) j.get("cost_usd")).doubleValue(), 1e-12);
+    Map<String, Object> s = row(stream.requestId());
+    assertEquals(4, num(s, "cached_tokens"), "read from the stream's usage chunk");
+    long completion = num(s, "completion_tokens");
+    assertEquals((1 * 1.0 + 4 * 0.25 + completion * 2.0) / 1e6, ((Number) s.get("cost_usd")).doubleValue(), 1e-12);
   }
 
   @Test
