@@ -269,6 +269,9 @@ final class ChatCompletions {
     if (lookup.hit().isPresent()) {
       return replay(ctx, lookup, id, created, model, stream, includeUsage);
     }
+    if (!chosen.modelName().equals("extractive")) {
+      services.ledger().ensureBudget(caller.key(), caller.tenant()); // a paid answer: refused once the budget is spent
+    }
     if (!stream) {
       Answer answer = ask(chosen, conversation, maxTokens, hooks(null, requestId, caller, pseudonyms, s -> {}), caller);
       // groundedness: each sentence against the sources it cites
@@ -573,6 +576,7 @@ final class ChatCompletions {
         return replay(ctx, lookup, id, created, model, stream,
             body.path("stream_options").path("include_usage").asBoolean(false));
       }
+      services.ledger().ensureBudget(caller.key(), caller.tenant()); // before any upstream call; a cache hit is free
       if (!stream) {
         String[] servedBy = {model};
         int[] attempts = {0};

@@ -44,6 +44,7 @@ final class JournaledLedger implements Ledger {
   private volatile boolean databaseOk = true;
   private volatile String lastError = "";
   private volatile boolean closed;
+  private volatile java.util.function.Consumer<List<UsageEvent>> onDrained = events -> { };
 
   private JournaledLedger(Journal journal, DataSource db, long maxBacklogBytes) throws IOException {
     this.journal = journal;
@@ -66,6 +67,11 @@ final class JournaledLedger implements Ledger {
       j.close();
       throw new DatabaseException("cannot read the usage journal in " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Hears of each batch of events once the database has it; called on the drain thread. */
+  void onDrained(java.util.function.Consumer<List<UsageEvent>> listener) {
+    this.onDrained = listener;
   }
 
   @Override
@@ -125,6 +131,7 @@ final class JournaledLedger implements Ledger {
           }
         }
         insert(events);
+        onDrained.accept(events);
         journal.checkpoint(batch.end());
         drained = batch.end();
         written.addAndGet(events.size());

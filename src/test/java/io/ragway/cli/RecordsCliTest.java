@@ -49,6 +49,33 @@ class RecordsCliTest {
   }
 
   @Test
+  void budgetsOfKeysAndTenantsAreSetListedClearedAndAudited() {
+    Run created = ragway("keys", "create", "--tenant", "acme", "--budget-usd", "5");
+    assertEquals(0, created.code(), created.toString());
+    String secret = created.out().strip();
+    String id = secret.substring("sk-rgw-".length(), secret.indexOf('-', "sk-rgw-".length()));
+    assertTrue(created.err().contains("USD 5.00 a month"), created.err());
+    assertEquals(0, ragway("budgets", "set", "--tenant", "acme", "--usd", "100").code());
+    Run listed = ragway("budgets", "list");
+    assertTrue(listed.out().contains("tenant   acme") && listed.out().contains("100.00"), listed.out());
+    assertTrue(listed.out().contains("key      " + id) && listed.out().contains("5.00"), listed.out());
+    assertEquals(0, ragway("keys", "budget", id, "--usd", "7.5").code());
+    assertTrue(ragway("budgets", "list").out().contains("7.50"));
+    assertEquals(0, ragway("keys", "budget", id, "--none").code());
+    assertTrue(!ragway("budgets", "list").out().contains(id));
+    assertEquals(1, ragway("keys", "budget", "nope", "--usd", "1").code(), "an unknown key");
+    Run negative = ragway("keys", "budget", id, "--usd", "-1");
+    assertEquals(2, negative.code(), negative.toString());
+    assertTrue(negative.err().contains("--usd must be an amount >= 0"), negative.err());
+    assertEquals(2, ragway("keys", "budget", id, "--usd", "1", "--none").code(), "one or the other");
+    assertEquals(2, ragway("keys", "budget", id).code(), "one of them");
+    assertEquals(2, ragway("keys", "create", "--budget-usd", "NaN").code());
+    assertEquals(2, ragway("budgets", "set", "--tenant", "acme", "--usd", "abc").code());
+    String audit = ragway("db", "audit").out();
+    assertTrue(audit.contains("budget.clear") && audit.contains("budget.set") && audit.contains("tenant:acme"), audit);
+  }
+
+  @Test
   void statusBackupAndRestore() throws Exception {
     Run status = ragway("db", "status", "--json");
     assertEquals(0, status.code(), status.toString());

@@ -127,7 +127,7 @@ public final class RagwayFixture implements AutoCloseable {
     RagPipeline pipeline = generator.isEmpty() ? extractive : new RagPipeline(retriever, ChatModels.generating(router, generator));
     records = Database.open("", "", "", 2, dir);
     keys = Stores.apiKeys(records, dir, Clock.systemUTC(), "test");
-    ledger = Stores.ledger(records, dir, Stores.DEFAULT_LEDGER_BACKLOG_BYTES);
+    ledger = Stores.budgetedLedger(records, dir, Stores.DEFAULT_LEDGER_BACKLOG_BYTES, Clock.systemUTC(), Duration.ofMillis(200));
     Ticker ticker = Ticker.systemTicker();
     documents = DocumentStore.open(dir.resolve("data/uploads"), index, new Ingestor(index, embedder,
         Chunkers.create(ChunkerConfig.defaults(), embedder.tokenCounter()), new IngestOptions("default", List.of(), 16, 1000, 1 << 20)),
