@@ -120,6 +120,25 @@ public final class Router {
     this.listener = Objects.requireNonNull(listener, "listener");
   }
 
+  /** Sends failures and retries to {@code more} as well, after those already listening. */
+  public synchronized void alsoListen(Listener more) {
+    Objects.requireNonNull(more, "listener");
+    Listener before = this.listener;
+    this.listener = new Listener() {
+      @Override
+      public void failed(String model, String deployment, UpstreamException e) {
+        before.failed(model, deployment, e);
+        more.failed(model, deployment, e);
+      }
+
+      @Override
+      public void retrying(String model) {
+        before.retrying(model);
+        more.retrying(model);
+      }
+    };
+  }
+
   /** The configured model names, in configuration order. */
   public Set<String> models() {
     return models.keySet();

@@ -112,14 +112,71 @@ final class ChatCompletions {
 
   private final ObjectMapper json;
   private final RagwayServer.Services services;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChatCompletions.class);
   private final InFlight inFlight = new InFlight();
+  private final AttemptTrail trails = new AttemptTrail();
+  private static final String TRAIL = "ragway.attempts";
+  private static final String RECORDED = "ragway.recorded";
+  private static final String FINISHED = "ragway.finished";
+  private static final String STREAM = "ragway.stream";
 
   ChatCompletions(ObjectMapper json, RagwayServer.Services services) {
     this.json = json;
     this.services = services;
   }
 
+  /** Hears the router's failed attempts for the ledger; the server adds it to the router's listeners. */
+  Router.Listener attemptListener() {
+    return trails;
+  }
+
   void handle(Context ctx, JsonNode body, String requestId, Caller caller) throws IOException {
+    ctx.attribute(TRAIL, trails.open());
+    ctx.attribute(STREAM, body.path("stream").asBoolean(false));
+    try {
+      serve(ctx, body, requestId, caller);
+    } finally {
+      trails.close();
+    }
+    finished(ctx, requestId, caller, Optional.empty()); // an error instead is the server's to map, then record
+  }
+
+  /**
+   * After a chat completion, answered or not: its failed upstream attempts go to the ledger, and
+   * so does the request itself when it ended in an error (an HTTP error, or a stream that ended with
+   * an error event). Requests without an authenticated caller are not recorded.
+   *
+   * @param errorCode the code (or type) of the error the client was sent, when it was one
+   */
+  void finished(Context ctx, String requestId, Caller caller, Optional<String> errorCode) {
+    AttemptTrail.Trail trail = ctx.attribute(TRAIL);
+    if (caller == null || ctx.attribute(FINISHED) != null) {
+      return;
+    }
+    ctx.attribute(FINISHED, true);
+    boolean answered = Boolean.TRUE.equals(ctx.attribute(RECORDED));
+    String model = Optional.ofNullable(ctx.<String>attribute(RagwayServer.MODEL)).orElse(Telemetry.UNKNOWN);
+    List<AttemptTrail.Failed> failed = trail == null ? List.of()
+        : trail.finish(answered ? Optional.ofNullable(ctx.<String>attribute(RagwayServer.BACKEND)) : Optional.empty());
+    boolean stream = Boolean.TRUE.equals(ctx.attribute(STREAM));
+    try {
+      for (AttemptTrail.Failed f : failed) {
+        services.ledger().record(new UsageEvent(UUID.randomUUID().toString(), requestId, f.at(), caller.key(), caller.tenant(),
+            model, f.deployment(), 0, 0, 0, "miss", stream, f.status(), f.latencyMs(), 1, 0, UsageEvent.ATTEMPT, f.error(),
+            f.followedBy()));
+      }
+      if (!answered) {
+        int status = ctx.statusCode();
+        services.ledger().record(new UsageEvent(UUID.randomUUID().toString(), requestId, Instant.now(), caller.key(),
+            caller.tenant(), model, "", 0, 0, 0, "miss", stream, status, trail == null ? 0 : trail.elapsedMs(), failed.size(), 0,
+            UsageEvent.FAILED, errorCode.orElse(status < 400 ? "stream_error" : "error"), ""));
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("request {}: the usage ledger cannot record its failures: {}", requestId, e.getMessage());
+    }
+  }
+
+  private void serve(Context ctx, JsonNode body, String requestId, Caller caller) throws IOException {
     long started = System.nanoTime();
     services.ledger().ensureCapacity(); // refuse now rather than answer what cannot be recorded
     // 1. validate
@@ -182,6 +239,7 @@ final class ChatCompletions {
           caller.tenant(), model, reply.backend(), reply.promptTokens(), reply.completionTokens(), cost,
           reply.cache(), reply.stream() != null, 200, (System.nanoTime() - started) / 1_000_000, reply.attempts(),
           reply.called() ? reply.cachedTokens() : 0));
+      ctx.attribute(RECORDED, true);
     } catch (RuntimeException e) {
       if (reply.stream() == null) {
         throw e; // the JSON answer is replaced by the error
@@ -582,6 +640,7 @@ final class ChatCompletions {
         int[] attempts = {0};
         JsonNode[] parsed = {null}; // the upstream's answer when this request made the call; not when it shared one
         Supplier<String> call = () -> {
+          trails.calling();
           Router.Served served = router.complete(model, body, promptTokens);
           servedBy[0] = served.model();
           attempts[0] = served.attempts();
@@ -627,6 +686,7 @@ final class ChatCompletions {
       StreamCheck check = checked ? services.guard().streamCheck(requestId, caller.tenant(), pseudonyms) : null;
       JsonStreamCheck jsonCheck = jsonFormat.map(f -> services.guard().jsonStream(requestId, caller.tenant(), f)).orElse(null);
       boolean[] stopped = {false};
+      trails.calling();
       String servedBy = router.stream(model, body, promptTokens, data -> {
         if (stopped[0]) {
           return; // the guard ended this answer: the rest of the upstream's events are dropped

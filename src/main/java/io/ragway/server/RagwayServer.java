@@ -125,6 +125,7 @@ public final class RagwayServer implements AutoCloseable {
       services.telemetry().watch(services.router());
       services.telemetry().watch(services.documents(), services.index());
     }
+    services.router().alsoListen(chat.attemptListener()); // failed attempts go to the ledger too
 
     app.exception(ApiException.class, (e, ctx) -> error(ctx, e));
     app.exception(DatabaseException.class, (e, ctx) -> {
@@ -501,6 +502,9 @@ public final class RagwayServer implements AutoCloseable {
       ctx.result(json.writeValueAsString(out));
     } catch (JsonProcessingException impossible) {
       ctx.result("{\"error\":{\"message\":\"error\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
+    }
+    if (ctx.path().equals("/v1/chat/completions")) { // a failed chat completion is in the ledger too
+      chat.finished(ctx, requestId(ctx), ctx.attribute(CALLER), Optional.of(e.code() != null ? e.code() : e.type()));
     }
   }
 }

@@ -89,7 +89,8 @@ final class JournaledLedger implements Ledger {
         .put("at", e.at().toString()).put("key_id", e.keyId()).put("tenant", e.tenant()).put("model", e.model())
         .put("backend", e.backend()).put("prompt_tokens", e.promptTokens()).put("completion_tokens", e.completionTokens())
         .put("cost_usd", e.costUsd()).put("cache", e.cache()).put("stream", e.stream()).put("status", e.status())
-        .put("latency_ms", e.latencyMs()).put("attempts", e.attempts()).put("cached_tokens", e.cachedTokens());
+        .put("latency_ms", e.latencyMs()).put("attempts", e.attempts()).put("cached_tokens", e.cachedTokens())
+        .put("kind", e.kind()).put("error", e.error()).put("followed_by", e.followedBy());
     byte[] line;
     try {
       line = json.writeValueAsBytes(n);
@@ -104,7 +105,9 @@ final class JournaledLedger implements Ledger {
         n.path("key_id").asText(), n.path("tenant").asText(), n.path("model").asText(), n.path("backend").asText(),
         n.path("prompt_tokens").asLong(), n.path("completion_tokens").asLong(), n.path("cost_usd").asDouble(),
         n.path("cache").asText(), n.path("stream").asBoolean(), n.path("status").asInt(), n.path("latency_ms").asLong(),
-        n.path("attempts").asInt(), n.path("cached_tokens").asLong(0)); // lines of an earlier ragway have no cached_tokens
+        // lines of an earlier ragway have no cached_tokens, kind, error or followed_by: answered requests
+        n.path("attempts").asInt(), n.path("cached_tokens").asLong(0), n.path("kind").asText(UsageEvent.REQUEST),
+        n.path("error").asText(""), n.path("followed_by").asText(""));
   }
 
   private void drainLoop() {
@@ -174,7 +177,7 @@ final class JournaledLedger implements Ledger {
       c.setAutoCommit(false);
       try (PreparedStatement s = c.prepareStatement("INSERT INTO usage_events (event_id, request_id, at, key_id, tenant, "
           + "model, backend, prompt_tokens, completion_tokens, cost_usd, cache, stream, status, latency_ms, attempts, "
-          + "cached_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING")) {
+          + "cached_tokens, kind, error, followed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING")) {
         for (UsageEvent e : events) {
           s.setString(1, e.eventId());
           s.setString(2, e.requestId());
@@ -192,6 +195,9 @@ final class JournaledLedger implements Ledger {
           s.setLong(14, e.latencyMs());
           s.setInt(15, e.attempts());
           s.setLong(16, e.cachedTokens());
+          s.setString(17, e.kind());
+          s.setString(18, e.error());
+          s.setString(19, e.followedBy());
           s.addBatch();
         }
         s.executeBatch();

@@ -10,6 +10,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -115,6 +116,7 @@ class RecordsCliTest {
     try (io.ragway.store.Database db = io.ragway.store.Database.open("", "", "", 1, data)) {
       // a server that died before its journal reached the database: the events are only in the journal
       io.ragway.store.LedgerTestSupport.journalOnly(db, data, 3);
+      io.ragway.store.LedgerTestSupport.failedRequestInJournal(db, data);
     }
     Run r = ragway("usage", "--since", "1h", "--by", "model", "--json");
     assertEquals(0, r.code(), r.toString());
@@ -124,6 +126,18 @@ class RecordsCliTest {
     Run table = ragway("usage");
     assertTrue(table.out().contains("cached tok"), table.out());
     assertTrue(table.out().lines().anyMatch(l -> l.matches("total\\s+3\\s+30\\s+12\\s+6\\s.*")), table.out());
+    Run byStatus = ragway("usage", "--by", "status");
+    assertTrue(byStatus.out().lines().anyMatch(l -> l.matches("request 200\\s+3\\s.*")), byStatus.out());
+    assertTrue(byStatus.out().lines().anyMatch(l -> l.matches("attempt 503\\s+1\\s.*")), byStatus.out());
+    assertTrue(byStatus.out().lines().anyMatch(l -> l.matches("failed 502\\s+1\\s.*")), byStatus.out());
+    Run attempts = ragway("usage", "--attempts");
+    assertEquals(0, attempts.code(), attempts.toString());
+    List<String> lines = attempts.out().lines().filter(l -> l.contains(" rf ")).toList();
+    assertEquals(2, lines.size(), attempts.out());
+    assertTrue(lines.get(0).contains("502") && lines.get(0).endsWith("none"), "newest first: " + attempts.out());
+    assertTrue(lines.get(1).contains("503") && lines.get(1).endsWith("retry"), attempts.out());
+    assertTrue(ragway("usage", "--attempts", "--json").out().contains("\"followed_by\":\"retry\""));
+    assertEquals(2, ragway("usage", "--attempts", "--limit", "0").code());
   }
 
   @Test
