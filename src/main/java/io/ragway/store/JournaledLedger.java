@@ -203,7 +203,7 @@ final class JournaledLedger implements Ledger {
         s.executeBatch();
         c.commit();
       } catch (SQLException | RuntimeException e) {
-        c.rollback();
+        Database.rollback(db, c, e);
         throw e;
       }
     }

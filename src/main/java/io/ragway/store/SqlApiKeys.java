@@ -201,13 +201,13 @@ final class SqlApiKeys implements ApiKeys, AuditLog {
         c.commit();
         return result;
       } catch (SQLException | RuntimeException e) {
-        c.rollback();
+        Database.rollback(db, c, e);
         throw e;
       } finally {
         c.setAutoCommit(true);
       }
     } catch (SQLException e) {
-      throw new DatabaseException("cannot write API keys: " + e.getMessage(), e);
+      throw new DatabaseException("cannot write API keys: " + Database.why(e), e);
     }
   }
 

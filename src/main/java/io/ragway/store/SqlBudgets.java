@@ -61,11 +61,11 @@ final class SqlBudgets implements Budgets {
         c.commit();
         return new Budget(scope, name, usdPerMonth, now);
       } catch (SQLException | RuntimeException e) {
-        c.rollback();
+        Database.rollback(db, c, e);
         throw e;
       }
     } catch (SQLException e) {
-      throw new DatabaseException("cannot write budgets: " + e.getMessage(), e);
+      throw new DatabaseException("cannot write budgets: " + Database.why(e), e);
     }
   }
 
@@ -90,11 +90,11 @@ final class SqlBudgets implements Budgets {
         c.commit();
         return true;
       } catch (SQLException | RuntimeException e) {
-        c.rollback();
+        Database.rollback(db, c, e);
         throw e;
       }
     } catch (SQLException e) {
-      throw new DatabaseException("cannot write budgets: " + e.getMessage(), e);
+      throw new DatabaseException("cannot write budgets: " + Database.why(e), e);
     }
   }
 
