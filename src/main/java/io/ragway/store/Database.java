@@ -277,7 +277,7 @@ public final class Database implements AutoCloseable {
   }
 
   /** The tables that hold records, in the order a copy fills them. */
-  static final List<String> TABLES = List.of("api_keys", "audit_log", "usage_events");
+  static final List<String> TABLES = List.of("api_keys", "audit_log", "usage_events", "budgets");
 
   /**
    * Copies every record into {@code target} (migrated, and empty: a copy never mixes two

@@ -144,9 +144,11 @@ class RecordsCliTest {
   void copyMovesEveryRecordToAnotherDatabase() {
     String secret = ragway("keys", "create", "--tenant", "acme").out().strip();
     Path target = tmp.resolve("other.db");
+    assertEquals(0, ragway("budgets", "set", "--tenant", "acme", "--usd", "9").code());
     Run copy = ragway("db", "copy", "--to", "jdbc:sqlite:" + target);
     assertEquals(0, copy.code(), copy.toString());
     assertTrue(copy.err().contains("api_keys=1"), copy.err());
+    assertTrue(copy.err().contains("budgets=1"), "budgets are records too: " + copy.err());
     Run again = ragway("db", "copy", "--to", "jdbc:sqlite:" + target);
     assertEquals(1, again.code());
     assertTrue(again.err().contains("copy into an empty database"), again.err());
