@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
         UsageCommand.class,
         GuardCommand.class,
         KeysCommand.class,
+        BudgetsCommand.class,
         PlanCommand.class,
         RolloutCommand.class,
         CommandLine.HelpCommand.class

@@ -160,13 +160,14 @@ public record RagwayConfig(
   public record Model(String name, String baseUrl, String apiKey, String model, Integer contextWindow,
       @JsonProperty("input_price_per_1m") Double inputPricePer1m, @JsonProperty("output_price_per_1m") Double outputPricePer1m, List<String> fallbacks, Integer connectTimeoutSeconds,
       Integer firstTokenTimeoutSeconds, Integer totalTimeoutSeconds, Integer weight, Integer maxConcurrency,
-      Integer maxQueue) {
+      Integer maxQueue, @JsonProperty("cached_input_price_per_1m") Double cachedInputPricePer1m) {
 
     // list entries name only what they need: absent numbers mean "unknown" (0) or the default timeouts
     public Model {
       contextWindow = contextWindow == null ? 0 : contextWindow;
       inputPricePer1m = inputPricePer1m == null ? 0.0 : inputPricePer1m;
       outputPricePer1m = outputPricePer1m == null ? 0.0 : outputPricePer1m;
+      cachedInputPricePer1m = cachedInputPricePer1m == null ? inputPricePer1m : cachedInputPricePer1m;
       connectTimeoutSeconds = connectTimeoutSeconds == null ? 0 : connectTimeoutSeconds;
       firstTokenTimeoutSeconds = firstTokenTimeoutSeconds == null ? 0 : firstTokenTimeoutSeconds;
       totalTimeoutSeconds = totalTimeoutSeconds == null ? 0 : totalTimeoutSeconds;
@@ -177,21 +178,23 @@ public record RagwayConfig(
         throw new IllegalArgumentException("every entry of models needs a name and a base_url");
       }
       toUpstream(name, baseUrl, apiKey, model, contextWindow, inputPricePer1m, outputPricePer1m, fallbacks,
-          connectTimeoutSeconds, firstTokenTimeoutSeconds, totalTimeoutSeconds, weight, maxConcurrency, maxQueue);
+          connectTimeoutSeconds, firstTokenTimeoutSeconds, totalTimeoutSeconds, weight, maxConcurrency, maxQueue,
+          cachedInputPricePer1m);
     }
 
     public UpstreamConfig toUpstream() {
       return toUpstream(name, baseUrl, apiKey, model, contextWindow, inputPricePer1m, outputPricePer1m, fallbacks,
-          connectTimeoutSeconds, firstTokenTimeoutSeconds, totalTimeoutSeconds, weight, maxConcurrency, maxQueue);
+          connectTimeoutSeconds, firstTokenTimeoutSeconds, totalTimeoutSeconds, weight, maxConcurrency, maxQueue,
+          cachedInputPricePer1m);
     }
 
     // static, so the compact constructor can fail at load time naming the model
     private static UpstreamConfig toUpstream(String name, String baseUrl, String apiKey, String model, int contextWindow,
         double inputPrice, double outputPrice, List<String> fallbacks, int connect, int firstToken, int total,
-        int weight, int maxConcurrency, int maxQueue) {
+        int weight, int maxConcurrency, int maxQueue, double cachedInputPrice) {
       return new UpstreamConfig(name, URI.create(baseUrl), apiKey, model, contextWindow, inputPrice, outputPrice,
           fallbacks, Duration.ofSeconds(orDefault(connect, 10)), Duration.ofSeconds(orDefault(firstToken, 60)),
-          Duration.ofSeconds(orDefault(total, 300)), weight, maxConcurrency, maxQueue);
+          Duration.ofSeconds(orDefault(total, 300)), weight, maxConcurrency, maxQueue, cachedInputPrice);
     }
 
     private static int orDefault(int v, int d) {

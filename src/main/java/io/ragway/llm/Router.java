@@ -126,6 +126,25 @@ public final class Router {
     models.values().forEach(group -> group.forEach(d -> d.trace(tracer)));
   }
 
+  /** Sends failures and retries to {@code more} as well, after those already listening. */
+  public synchronized void alsoListen(Listener more) {
+    Objects.requireNonNull(more, "listener");
+    Listener before = this.listener;
+    this.listener = new Listener() {
+      @Override
+      public void failed(String model, String deployment, UpstreamException e) {
+        before.failed(model, deployment, e);
+        more.failed(model, deployment, e);
+      }
+
+      @Override
+      public void retrying(String model) {
+        before.retrying(model);
+        more.retrying(model);
+      }
+    };
+  }
+
   /** The configured model names, in configuration order. */
   public Set<String> models() {
     return models.keySet();
@@ -146,12 +165,22 @@ public final class Router {
    * prices per million; 0 for a model that is not an upstream one, or has no prices.
    */
   public double cost(String model, long promptTokens, long completionTokens) {
+    return cost(model, promptTokens, 0, completionTokens);
+  }
+
+  /**
+   * As {@link #cost(String, long, long)}, with {@code cachedTokens} of the prompt's tokens (those
+   * the upstream read from its prompt cache) at the model's {@code cached_input_price_per_1m}.
+   */
+  public double cost(String model, long promptTokens, long cachedTokens, long completionTokens) {
     List<Deployment> group = models.get(model);
     if (group == null) {
       return 0;
     }
     UpstreamConfig c = group.get(0).config();
-    return (promptTokens * c.inputPricePer1m() + completionTokens * c.outputPricePer1m()) / 1_000_000.0;
+    long cached = Math.max(0, Math.min(cachedTokens, promptTokens)); // an upstream cannot have cached more than it read
+    return ((promptTokens - cached) * c.inputPricePer1m() + cached * c.cachedInputPricePer1m()
+        + completionTokens * c.outputPricePer1m()) / 1_000_000.0;
   }
 
   /** A non-streaming completion from {@code model} or its fallbacks. */

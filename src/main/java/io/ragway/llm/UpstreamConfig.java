@@ -20,10 +20,21 @@ import java.util.Objects;
  * @param maxConcurrency requests in flight at once, 0 for no limit
  * @param maxQueue requests waiting for a slot when {@code maxConcurrency} are in flight; more are
  *     refused at once
+ * @param cachedInputPricePer1m USD per 1M prompt tokens the upstream reports as read from its prompt
+ *     cache ({@code usage.prompt_tokens_details.cached_tokens})
  */
 public record UpstreamConfig(String name, URI baseUrl, String apiKey, String model, int contextWindow,
     double inputPricePer1m, double outputPricePer1m, List<String> fallbacks, Duration connectTimeout,
-    Duration firstTokenTimeout, Duration totalTimeout, int weight, int maxConcurrency, int maxQueue) {
+    Duration firstTokenTimeout, Duration totalTimeout, int weight, int maxConcurrency, int maxQueue,
+    double cachedInputPricePer1m) {
+
+  /** Cached prompt tokens priced as any other prompt token. */
+  public UpstreamConfig(String name, URI baseUrl, String apiKey, String model, int contextWindow,
+      double inputPricePer1m, double outputPricePer1m, List<String> fallbacks, Duration connectTimeout,
+      Duration firstTokenTimeout, Duration totalTimeout, int weight, int maxConcurrency, int maxQueue) {
+    this(name, baseUrl, apiKey, model, contextWindow, inputPricePer1m, outputPricePer1m, fallbacks, connectTimeout,
+        firstTokenTimeout, totalTimeout, weight, maxConcurrency, maxQueue, inputPricePer1m);
+  }
 
   /** One deployment with weight 1 and no concurrency limit. */
   public UpstreamConfig(String name, URI baseUrl, String apiKey, String model, int contextWindow,
@@ -45,7 +56,7 @@ public record UpstreamConfig(String name, URI baseUrl, String apiKey, String mod
     apiKey = apiKey == null ? "" : apiKey;
     model = model == null || model.isBlank() ? name : model;
     fallbacks = fallbacks == null ? List.of() : List.copyOf(fallbacks);
-    if (contextWindow < 0 || inputPricePer1m < 0 || outputPricePer1m < 0) {
+    if (contextWindow < 0 || inputPricePer1m < 0 || outputPricePer1m < 0 || cachedInputPricePer1m < 0) {
       throw new IllegalArgumentException("models[] context window and prices of " + name + " must be >= 0");
     }
     Objects.requireNonNull(connectTimeout, "connectTimeout");

@@ -67,6 +67,11 @@ final class AgentCompletions {
     return wanted;
   }
 
+  /** The upstream model that plans with tools for a request to {@code model}; empty when the fallback answers. */
+  String planner(String model) {
+    return model.equals(MODEL) ? agent.config().model() : services.router().serves(model) ? model : "";
+  }
+
   /**
    * Runs the loop and replies; null when a stream failed midway and has ended with an error event.
    *
@@ -74,7 +79,7 @@ final class AgentCompletions {
    */
   Sent reply(Context ctx, ObjectNode request, String model, long maxTokens, String requestId, Caller caller,
       Pseudonyms pseudonyms, Telemetry.Generation generation) throws IOException {
-    String planner = model.equals(MODEL) ? agent.config().model() : services.router().serves(model) ? model : "";
+    String planner = planner(model);
     boolean stream = request.path("stream").asBoolean(false);
     boolean includeUsage = request.path("stream_options").path("include_usage").asBoolean(false);
     JsonNode temperature = request.get("temperature");

@@ -103,14 +103,16 @@ final class ChatCompletions {
    * @param cache {@code hit}, {@code semantic}, {@code coalesced} or {@code miss}
    * @param attempts upstream calls made (0 when none was)
    * @param stream the open event stream, still waiting for its {@code [DONE]}; null for JSON
+   * @param cost what the answer cost when the reply priced it itself (the agent's steps), else -1
+   * @param cachedTokens of the prompt tokens, those the upstream says it read from its prompt cache
    */
   private record Reply(long promptTokens, long completionTokens, JsonNode message, String backend, String cache,
-      int attempts, OutputStream stream, double cost) {
+      int attempts, OutputStream stream, double cost, long cachedTokens) {
 
-    /** A reply whose cost the router prices from {@code backend} and the tokens. */
+    /** A reply whose cost the router prices from {@code backend} and the tokens, none of them cached. */
     Reply(long promptTokens, long completionTokens, JsonNode message, String backend, String cache, int attempts,
         OutputStream stream) {
-      this(promptTokens, completionTokens, message, backend, cache, attempts, stream, -1);
+      this(promptTokens, completionTokens, message, backend, cache, attempts, stream, -1, 0);
     }
 
     /** Whether this reply made an upstream call of its own (not a cache hit, not a shared call). */
@@ -121,8 +123,14 @@ final class ChatCompletions {
 
   private final ObjectMapper json;
   private final RagwayServer.Services services;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChatCompletions.class);
   private final InFlight inFlight = new InFlight();
   private final AgentCompletions agents;
+  private final AttemptTrail trails = new AttemptTrail();
+  private static final String TRAIL = "ragway.attempts";
+  private static final String RECORDED = "ragway.recorded";
+  private static final String FINISHED = "ragway.finished";
+  private static final String STREAM = "ragway.stream";
 
   ChatCompletions(ObjectMapper json, RagwayServer.Services services) {
     this.json = json;
@@ -130,7 +138,58 @@ final class ChatCompletions {
     this.agents = new AgentCompletions(json, services);
   }
 
+  /** Hears the router's failed attempts for the ledger; the server adds it to the router's listeners. */
+  Router.Listener attemptListener() {
+    return trails;
+  }
+
   void handle(Context ctx, JsonNode body, String requestId, Caller caller) throws IOException {
+    ctx.attribute(TRAIL, trails.open());
+    ctx.attribute(STREAM, body.path("stream").asBoolean(false));
+    try {
+      serve(ctx, body, requestId, caller);
+    } finally {
+      trails.close();
+    }
+    finished(ctx, requestId, caller, Optional.empty()); // an error instead is the server's to map, then record
+  }
+
+  /**
+   * After a chat completion, answered or not: its failed upstream attempts go to the ledger, and
+   * so does the request itself when it ended in an error (an HTTP error, or a stream that ended with
+   * an error event). Requests without an authenticated caller are not recorded.
+   *
+   * @param errorCode the code (or type) of the error the client was sent, when it was one
+   */
+  void finished(Context ctx, String requestId, Caller caller, Optional<String> errorCode) {
+    AttemptTrail.Trail trail = ctx.attribute(TRAIL);
+    if (caller == null || ctx.attribute(FINISHED) != null) {
+      return;
+    }
+    ctx.attribute(FINISHED, true);
+    boolean answered = Boolean.TRUE.equals(ctx.attribute(RECORDED));
+    String model = Optional.ofNullable(ctx.<String>attribute(RagwayServer.MODEL)).orElse(Telemetry.UNKNOWN);
+    List<AttemptTrail.Failed> failed = trail == null ? List.of()
+        : trail.finish(answered ? Optional.ofNullable(ctx.<String>attribute(RagwayServer.BACKEND)) : Optional.empty());
+    boolean stream = Boolean.TRUE.equals(ctx.attribute(STREAM));
+    try {
+      for (AttemptTrail.Failed f : failed) {
+        services.ledger().record(new UsageEvent(UUID.randomUUID().toString(), requestId, f.at(), caller.key(), caller.tenant(),
+            model, f.deployment(), 0, 0, 0, "miss", stream, f.status(), f.latencyMs(), 1, 0, UsageEvent.ATTEMPT, f.error(),
+            f.followedBy()));
+      }
+      if (!answered) {
+        int status = ctx.statusCode();
+        services.ledger().record(new UsageEvent(UUID.randomUUID().toString(), requestId, Instant.now(), caller.key(),
+            caller.tenant(), model, "", 0, 0, 0, "miss", stream, status, trail == null ? 0 : trail.elapsedMs(), failed.size(), 0,
+            UsageEvent.FAILED, errorCode.orElse(status < 400 ? "stream_error" : "error"), ""));
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("request {}: the usage ledger cannot record its failures: {}", requestId, e.getMessage());
+    }
+  }
+
+  private void serve(Context ctx, JsonNode body, String requestId, Caller caller) throws IOException {
     long started = System.nanoTime();
     services.ledger().ensureCapacity(); // refuse now rather than answer what cannot be recorded
     // 1. validate; a model under rollout is answered by the arm the caller is on
@@ -199,12 +258,14 @@ final class ChatCompletions {
     ticket.answered(request, reply.message());
     ctx.attribute(RagwayServer.BACKEND, reply.backend());
     double cost = reply.cost() >= 0 ? reply.cost() : reply.called()
-        ? services.router().cost(reply.backend(), reply.promptTokens(), reply.completionTokens()) : 0;
+        ? services.router().cost(reply.backend(), reply.promptTokens(), reply.cachedTokens(), reply.completionTokens()) : 0;
     // 8. the ledger has the answer on disk before the client has all of it
     try {
       services.ledger().record(new UsageEvent(UUID.randomUUID().toString(), requestId, Instant.now(), caller.key(),
           caller.tenant(), model, reply.backend(), reply.promptTokens(), reply.completionTokens(), cost,
-          reply.cache(), reply.stream() != null, 200, (System.nanoTime() - started) / 1_000_000, reply.attempts()));
+          reply.cache(), reply.stream() != null, 200, (System.nanoTime() - started) / 1_000_000, reply.attempts(),
+          reply.called() ? reply.cachedTokens() : 0));
+      ctx.attribute(RECORDED, true);
     } catch (RuntimeException e) {
       if (reply.stream() == null) {
         throw e; // the JSON answer is replaced by the error
@@ -233,9 +294,12 @@ final class ChatCompletions {
   /** The agent's tool loop: every step's tokens, cost and upstream calls in one reply. */
   private Reply agentReply(Context ctx, ObjectNode request, String model, long maxTokens, String requestId, Caller caller,
       Pseudonyms pseudonyms, Telemetry.Generation generation) throws IOException {
+    if (!agents.planner(model).isEmpty()) {
+      services.ledger().ensureBudget(caller.key(), caller.tenant()); // the loop calls a paid model; the fallback is free
+    }
     AgentCompletions.Sent sent = agents.reply(ctx, request, model, maxTokens, requestId, caller, pseudonyms, generation);
     return sent == null ? null : new Reply(sent.promptTokens(), sent.completionTokens(), sent.message(), sent.backend(),
-        "miss", sent.attempts(), sent.stream(), sent.costUsd());
+        "miss", sent.attempts(), sent.stream(), sent.costUsd(), 0);
   }
 
   /** The session id of a request: the {@code session_id} field (removed before going upstream) or header. */
@@ -304,6 +368,9 @@ final class ChatCompletions {
     Lookup lookup = lookup(ctx, body, json.writeValueAsString(scope), chosen.modelName().equals("extractive"), checked);
     if (lookup.hit().isPresent()) {
       return replay(ctx, lookup, id, created, model, stream, includeUsage);
+    }
+    if (!chosen.modelName().equals("extractive")) {
+      services.ledger().ensureBudget(caller.key(), caller.tenant()); // a paid answer: refused once the budget is spent
     }
     if (!stream) {
       Answer answer = ask(chosen, conversation, maxTokens, hooks(null, requestId, caller, pseudonyms, s -> {}), caller, ticket);
@@ -623,11 +690,13 @@ final class ChatCompletions {
         return replay(ctx, lookup, id, created, model, stream,
             body.path("stream_options").path("include_usage").asBoolean(false));
       }
+      services.ledger().ensureBudget(caller.key(), caller.tenant()); // before any upstream call; a cache hit is free
       if (!stream) {
         String[] servedBy = {model};
         int[] attempts = {0};
         JsonNode[] parsed = {null}; // the upstream's answer when this request made the call; not when it shared one
         Supplier<String> call = () -> {
+          trails.calling();
           Router.Served served = RequestTrace.current().call(Stages.GENERATE, () -> router.complete(model, body, promptTokens));
           servedBy[0] = served.model();
           attempts[0] = served.attempts();
@@ -666,15 +735,18 @@ final class ChatCompletions {
         long prompt = response.path("usage").path("prompt_tokens").asLong(promptTokens);
         long completion = response.path("usage").path("completion_tokens")
             .asLong(ChatTokens.count(message.path("content").asText("")));
-        return new Reply(prompt, completion, message, servedBy[0], result.coalesced() ? "coalesced" : "miss", attempts[0], null);
+        long cachedTokens = response.path("usage").path("prompt_tokens_details").path("cached_tokens").asLong(0);
+        return new Reply(prompt, completion, message, servedBy[0], result.coalesced() ? "coalesced" : "miss", attempts[0], null,
+            -1, cachedTokens);
       }
       OutputStream[] out = {null};
       StringBuilder content = new StringBuilder();
-      long[] usage = {-1, -1}; // prompt and completion tokens, when the upstream reports them
+      long[] usage = {-1, -1, 0}; // prompt, completion and cached prompt tokens, when the upstream reports them
       String[] finish = {null};
       StreamCheck check = checked ? services.guard().streamCheck(requestId, caller.tenant(), pseudonyms) : null;
       JsonStreamCheck jsonCheck = jsonFormat.map(f -> services.guard().jsonStream(requestId, caller.tenant(), f)).orElse(null);
       boolean[] stopped = {false};
+      trails.calling();
       String servedBy = RequestTrace.current().call(Stages.GENERATE, () -> router.stream(model, body, promptTokens, data -> {
         if (stopped[0]) {
           return; // the guard ended this answer: the rest of the upstream's events are dropped
@@ -755,7 +827,7 @@ final class ChatCompletions {
                 .put("total_tokens", prompt + completion))));
       }
       return new Reply(prompt, completion, json.createObjectNode().put("role", "assistant").put("content", content.toString()),
-          servedBy, "miss", 1, out[0]);
+          servedBy, "miss", 1, out[0], -1, usage[2]);
     } catch (UpstreamException e) {
       if (ctx.res().isCommitted()) {
         // part of the answer is out: end the stream with an error event instead of retrying
@@ -931,6 +1003,7 @@ final class ChatCompletions {
         if (n.path("usage").has("prompt_tokens")) {
           usage[0] = n.get("usage").get("prompt_tokens").asLong();
           usage[1] = n.get("usage").path("completion_tokens").asLong(0);
+          usage[2] = n.get("usage").path("prompt_tokens_details").path("cached_tokens").asLong(0);
         }
         if (n.has("model")) {
           ((ObjectNode) n).put("model", model);

@@ -16,6 +16,8 @@ import io.ragway.cache.Caches;
 import io.ragway.chat.RagPipeline;
 import io.ragway.chat.Sessions;
 import io.ragway.limit.RateLimitExceeded;
+import io.ragway.store.BudgetExceeded;
+import io.ragway.store.Budgets;
 import io.ragway.limit.RateLimitHeaders;
 import io.ragway.limit.RateLimiter;
 import io.ragway.llm.ContextLengthExceeded;
@@ -160,6 +162,7 @@ public final class RagwayServer implements AutoCloseable {
       services.telemetry().watch(services.router());
       services.telemetry().watch(services.documents(), services.index());
     }
+    services.router().alsoListen(chat.attemptListener()); // failed attempts go to the ledger too
 
     app.exception(ApiException.class, (e, ctx) -> error(ctx, e));
     app.exception(DatabaseException.class, (e, ctx) -> {
@@ -181,6 +184,12 @@ public final class RagwayServer implements AutoCloseable {
       ctx.header("Retry-After", Long.toString(RateLimitHeaders.retryAfterSeconds(e.retryAfter())));
       error(ctx, new ApiException(429, e.kind(), "rate_limit_exceeded", null, e.getMessage()));
     });
+    app.exception(BudgetExceeded.class, (e, ctx) -> {
+      // as OpenAI answers a spent quota: 429 insufficient_quota, no Retry-After (it is not a rate limit to wait out)
+      services.telemetry().rateLimited(e.scope() == Budgets.Scope.TENANT ? e.name() : tenantOf(ctx), "budget");
+      ctx.header("x-ragway-budget-resets", e.resets().toString());
+      error(ctx, new ApiException(429, "insufficient_quota", "insufficient_quota", null, e.getMessage()));
+    });
     app.exception(GuardBlocked.class, (e, ctx) ->
         error(ctx, new ApiException(400, "invalid_request_error", "content_policy_violation", "messages", e.getMessage())));
     app.exception(ContextLengthExceeded.class, (e, ctx) ->
@@ -192,6 +201,12 @@ public final class RagwayServer implements AutoCloseable {
           "The server had an error processing the request (request id " + requestId(ctx) + ")."));
     });
     app.start(config.host(), config.port());
+  }
+
+  /** The tenant of the request's caller, for metrics; {@link Telemetry#NONE} before it is known. */
+  private static String tenantOf(Context ctx) {
+    Caller c = ctx.attribute(CALLER);
+    return c == null ? Telemetry.NONE : c.tenant();
   }
 
   /** Javalin's own refusals (unknown route, body too large...) in OpenAI's shape. */
@@ -555,6 +570,9 @@ public final class RagwayServer implements AutoCloseable {
       ctx.result(json.writeValueAsString(out));
     } catch (JsonProcessingException impossible) {
       ctx.result("{\"error\":{\"message\":\"error\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
+    }
+    if (ctx.path().equals("/v1/chat/completions")) { // a failed chat completion is in the ledger too
+      chat.finished(ctx, requestId(ctx), ctx.attribute(CALLER), Optional.of(e.code() != null ? e.code() : e.type()));
     }
   }
 }

@@ -110,7 +110,11 @@ public final class Database implements AutoCloseable {
       return new Database(kind, location, new HikariDataSource(c));
     } catch (HikariPool.PoolInitializationException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw new DatabaseException("cannot open the database at " + location + ": " + cause.getMessage(), e);
+      Path folder = kind == Kind.SQLITE ? Path.of(location).toAbsolutePath().getParent() : null;
+      // SQLite says only "unable to open database file" where it cannot write its files
+      String why = folder != null && !Files.isWritable(folder)
+          ? " (" + folder + " is read-only: SQLite writes the database, its write-ahead log and shared memory file there)" : "";
+      throw new DatabaseException("cannot open the database at " + location + ": " + cause.getMessage() + why, e);
     }
   }
 
@@ -273,7 +277,8 @@ public final class Database implements AutoCloseable {
   }
 
   /** The tables that hold records, in the order a copy fills them. */
-  static final List<String> TABLES = List.of("api_keys", "audit_log", "usage_events", "rollout_states", "rollout_decisions");
+  static final List<String> TABLES = List.of("api_keys", "audit_log", "usage_events", "budgets", "rollout_states",
+      "rollout_decisions");
 
   /**
    * Copies every record into {@code target} (migrated, and empty: a copy never mixes two
@@ -330,6 +335,34 @@ public final class Database implements AutoCloseable {
       return copied;
     } catch (SQLException e) {
       throw new DatabaseException("cannot copy " + location + " to " + target.location() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The reason to report for a failed write: SQLite rolls a transaction back by itself when the
+   * disk is full, and may then only say that there is no transaction to commit.
+   */
+  static String why(SQLException e) {
+    String m = e.getMessage();
+    return m != null && m.contains("no transaction is active")
+        ? m + " (SQLite rolled the transaction back itself, as it does when the disk holding the database is full)" : m;
+  }
+
+  /**
+   * Rolls back after {@code cause}, which stays the error to report: SQLite has already rolled back
+   * a transaction that failed for a full disk (SQLITE_FULL), and its "cannot rollback - no
+   * transaction is active" would otherwise hide why.
+   */
+  static void rollback(DataSource pool, Connection c, Exception cause) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+      // the connection no longer knows its transaction state (SQLite after SQLITE_FULL): a new one
+      // serves the next write, which then works as soon as there is room again
+      if (pool instanceof HikariDataSource h) {
+        h.evictConnection(c);
+      }
     }
   }
 

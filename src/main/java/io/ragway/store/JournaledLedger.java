@@ -44,6 +44,7 @@ final class JournaledLedger implements Ledger {
   private volatile boolean databaseOk = true;
   private volatile String lastError = "";
   private volatile boolean closed;
+  private volatile java.util.function.Consumer<List<UsageEvent>> onDrained = events -> { };
 
   private JournaledLedger(Journal journal, DataSource db, long maxBacklogBytes) throws IOException {
     this.journal = journal;
@@ -68,6 +69,11 @@ final class JournaledLedger implements Ledger {
     }
   }
 
+  /** Hears of each batch of events once the database has it; called on the drain thread. */
+  void onDrained(java.util.function.Consumer<List<UsageEvent>> listener) {
+    this.onDrained = listener;
+  }
+
   @Override
   public void ensureCapacity() {
     if (backlog >= maxBacklogBytes) {
@@ -83,7 +89,8 @@ final class JournaledLedger implements Ledger {
         .put("at", e.at().toString()).put("key_id", e.keyId()).put("tenant", e.tenant()).put("model", e.model())
         .put("backend", e.backend()).put("prompt_tokens", e.promptTokens()).put("completion_tokens", e.completionTokens())
         .put("cost_usd", e.costUsd()).put("cache", e.cache()).put("stream", e.stream()).put("status", e.status())
-        .put("latency_ms", e.latencyMs()).put("attempts", e.attempts());
+        .put("latency_ms", e.latencyMs()).put("attempts", e.attempts()).put("cached_tokens", e.cachedTokens())
+        .put("kind", e.kind()).put("error", e.error()).put("followed_by", e.followedBy());
     byte[] line;
     try {
       line = json.writeValueAsBytes(n);
@@ -98,7 +105,9 @@ final class JournaledLedger implements Ledger {
         n.path("key_id").asText(), n.path("tenant").asText(), n.path("model").asText(), n.path("backend").asText(),
         n.path("prompt_tokens").asLong(), n.path("completion_tokens").asLong(), n.path("cost_usd").asDouble(),
         n.path("cache").asText(), n.path("stream").asBoolean(), n.path("status").asInt(), n.path("latency_ms").asLong(),
-        n.path("attempts").asInt());
+        // lines of an earlier ragway have no cached_tokens, kind, error or followed_by: answered requests
+        n.path("attempts").asInt(), n.path("cached_tokens").asLong(0), n.path("kind").asText(UsageEvent.REQUEST),
+        n.path("error").asText(""), n.path("followed_by").asText(""));
   }
 
   private void drainLoop() {
@@ -125,6 +134,7 @@ final class JournaledLedger implements Ledger {
           }
         }
         insert(events);
+        onDrained.accept(events);
         journal.checkpoint(batch.end());
         drained = batch.end();
         written.addAndGet(events.size());
@@ -166,8 +176,8 @@ final class JournaledLedger implements Ledger {
     try (Connection c = db.getConnection()) {
       c.setAutoCommit(false);
       try (PreparedStatement s = c.prepareStatement("INSERT INTO usage_events (event_id, request_id, at, key_id, tenant, "
-          + "model, backend, prompt_tokens, completion_tokens, cost_usd, cache, stream, status, latency_ms, attempts) "
-          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING")) {
+          + "model, backend, prompt_tokens, completion_tokens, cost_usd, cache, stream, status, latency_ms, attempts, "
+          + "cached_tokens, kind, error, followed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING")) {
         for (UsageEvent e : events) {
           s.setString(1, e.eventId());
           s.setString(2, e.requestId());
@@ -184,12 +194,16 @@ final class JournaledLedger implements Ledger {
           s.setInt(13, e.status());
           s.setLong(14, e.latencyMs());
           s.setInt(15, e.attempts());
+          s.setLong(16, e.cachedTokens());
+          s.setString(17, e.kind());
+          s.setString(18, e.error());
+          s.setString(19, e.followedBy());
           s.addBatch();
         }
         s.executeBatch();
         c.commit();
       } catch (SQLException | RuntimeException e) {
-        c.rollback();
+        Database.rollback(db, c, e);
         throw e;
       }
     }

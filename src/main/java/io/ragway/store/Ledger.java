@@ -31,6 +31,13 @@ public interface Ledger extends AutoCloseable {
   /** Throws {@link LedgerFull} when {@link #record} would; checked before work that would need recording. */
   void ensureCapacity();
 
+  /**
+   * Throws {@link BudgetExceeded} when key {@code keyId} or {@code tenant} has spent its monthly
+   * budget; checked before a request that would cost money (an upstream call). A ledger without
+   * budgets never throws.
+   */
+  default void ensureBudget(String keyId, String tenant) {}
+
   /** A ledger that keeps nothing, for benchmarks that measure without one. */
   static Ledger none() {
     return new Ledger() {

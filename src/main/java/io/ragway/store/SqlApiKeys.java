@@ -201,13 +201,13 @@ final class SqlApiKeys implements ApiKeys, AuditLog {
         c.commit();
         return result;
       } catch (SQLException | RuntimeException e) {
-        c.rollback();
+        Database.rollback(db, c, e);
         throw e;
       } finally {
         c.setAutoCommit(true);
       }
     } catch (SQLException e) {
-      throw new DatabaseException("cannot write API keys: " + e.getMessage(), e);
+      throw new DatabaseException("cannot write API keys: " + Database.why(e), e);
     }
   }
 
@@ -269,15 +269,21 @@ final class SqlApiKeys implements ApiKeys, AuditLog {
   }
 
   private void audit(Connection c, String action, String target, Map<String, ?> detail) throws SQLException {
+    audit(c, actor, now(), action, target, toJson(detail));
+  }
+
+  /** Appends one audit log entry inside the caller's transaction; also for the other records' changes (budgets). */
+  static void audit(Connection c, String actor, String at, String action, String target, String detailJson)
+      throws SQLException {
     try (PreparedStatement s = c.prepareStatement(
         "INSERT INTO audit_log (id, seq, at, actor, action, target, detail) "
             + "SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ? FROM audit_log")) {
       s.setString(1, UUID.randomUUID().toString());
-      s.setString(2, now());
+      s.setString(2, at);
       s.setString(3, actor);
       s.setString(4, action);
       s.setString(5, target);
-      s.setString(6, toJson(detail));
+      s.setString(6, detailJson);
       s.executeUpdate();
     }
   }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -54,6 +55,32 @@ public final class Stores {
    */
   public static Ledger ledger(Database db, Path dataDir, long maxBacklogBytes) {
     return JournaledLedger.open(dataDir.resolve("ledger"), db.dataSource(), maxBacklogBytes);
+  }
+
+  /** How often a server reads the budgets again (and, on PostgreSQL, the month's spend of every replica). */
+  public static final Duration BUDGET_REFRESH = Duration.ofSeconds(3);
+
+  /**
+   * As {@link #ledger}, refusing requests of keys and tenants that have spent their monthly
+   * budgets ({@link Ledger#ensureBudget}); {@code clock} says which month it is. Null when another
+   * process has the journal open.
+   */
+  public static Ledger budgetedLedger(Database db, Path dataDir, long maxBacklogBytes, Clock clock) {
+    return budgetedLedger(db, dataDir, maxBacklogBytes, clock, BUDGET_REFRESH);
+  }
+
+  /** As {@link #budgetedLedger(Database, Path, long, Clock)}, reading the budgets again every {@code refresh}. */
+  public static Ledger budgetedLedger(Database db, Path dataDir, long maxBacklogBytes, Clock clock, Duration refresh) {
+    JournaledLedger journaled = JournaledLedger.open(dataDir.resolve("ledger"), db.dataSource(), maxBacklogBytes);
+    if (journaled == null) {
+      return null;
+    }
+    return new BudgetedLedger(journaled, db.dataSource(), clock, db.kind() == Database.Kind.POSTGRESQL, refresh);
+  }
+
+  /** The monthly budgets in {@code db}; changes are audited as {@code actor}. */
+  public static Budgets budgets(Database db, Clock clock, String actor) {
+    return new SqlBudgets(db.dataSource(), clock, actor);
   }
 
   /** What {@link #drainLeftoverJournal} found: a server holding the journal, or whether the journal is now in the database. */

@@ -10,6 +10,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +47,33 @@ class RecordsCliTest {
     assertTrue(audit.indexOf("key.revoke") < audit.indexOf("key.rotate") && audit.indexOf("key.rotate") < audit.indexOf("key.create"),
         "newest first: " + audit);
     assertEquals(2, ragway("db", "audit", "--limit", "0").code());
+  }
+
+  @Test
+  void budgetsOfKeysAndTenantsAreSetListedClearedAndAudited() {
+    Run created = ragway("keys", "create", "--tenant", "acme", "--budget-usd", "5");
+    assertEquals(0, created.code(), created.toString());
+    String secret = created.out().strip();
+    String id = secret.substring("sk-rgw-".length(), secret.indexOf('-', "sk-rgw-".length()));
+    assertTrue(created.err().contains("USD 5.00 a month"), created.err());
+    assertEquals(0, ragway("budgets", "set", "--tenant", "acme", "--usd", "100").code());
+    Run listed = ragway("budgets", "list");
+    assertTrue(listed.out().contains("tenant   acme") && listed.out().contains("100.00"), listed.out());
+    assertTrue(listed.out().contains("key      " + id) && listed.out().contains("5.00"), listed.out());
+    assertEquals(0, ragway("keys", "budget", id, "--usd", "7.5").code());
+    assertTrue(ragway("budgets", "list").out().contains("7.50"));
+    assertEquals(0, ragway("keys", "budget", id, "--none").code());
+    assertTrue(!ragway("budgets", "list").out().contains(id));
+    assertEquals(1, ragway("keys", "budget", "nope", "--usd", "1").code(), "an unknown key");
+    Run negative = ragway("keys", "budget", id, "--usd", "-1");
+    assertEquals(2, negative.code(), negative.toString());
+    assertTrue(negative.err().contains("--usd must be an amount >= 0"), negative.err());
+    assertEquals(2, ragway("keys", "budget", id, "--usd", "1", "--none").code(), "one or the other");
+    assertEquals(2, ragway("keys", "budget", id).code(), "one of them");
+    assertEquals(2, ragway("keys", "create", "--budget-usd", "NaN").code());
+    assertEquals(2, ragway("budgets", "set", "--tenant", "acme", "--usd", "abc").code());
+    String audit = ragway("db", "audit").out();
+    assertTrue(audit.contains("budget.clear") && audit.contains("budget.set") && audit.contains("tenant:acme"), audit);
   }
 
   @Test
@@ -88,22 +116,39 @@ class RecordsCliTest {
     try (io.ragway.store.Database db = io.ragway.store.Database.open("", "", "", 1, data)) {
       // a server that died before its journal reached the database: the events are only in the journal
       io.ragway.store.LedgerTestSupport.journalOnly(db, data, 3);
+      io.ragway.store.LedgerTestSupport.failedRequestInJournal(db, data);
     }
     Run r = ragway("usage", "--since", "1h", "--by", "model", "--json");
     assertEquals(0, r.code(), r.toString());
     assertTrue(r.out().contains("\"requests\":3"), r.out());
     assertEquals(2, ragway("usage", "--by", "colour").code());
     assertEquals(2, ragway("usage", "--since", "yesterday").code());
-    assertTrue(ragway("usage").out().contains("total"));
+    Run table = ragway("usage");
+    assertTrue(table.out().contains("cached tok"), table.out());
+    assertTrue(table.out().lines().anyMatch(l -> l.matches("total\\s+3\\s+30\\s+12\\s+6\\s.*")), table.out());
+    Run byStatus = ragway("usage", "--by", "status");
+    assertTrue(byStatus.out().lines().anyMatch(l -> l.matches("request 200\\s+3\\s.*")), byStatus.out());
+    assertTrue(byStatus.out().lines().anyMatch(l -> l.matches("attempt 503\\s+1\\s.*")), byStatus.out());
+    assertTrue(byStatus.out().lines().anyMatch(l -> l.matches("failed 502\\s+1\\s.*")), byStatus.out());
+    Run attempts = ragway("usage", "--attempts");
+    assertEquals(0, attempts.code(), attempts.toString());
+    List<String> lines = attempts.out().lines().filter(l -> l.contains(" rf ")).toList();
+    assertEquals(2, lines.size(), attempts.out());
+    assertTrue(lines.get(0).contains("502") && lines.get(0).endsWith("none"), "newest first: " + attempts.out());
+    assertTrue(lines.get(1).contains("503") && lines.get(1).endsWith("retry"), attempts.out());
+    assertTrue(ragway("usage", "--attempts", "--json").out().contains("\"followed_by\":\"retry\""));
+    assertEquals(2, ragway("usage", "--attempts", "--limit", "0").code());
   }
 
   @Test
   void copyMovesEveryRecordToAnotherDatabase() {
     String secret = ragway("keys", "create", "--tenant", "acme").out().strip();
     Path target = tmp.resolve("other.db");
+    assertEquals(0, ragway("budgets", "set", "--tenant", "acme", "--usd", "9").code());
     Run copy = ragway("db", "copy", "--to", "jdbc:sqlite:" + target);
     assertEquals(0, copy.code(), copy.toString());
     assertTrue(copy.err().contains("api_keys=1"), copy.err());
+    assertTrue(copy.err().contains("budgets=1"), "budgets are records too: " + copy.err());
     Run again = ragway("db", "copy", "--to", "jdbc:sqlite:" + target);
     assertEquals(1, again.code());
     assertTrue(again.err().contains("copy into an empty database"), again.err());

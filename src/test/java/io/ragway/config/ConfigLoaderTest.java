@@ -95,6 +95,7 @@ class ConfigLoaderTest {
             context_window: 32768
             input_price_per_1m: 0.15
             output_price_per_1m: 0.6
+            cached_input_price_per_1m: 0.075
             fallbacks: [big]
           - name: big
             base_url: https://api.example.com/v1
@@ -108,6 +109,8 @@ class ConfigLoaderTest {
     assertEquals(java.util.List.of("big"), fast.fallbacks());
     assertEquals(0.15, fast.inputPricePer1m(), "prices are read under the names docs/config.md gives");
     assertEquals(0.6, fast.outputPricePer1m());
+    assertEquals(0.075, fast.cachedInputPricePer1m());
+    assertEquals(0.0, c.models().get(1).toUpstream().cachedInputPricePer1m(), "the cached price defaults to the input price");
     assertEquals("big", c.models().get(1).toUpstream().model(), "upstream name defaults to the name");
     assertEquals(4, c.gateway().toRetryPolicy().maxAttempts());
   }

@@ -57,6 +57,18 @@ class RouterTest {
   }
 
   @Test
+  void cachedPromptTokensCostTheCachedInputPrice() {
+    Router priced = new Router(List.of(new UpstreamConfig("c", primary.baseUrl(), "", "up-c", 8192, 2.0, 8.0, List.of(),
+        Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(5), 1, 0, 64, 0.5), model("plain", backup, List.of(), 400)),
+        new RetryPolicy(1, Duration.ZERO, Duration.ZERO, Duration.ZERO), new Random(7), waits::add);
+    assertEquals((600 * 2.0 + 400 * 0.5 + 50 * 8.0) / 1e6, priced.cost("c", 1000, 400, 50), 1e-15);
+    assertEquals((1000 * 2.0 + 50 * 8.0) / 1e6, priced.cost("c", 1000, 0, 50), 1e-15);
+    assertEquals(1000 * 0.5 / 1e6, priced.cost("c", 1000, 5000, 0), 1e-15, "never more cached than read");
+    assertEquals((1000 * 0.15 + 50 * 0.6) / 1e6, priced.cost("plain", 1000, 400, 50), 1e-15,
+        "without a cached price, cached tokens cost the input price");
+  }
+
+  @Test
   void answersAndSendsTheUpstreamModelName() {
     Router.Served s = router.complete("main", ask());
     assertEquals("primary says hello.", content(s));

@@ -197,7 +197,7 @@ class LedgerCrashIT {
       out.clear();
       try (Connection c = DriverManager.getConnection(url);
           ResultSet r = c.createStatement().executeQuery("SELECT request_id, SUM(prompt_tokens), SUM(completion_tokens), "
-              + "COUNT(*) FROM usage_events GROUP BY request_id")) {
+              + "COUNT(*) FROM usage_events WHERE kind = 'request' GROUP BY request_id")) {
         while (r.next()) {
           out.put(r.getString(1), new long[] {r.getLong(2), r.getLong(3), r.getLong(4)});
         }

@@ -162,6 +162,30 @@ class LedgerTest {
   }
 
   @Test
+  void aJournalLineOfAnEarlierRagwayWithoutCachedTokensStillReplays() throws Exception {
+    Files.createDirectories(dir.resolve("ledger"));
+    // as ragway wrote it before cached_tokens: an old server killed before its drain
+    Files.writeString(dir.resolve("ledger/00000001.jsonl"), "{\"event_id\":\"old-1\",\"request_id\":\"r\","
+        + "\"at\":\"2026-11-25T10:00:00Z\",\"key_id\":\"k1\",\"tenant\":\"acme\",\"model\":\"m\",\"backend\":\"m\","
+        + "\"prompt_tokens\":7,\"completion_tokens\":2,\"cost_usd\":0.001,\"cache\":\"miss\",\"stream\":false,"
+        + "\"status\":200,\"latency_ms\":5,\"attempts\":1}\n");
+    try (Ledger ledger = JournaledLedger.open(dir.resolve("ledger"), source, 1 << 30)) {
+      ledger.record(new UsageEvent("new-1", "r2", Instant.parse("2026-11-25T10:00:01Z"), "k1", "acme", "m", "m", 10, 2,
+          0.001, "miss", true, 200, 5, 1, 6));
+      assertTrue(ledger.awaitDrained(Duration.ofSeconds(10)));
+    }
+    try (Connection c = db.dataSource().getConnection();
+        ResultSet r = c.createStatement().executeQuery("SELECT event_id, cached_tokens FROM usage_events ORDER BY event_id")) {
+      assertTrue(r.next());
+      assertEquals("new-1", r.getString(1));
+      assertEquals(6, r.getLong(2));
+      assertTrue(r.next());
+      assertEquals("old-1", r.getString(1));
+      assertEquals(0, r.getLong(2), "an old line has no cached tokens");
+    }
+  }
+
+  @Test
   void oneProcessWritesTheJournalAtATime() {
     try (Ledger ledger = JournaledLedger.open(dir.resolve("ledger"), source, 1 << 30)) {
       assertNull(JournaledLedger.open(dir.resolve("ledger"), source, 1 << 30));

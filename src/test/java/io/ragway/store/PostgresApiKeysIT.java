@@ -96,7 +96,7 @@ class PostgresApiKeysIT extends ApiKeysContract {
       try (Ledger drain = Stores.ledger(sqlite, sqliteDir, 1 << 30)) {
         assertTrue(drain.awaitDrained(java.time.Duration.ofSeconds(10)));
       }
-      assertEquals(java.util.Map.of("api_keys", 2L, "audit_log", 2L, "usage_events", 4L, "rollout_states", 0L,
+      assertEquals(java.util.Map.of("api_keys", 2L, "audit_log", 2L, "usage_events", 4L, "budgets", 0L, "rollout_states", 0L,
           "rollout_decisions", 0L), sqlite.copyTo(db));
       DatabaseException again = assertThrows(DatabaseException.class, () -> sqlite.copyTo(db));
       assertTrue(again.getMessage().contains("already has api_keys"), again.getMessage());

@@ -137,6 +137,23 @@ public final class FakeOpenAi implements AutoCloseable {
     return this;
   }
 
+  private volatile int cachedTokens;
+
+  /**
+   * Says from now on that this many of each prompt's tokens were read from the prompt cache, as
+   * OpenAI does in {@code usage.prompt_tokens_details.cached_tokens} (0: the field is left out).
+   */
+  public FakeOpenAi cachedTokens(int n) {
+    this.cachedTokens = n;
+    return this;
+  }
+
+  private void cached(com.fasterxml.jackson.databind.node.ObjectNode usage) {
+    if (cachedTokens > 0) {
+      usage.putObject("prompt_tokens_details").put("cached_tokens", cachedTokens);
+    }
+  }
+
   /** The words of the answer; a stream sends one per event. */
   public List<String> words() {
     return reply != null ? reply : List.of(name, "says", "hello.");
@@ -212,7 +229,7 @@ public final class FakeOpenAi implements AutoCloseable {
           .putObject("function").put("name", body.get("tools").get(0).path("function").path("name").asText())
           .put("arguments", "{\"q\":\"x\"}");
     }
-    n.putObject("usage").put("prompt_tokens", 5).put("completion_tokens", 3).put("total_tokens", 8);
+    cached(n.putObject("usage").put("prompt_tokens", 5).put("completion_tokens", 3).put("total_tokens", 8));
     return JSON.writeValueAsString(n);
   }
 
@@ -255,8 +272,8 @@ public final class FakeOpenAi implements AutoCloseable {
     if (body.path("stream_options").path("include_usage").asBoolean(false)) { // as OpenAI: a last chunk, no choices
       var usage = JSON.createObjectNode().put("id", "c").put("object", "chat.completion.chunk").put("model", model);
       usage.putArray("choices");
-      usage.putObject("usage").put("prompt_tokens", 5).put("completion_tokens", words().size())
-          .put("total_tokens", 5 + words().size());
+      cached(usage.putObject("usage").put("prompt_tokens", 5).put("completion_tokens", words().size())
+          .put("total_tokens", 5 + words().size()));
       out.write(("data: " + JSON.writeValueAsString(usage) + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
     out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));

@@ -172,7 +172,7 @@ public final class RagwayFixture implements AutoCloseable {
     RagPipeline pipeline = generator.isEmpty() ? extractive : new RagPipeline(retriever, ChatModels.generating(router, generator));
     records = Database.open("", "", "", 2, dir);
     keys = Stores.apiKeys(records, dir, Clock.systemUTC(), "test");
-    ledger = Stores.ledger(records, dir, Stores.DEFAULT_LEDGER_BACKLOG_BYTES);
+    ledger = Stores.budgetedLedger(records, dir, Stores.DEFAULT_LEDGER_BACKLOG_BYTES, Clock.systemUTC(), Duration.ofMillis(200));
     Ticker ticker = Ticker.systemTicker();
     rollouts = Rollouts.create(rolloutConfigs, drift, new Rollouts.Arms() {
       @Override
