@@ -42,11 +42,13 @@ final class AgentCompletions {
       OutputStream stream) {}
 
   private final ObjectMapper json;
+  private final CompletionEvents events;
   private final RagwayServer.Services services;
   private final Agent agent;
 
   AgentCompletions(ObjectMapper json, RagwayServer.Services services) {
     this.json = json;
+    this.events = new CompletionEvents(json);
     this.services = services;
     this.agent = Agent.create(services.agent(), services.router(), services.retriever(), services.mode(), services.k(),
         services.index(), services.documents(), services.guard(), services.extractive(), Clock.systemUTC());
@@ -129,7 +131,7 @@ final class AgentCompletions {
       m.setAll(message);
       m.putNull("refusal");
       if (!result.citations().isEmpty()) {
-        m.set("citations", citations(result.citations()));
+        m.set("citations", events.citations(result.citations()));
       }
       m.set("ragway_steps", steps(result.tools()));
       choice.putNull("logprobs");
@@ -144,7 +146,7 @@ final class AgentCompletions {
     Matcher pieces = PIECE.matcher(content);
     while (pieces.find()) {
       generation.token();
-      send(out, chunk(id, created, model, json.createObjectNode().put("content", pieces.group()), null));
+      events.send(out, events.chunk(id, created, model, json.createObjectNode().put("content", pieces.group()), null));
     }
     if (!result.clientToolCalls().isEmpty()) {
       ArrayNode calls = json.createArrayNode();
@@ -153,23 +155,23 @@ final class AgentCompletions {
       }
       ObjectNode delta = json.createObjectNode();
       delta.set("tool_calls", calls);
-      send(out, chunk(id, created, model, delta, null));
+      events.send(out, events.chunk(id, created, model, delta, null));
     }
     ObjectNode last = json.createObjectNode().put("content", "");
     if (!result.citations().isEmpty()) {
-      last.set("citations", citations(result.citations()));
+      last.set("citations", events.citations(result.citations()));
     }
     last.set("ragway_steps", steps(result.tools()));
-    send(out, chunk(id, created, model, last, null));
-    ObjectNode end = chunk(id, created, model, json.createObjectNode(), finish);
+    events.send(out, events.chunk(id, created, model, last, null));
+    ObjectNode end = events.chunk(id, created, model, json.createObjectNode(), finish);
     end.set("ragway", summary(result));
-    send(out, end);
+    events.send(out, end);
     if (includeUsage) {
       ObjectNode u = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk").put("created", created)
           .put("model", model);
       u.putArray("choices");
       u.set("usage", usage);
-      send(out, u);
+      events.send(out, u);
     }
     return new Sent(result.promptTokens(), result.completionTokens(), message, backend, result.upstreamCalls(),
         result.costUsd(), out);
@@ -213,39 +215,10 @@ final class AgentCompletions {
     return out;
   }
 
-  private ArrayNode citations(List<Citation> citations) {
-    ArrayNode arr = json.createArrayNode();
-    for (Citation c : citations) {
-      arr.addObject().put("index", c.number()).put("id", c.id()).put("source", c.source()).put("title", c.title())
-          .put("heading", c.heading()).put("chunk", c.chunk()).put("start", c.start()).put("end", c.end())
-          .put("score", c.score());
-    }
-    return arr;
-  }
-
-  private ObjectNode chunk(String id, long created, String model, ObjectNode delta, String finish) {
-    ObjectNode c = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk").put("created", created)
-        .put("model", model);
-    ObjectNode choice = c.putArray("choices").addObject().put("index", 0);
-    choice.set("delta", delta);
-    choice.putNull("logprobs");
-    if (finish == null) {
-      choice.putNull("finish_reason");
-    } else {
-      choice.put("finish_reason", finish);
-    }
-    return c;
-  }
-
-  private void send(OutputStream out, ObjectNode event) throws IOException {
-    out.write(("data: " + json.writeValueAsString(event) + "\n\n").getBytes(StandardCharsets.UTF_8));
-    out.flush();
-  }
-
   private void error(OutputStream out, ApiException e) throws IOException {
     ObjectNode error = json.createObjectNode();
     error.putObject("error").put("message", e.getMessage()).put("type", e.type()).put("code", e.code());
-    send(out, error);
+    events.send(out, error);
   }
 
   /**
@@ -271,16 +244,16 @@ final class AgentCompletions {
       if (out == null) {
         ctx.status(200).contentType("text/event-stream").header("Cache-Control", "no-cache");
         out = ctx.res().getOutputStream();
-        send(out, chunk(id, created, model, json.createObjectNode().put("role", "assistant").put("content", ""), null));
+        events.send(out, events.chunk(id, created, model, json.createObjectNode().put("role", "assistant").put("content", ""), null));
       }
       return out;
     }
 
     private void event(ObjectNode ragway) {
       try {
-        ObjectNode c = chunk(id, created, model, json.createObjectNode(), null);
+        ObjectNode c = events.chunk(id, created, model, json.createObjectNode(), null);
         c.set("ragway", ragway);
-        send(open(), c);
+        events.send(open(), c);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

@@ -122,6 +122,7 @@ final class ChatCompletions {
   }
 
   private final ObjectMapper json;
+  private final CompletionEvents events;
   private final RagwayServer.Services services;
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChatCompletions.class);
   private final InFlight inFlight = new InFlight();
@@ -134,6 +135,7 @@ final class ChatCompletions {
 
   ChatCompletions(ObjectMapper json, RagwayServer.Services services) {
     this.json = json;
+    this.events = new CompletionEvents(json);
     this.services = services;
     this.agents = new AgentCompletions(json, services);
   }
@@ -420,7 +422,7 @@ final class ChatCompletions {
         }
         String checkedText = check == null ? text : check.accept(text);
         if (!checkedText.isEmpty()) {
-          send(out[0], chunk(id, created, model, json.createObjectNode().put("content", checkedText), null));
+          events.send(out[0], events.chunk(id, created, model, json.createObjectNode().put("content", checkedText), null));
         }
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
@@ -445,7 +447,7 @@ final class ChatCompletions {
       if (check != null) {
         String held = check.finish();
         if (!held.isEmpty()) {
-          send(out[0], chunk(id, created, model, json.createObjectNode().put("content", held), null));
+          events.send(out[0], events.chunk(id, created, model, json.createObjectNode().put("content", held), null));
         }
       }
     } catch (UpstreamException e) {
@@ -467,13 +469,13 @@ final class ChatCompletions {
     String text = gate[0] == null ? answer.text() : kept.toString().strip();
     List<Citation> cited = stillCited(answer.citations(), text);
     ObjectNode last = json.createObjectNode().put("content", "");
-    last.set("citations", citations(cited));
+    last.set("citations", events.citations(cited));
     if (gate[0] == null && !answer.abstained() && services.guard().grounding(caller.tenant()) == GuardPolicy.Grounding.FLAG) {
       unsupported(last, services.guard().ground(requestId, caller.tenant(), text, citedTexts(cited)).unsupported(),
           caller.tenant());
     }
-    send(out[0], chunk(id, created, model, last, null));
-    send(out[0], chunk(id, created, model, json.createObjectNode(), "stop"));
+    events.send(out[0], events.chunk(id, created, model, last, null));
+    events.send(out[0], events.chunk(id, created, model, json.createObjectNode(), "stop"));
     RequestTrace.current().finish("stop");
     ObjectNode usage = usage(answer, answer.text());
     if (includeUsage) {
@@ -481,7 +483,7 @@ final class ChatCompletions {
           .put("created", created).put("model", model);
       u.putArray("choices");
       u.set("usage", usage);
-      send(out[0], u);
+      events.send(out[0], u);
     }
     ObjectNode whole = completion(id, created, model, text, cited, "stop", usage);
     if (last.has("unsupported")) {
@@ -501,7 +503,7 @@ final class ChatCompletions {
     ObjectNode message = choice.putObject("message").put("role", "assistant").put("content", content);
     message.putNull("refusal");
     if (citations != null) {
-      message.set("citations", citations(citations));
+      message.set("citations", events.citations(citations));
     }
     choice.putNull("logprobs");
     choice.put("finish_reason", finish);
@@ -593,14 +595,14 @@ final class ChatCompletions {
         calls.add(((ObjectNode) message.get("tool_calls").get(i).deepCopy()).put("index", i));
       }
     }
-    send(out, chunk(id, created, model, delta, null));
-    send(out, chunk(id, created, model, json.createObjectNode(), cached.path("choices").path(0).path("finish_reason").asText("stop")));
+    events.send(out, events.chunk(id, created, model, delta, null));
+    events.send(out, events.chunk(id, created, model, json.createObjectNode(), cached.path("choices").path(0).path("finish_reason").asText("stop")));
     if (includeUsage && cached.has("usage")) {
       ObjectNode u = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk").put("created", created)
           .put("model", model);
       u.putArray("choices");
       u.set("usage", cached.get("usage"));
-      send(out, u);
+      events.send(out, u);
     }
     return new Reply(prompt, completion, message, "cache", lookup.kind(), 0, out);
   }
@@ -661,7 +663,7 @@ final class ChatCompletions {
   private OutputStream openStream(Context ctx, String id, long created, String model) throws IOException {
     ctx.status(200).contentType("text/event-stream").header("Cache-Control", "no-cache");
     OutputStream out = ctx.res().getOutputStream();
-    send(out, chunk(id, created, model, json.createObjectNode().put("role", "assistant").put("content", ""), null));
+    events.send(out, events.chunk(id, created, model, json.createObjectNode().put("role", "assistant").put("content", ""), null));
     return out;
   }
 
@@ -669,7 +671,7 @@ final class ChatCompletions {
     ObjectNode error = json.createObjectNode();
     ApiException api = UpstreamErrors.toApi(e);
     error.putObject("error").put("message", api.getMessage()).put("type", api.type()).put("code", api.code());
-    send(out, error);
+    events.send(out, error);
   }
 
   /**
@@ -794,7 +796,7 @@ final class ChatCompletions {
             if (jsonCheck != null) {
               jsonCheck.accept(0, rest);
             }
-            send(out[0], chunk(id, created, model, json.createObjectNode().put("content", rest), null));
+            events.send(out[0], events.chunk(id, created, model, json.createObjectNode().put("content", rest), null));
           }
         } catch (GuardBlocked e) {
           sendPolicyError(out[0], e);
@@ -930,7 +932,7 @@ final class ChatCompletions {
   private void sendApiError(OutputStream out, ApiException e) throws IOException {
     ObjectNode error = json.createObjectNode();
     error.putObject("error").put("message", e.getMessage()).put("type", e.type()).put("code", e.code());
-    send(out, error);
+    events.send(out, error);
   }
 
   /** A whole upstream completion with each choice's content checked; a withheld one ends as {@code content_filter}. */
@@ -981,7 +983,7 @@ final class ChatCompletions {
     ObjectNode error = json.createObjectNode();
     error.putObject("error").put("message", e.getMessage()).put("type", "invalid_request_error")
         .put("code", "content_policy_violation");
-    send(out, error);
+    events.send(out, error);
   }
 
   /** One upstream event for the client: the model renamed to what the client asked for; notes text and usage. */
@@ -1014,35 +1016,6 @@ final class ChatCompletions {
       // not JSON: relay it unchanged
     }
     return data;
-  }
-
-  private ObjectNode chunk(String id, long created, String model, ObjectNode delta, String finish) {
-    ObjectNode c = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk").put("created", created)
-        .put("model", model);
-    ObjectNode choice = c.putArray("choices").addObject().put("index", 0);
-    choice.set("delta", delta);
-    choice.putNull("logprobs");
-    if (finish == null) {
-      choice.putNull("finish_reason");
-    } else {
-      choice.put("finish_reason", finish);
-    }
-    return c;
-  }
-
-  private void send(OutputStream out, ObjectNode event) throws IOException {
-    out.write(("data: " + json.writeValueAsString(event) + "\n\n").getBytes(StandardCharsets.UTF_8));
-    out.flush();
-  }
-
-  private ArrayNode citations(List<Citation> citations) {
-    ArrayNode arr = json.createArrayNode();
-    for (Citation c : citations) {
-      arr.addObject().put("index", c.number()).put("id", c.id()).put("source", c.source()).put("title", c.title())
-          .put("heading", c.heading()).put("chunk", c.chunk()).put("start", c.start()).put("end", c.end())
-          .put("score", c.score());
-    }
-    return arr;
   }
 
   private ObjectNode usage(Answer answer, String content) {

@@ -204,7 +204,9 @@ final class SqlApiKeys implements ApiKeys, AuditLog {
         Database.rollback(db, c, e);
         throw e;
       } finally {
-        c.setAutoCommit(true);
+        if (!c.isClosed()) { // a connection evicted after a failed rollback is closed: the first error stands
+          c.setAutoCommit(true);
+        }
       }
     } catch (SQLException e) {
       throw new DatabaseException("cannot write API keys: " + Database.why(e), e);

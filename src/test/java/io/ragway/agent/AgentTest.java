@@ -1,5 +1,6 @@
 package io.ragway.agent;
 
+import io.ragway.testkit.FakeClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +28,7 @@ class AgentTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private final List<ObjectNode> bodies = new CopyOnWriteArrayList<>();
-  private final BudgetTest.FakeClock clock = new BudgetTest.FakeClock();
+  private final FakeClock clock = new FakeClock();
 
   /** A model that answers each request with what {@code script} says (the body's messages so far). */
   private Agent.Upstream model(Function<ObjectNode, JsonNode> script, double pricePerCall) {

@@ -2,40 +2,13 @@ package io.ragway.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
+import io.ragway.testkit.FakeClock;
 import org.junit.jupiter.api.Test;
 
 class BudgetTest {
-
-  /** A clock that moves only when told. */
-  static final class FakeClock extends Clock {
-    private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 
   private static AgentConfig limits(int steps, int calls, long tokens, int seconds, double cost) {
     return new AgentConfig("", steps, calls, tokens, seconds, cost, 5, 1000, List.of());

@@ -1,5 +1,6 @@
 package io.ragway.rollout;
 
+import io.ragway.testkit.FakeClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

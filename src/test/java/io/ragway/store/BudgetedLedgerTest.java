@@ -1,16 +1,14 @@
 package io.ragway.store;
 
+import io.ragway.testkit.FakeClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -21,33 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** Monthly budgets over the ledger: running totals, the exact boundary, key and tenant, month rollover, restart. */
 class BudgetedLedgerTest {
 
-  /** A clock the test moves. */
-  static final class MovingClock extends Clock {
-    volatile Instant now;
-
-    MovingClock(Instant now) {
-      this.now = now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
-
   @TempDir Path dir;
   Database db;
-  MovingClock clock = new MovingClock(Instant.parse("2026-11-30T23:59:00Z"));
+  FakeClock clock = new FakeClock(Instant.parse("2026-11-30T23:59:00Z"));
   Budgets budgets;
   BudgetedLedger ledger;
   ApiKeys keys;
@@ -126,9 +100,9 @@ class BudgetedLedgerTest {
     ledger.refresh(false);
     spend("k", "acme", 1.0);
     assertThrows(BudgetExceeded.class, () -> ledger.ensureBudget("k", "acme"));
-    clock.now = Instant.parse("2026-11-30T23:59:59.999Z");
+    clock.set(Instant.parse("2026-11-30T23:59:59.999Z"));
     assertThrows(BudgetExceeded.class, () -> ledger.ensureBudget("k", "acme"));
-    clock.now = Instant.parse("2026-12-01T00:00:00Z");
+    clock.set(Instant.parse("2026-12-01T00:00:00Z"));
     ledger.ensureBudget("k", "acme");
     assertEquals(0, ledger.spent(Budgets.Scope.TENANT, "acme"));
     spend("k", "acme", 0.4);

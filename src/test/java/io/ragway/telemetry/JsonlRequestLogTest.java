@@ -82,14 +82,14 @@ class JsonlRequestLogTest {
   @Test
   void contentIsWrittenOnlyAfterPiiRedaction() throws Exception {
     JsonlRequestLog log = log(new RequestLog.Config(true, true, 14, 100), Clock.fixed(DAY1, ZoneOffset.UTC), 16);
-    log.append(entry(DAY1, "mail me at jane.doe@example.com please", "Jane's card is 4111 1111 1111 1111."));
+    log.append(entry(DAY1, "mail me at jane.doe@example.com please", "The card is 4111 1111 1111 1111."));
     log.close();
     String text = Files.readString(dir.resolve("requests-2026-12-01.jsonl"));
     assertFalse(text.contains("jane.doe@example.com"), text);
     assertFalse(text.contains("4111 1111 1111 1111"), text);
     JsonNode l = lines("requests-2026-12-01.jsonl").get(0);
     assertEquals("mail me at [EMAIL_ADDRESS] please", l.get("prompt").asText());
-    assertEquals("Jane's card is [CREDIT_CARD].", l.get("answer").asText());
+    assertEquals("The card is [CREDIT_CARD].", l.get("answer").asText());
   }
 
   @Test
