@@ -31,11 +31,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = {"Serve the OpenAI-compatible API (/v1/chat/completions with models 'rag', 'extractive' and",
-        "the upstream models of ragway.yaml, /v1/embeddings, /v1/models) plus /v1/search, /v1/documents",
-        "(upload, list, delete), /v1/sessions, /healthz, /readyz and /metrics. With --docs, the folders are ingested",
-        "(incrementally) before the server starts; uploads are kept in <data>/uploads. API keys are required",
-        "when listening beyond loopback (auth.required: auto). Stop with Ctrl-C."})
+    description = {"Serve the OpenAI-compatible API (/v1/chat/completions with models 'rag', 'extractive', 'agent'",
+        "and the upstream models of ragway.yaml, /v1/embeddings, /v1/models) plus /v1/search, /v1/documents",
+        "(upload, list, delete), /v1/chunks/{id}, /v1/sessions, /v1/rollouts, /healthz, /readyz, /metrics and",
+        "the web UI at /. With --docs, the folders are ingested (incrementally) before the server starts; uploads",
+        "are kept in <data>/uploads, the request log in <data>/logs. API keys are required when listening beyond",
+        "loopback (auth.required: auto). Stop with Ctrl-C."})
 final class ServeCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
