@@ -166,6 +166,7 @@ class FeedbackIT {
     assertTrue(get(acme, "/v1/nothing-here").headers().firstValue("x-request-id").isPresent(), "a 404 has one too");
     assertTrue(get("wrong", "/v1/models").headers().firstValue("x-request-id").isPresent(), "a 401 has one too");
     assertTrue(get(acme, "/healthz").headers().firstValue("x-request-id").isPresent());
+    assertTrue(get(acme, "/").headers().firstValue("x-request-id").isPresent(), "the web UI's page has one too");
   }
 
   @Test
