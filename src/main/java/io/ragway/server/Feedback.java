@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.ragway.store.AnswerRecords;
+import io.ragway.store.DatabaseException;
 import io.ragway.telemetry.Telemetry;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +48,13 @@ final class Feedback {
     AnswerRecords.Rating rating = new AnswerRecords.Rating(rating(in.get("rating")), text(in, "comment", MAX_COMMENT),
         text(in, "correction", MAX_CORRECTION), tags(in.get("tags")));
     Caller who = caller.apply(ctx);
-    AnswerRecords.Feedback stored = answers.rate(who.tenant(), who.key(), id, rating).orElseThrow(() -> notFound(id));
+    AnswerRecords.Feedback stored;
+    try {
+      stored = answers.rate(who.tenant(), who.key(), id, rating).orElseThrow(() -> notFound(id));
+    } catch (DatabaseException e) {
+      throw new ApiException(503, "server_error", "records_unavailable", null, "The feedback cannot be stored right now "
+          + "(the records database: " + e.getMessage() + "); send it again later.");
+    }
     telemetry.feedback(stored.model(), stored.rating());
     ctx.status(201).json(toJson(stored));
   }

@@ -292,4 +292,15 @@ class FeedbackIT {
     assertEquals(201, rate(acme, feedback(id, 2)).statusCode(), "a purged answer can still be rated");
     assertEquals(2, ragway.answers().feedback("default", id).size());
   }
+  @Test
+  void feedbackTheDatabaseCannotTakeIsA503AndSaysSo() throws Exception {
+    String id = JSON.readTree(ask(acme, "rag", "When was the lighthouse built?", false).body()).path("id").asText();
+    assertTrue(ragway.answers().awaitWritten(Duration.ofSeconds(10)));
+    ragway.records().close(); // the records database goes away
+    HttpResponse<String> r = rate(acme, feedback(id, "up"));
+    assertEquals(503, r.statusCode(), r.body());
+    JsonNode e = JSON.readTree(r.body()).path("error");
+    assertEquals("records_unavailable", e.path("code").asText(), r.body());
+    assertTrue(e.path("message").asText().startsWith("The feedback cannot be stored right now"), r.body());
+  }
 }
