@@ -61,7 +61,7 @@ abstract class AnswerRecordsContract {
   }
 
   @TempDir Path dir;
-  private Database db;
+  Database db;
   private final MovingClock clock = new MovingClock(Instant.parse("2026-12-01T10:00:00Z"));
   private AnswerRecords records;
 
