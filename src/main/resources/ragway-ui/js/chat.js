@@ -135,7 +135,7 @@ async function send() {
       if (delta.citations) citations = delta.citations;
     }, busy.signal);
     renderAnswer(li, answer, citations);
-    addFeedback(li, completionId, model);
+    addFeedback(li, completionId);
   } catch (e) {
     if (e.name === 'AbortError') {
       text.textContent = answer + ' [stopped]';
@@ -188,20 +188,54 @@ function citeLink(c) {
     onclick: ev => { ev.preventDefault(); openCitation(c, ev.currentTarget); } }, `[${c.index}]`);
 }
 
-function addFeedback(li, completionId, model) {
+/**
+ * Thumbs up and down under an answer, and a "Suggest a correction" box; each posts
+ * {id, rating[, correction]} to POST /v1/feedback and says so once the server has stored it.
+ */
+function addFeedback(li, completionId) {
   if (!completionId) return;
-  const buttons = ['up', 'down'].map(rating => el('button', {
-    type: 'button', 'aria-pressed': 'false', 'aria-label': rating === 'up' ? 'Good answer' : 'Bad answer',
+  let rating = null;
+  const status = el('span', { class: 'feedback-status muted', role: 'status' });
+  const post = async body => {
+    const stored = await request('/v1/feedback', { method: 'POST', json: { id: completionId, ...body } });
+    rating = body.rating;
+    return stored;
+  };
+  const buttons = ['up', 'down'].map(r => el('button', {
+    type: 'button', 'aria-pressed': 'false', 'aria-label': r === 'up' ? 'Good answer' : 'Bad answer', 'data-rating': r,
     onclick: async ev => {
       const b = ev.currentTarget;
       try {
-        await request('/v1/feedback', { method: 'POST', json: { completion_id: completionId, session_id: sessionId, model, rating } });
+        await post({ rating: r });
         buttons.forEach(x => x.setAttribute('aria-pressed', String(x === b)));
+        status.textContent = 'Thanks, your rating is saved.';
       } catch (e) {
         showError(e);
       }
-    } }, rating === 'up' ? '👍' : '👎'));
-  li.append(el('div', { class: 'feedback', hidden: !feedback }, buttons));
+    } }, r === 'up' ? '👍' : '👎'));
+  const correction = el('textarea', { class: 'correction-text', rows: '3', maxlength: '16000',
+    'aria-label': 'Your correction of this answer', placeholder: 'What should the answer have said?' });
+  const form = el('form', { class: 'correction', hidden: true, onsubmit: async ev => {
+    ev.preventDefault();
+    const text = correction.value.trim();
+    if (!text) { correction.focus(); return; }
+    try {
+      // a correction says the answer was wrong, unless a rating was already given
+      await post({ rating: rating || 'down', correction: text });
+      if (!rating || rating === 'down') buttons.forEach(x => x.setAttribute('aria-pressed', String(x.dataset.rating === 'down')));
+      form.hidden = true;
+      status.textContent = 'Thanks, your correction is saved.';
+    } catch (e) {
+      showError(e);
+    }
+  } }, correction, el('button', { type: 'submit', class: 'send-correction', text: 'Send correction' }));
+  const suggest = el('button', { type: 'button', class: 'suggest', 'aria-expanded': 'false',
+    onclick: () => {
+      form.hidden = !form.hidden;
+      suggest.setAttribute('aria-expanded', String(!form.hidden));
+      if (!form.hidden) correction.focus();
+    } }, 'Suggest a correction');
+  li.append(el('div', { class: 'feedback', hidden: !feedback }, ...buttons, suggest, status, form));
 }
 
 let returnFocus = null;

@@ -8,6 +8,8 @@ import io.ragway.ingest.IngestReport;
 import io.ragway.retrieve.SearchMode;
 import io.ragway.chat.SessionStores;
 import io.ragway.config.RagwayConfig;
+import io.ragway.guard.PiiDetector;
+import io.ragway.store.AnswerRecords;
 import io.ragway.store.Ledger;
 import io.ragway.store.Stores;
 import io.ragway.limit.RateLimiter;
@@ -89,17 +91,19 @@ final class ServeCommand implements Callable<Integer> {
         throw new UsageException("another ragway process is serving from " + config.dataPath() + " (its usage journal "
             + "is open); stop it, or give this one its own --data");
       }
+      AnswerRecords answers = AnswerRecords.sql(c.database(), config.records().toConfig(), PiiDetector.all()::redact,
+          Clock.systemUTC(), 10_000); // docs/feedback.md
       RagwayServer.Services services = new RagwayServer.Services(c.pipeline(index), c.extractivePipeline(index),
           c.retriever(index), c.embedder(), index, SearchMode.parse(config.retrieval().mode()), config.retrieval().k(),
           c.router(), Caches.inProcess(config.cache().toCacheConfig(), Ticker.systemTicker()), access,
           SessionStores.inProcess(s.maxSessions(), Duration.ofMinutes(s.idleMinutes()), 1000, Clock.systemUTC(), Ticker.systemTicker()),
-          s.historyTokens(), documents, ledger, c.guard(), c.tracedTelemetry(), config.agent(), c.rollouts());
+          s.historyTokens(), documents, ledger, c.guard(), c.tracedTelemetry(), config.agent(), c.rollouts(), answers);
       ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("ragway-probe").factory());
       Duration every = c.router().probeInterval();
       if (!c.router().models().isEmpty() && !every.isZero()) {
         probes.scheduleWithFixedDelay(c.router()::probe, 0, every.toMillis(), TimeUnit.MILLISECONDS);
       }
-      try (ledger; documents; RagwayServer server = RagwayServer.start(new ServerConfig(host, port, ServerConfig.defaults().maxBodyBytes()), services)) {
+      try (ledger; documents; answers; RagwayServer server = RagwayServer.start(new ServerConfig(host, port, ServerConfig.defaults().maxBodyBytes()), services)) {
         err.printf("ragway: serving http://%s:%d/v1 (%d chunks indexed)%n", host, server.port(), index.size());
         if (authRequired) {
           err.println("ragway: API keys are required (Authorization: Bearer <key>); create one with 'ragway keys create --tenant NAME'");

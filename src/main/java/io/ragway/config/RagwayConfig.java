@@ -49,7 +49,8 @@ public record RagwayConfig(
     Eval eval,
     Prompts prompts,
     List<RolloutConfig> rollouts,
-    DriftConfig drift) {
+    DriftConfig drift,
+    Records records) {
 
   public RagwayConfig {
     Objects.requireNonNull(dataDir, "data_dir");
@@ -88,6 +89,7 @@ public record RagwayConfig(
     prompts = prompts == null ? new Prompts(null, null) : prompts;
     rollouts = rollouts == null ? List.of() : List.copyOf(rollouts);
     drift = drift == null ? DriftConfig.defaults() : drift;
+    records = records == null ? new Records(null, null, null) : records;
     checkRollouts(models, generator, prompts, rollouts);
   }
 
@@ -553,6 +555,36 @@ public record RagwayConfig(
     }
   }
 
+  /**
+   * Answer records and feedback (docs/feedback.md).
+   *
+   * @param content whether questions and answers are kept (PII redacted); default false
+   * @param tenants per-tenant overrides of {@code content}
+   * @param retentionDays after how many days kept questions and answers are removed; 0 = never; default 30
+   */
+  public record Records(Boolean content, Map<String, TenantRecords> tenants, Integer retentionDays) {
+    public Records {
+      content = content != null && content;
+      tenants = tenants == null ? Map.of() : Map.copyOf(tenants);
+      retentionDays = retentionDays == null ? io.ragway.store.AnswerRecords.Config.defaults().retentionDays() : retentionDays;
+      toConfig(content, tenants, retentionDays); // validates
+    }
+
+    public io.ragway.store.AnswerRecords.Config toConfig() {
+      return toConfig(content, tenants, retentionDays);
+    }
+
+    private static io.ragway.store.AnswerRecords.Config toConfig(boolean content, Map<String, TenantRecords> tenants,
+        int retentionDays) {
+      Map<String, Boolean> overrides = new java.util.HashMap<>();
+      tenants.forEach((name, t) -> overrides.put(name, t.content() == null ? content : t.content()));
+      return new io.ragway.store.AnswerRecords.Config(content, overrides, retentionDays);
+    }
+  }
+
+  /** One tenant's answer records: whether its questions and answers are kept. */
+  public record TenantRecords(Boolean content) {}
+
   /** The defaults: what ragway does with no {@code ragway.yaml} at all. */
   public static RagwayConfig defaults() {
     IndexConfig ic = IndexConfig.defaults();
@@ -581,14 +613,15 @@ public record RagwayConfig(
         new Eval(""),
         new Prompts("", List.of()),
         List.of(),
-        DriftConfig.defaults());
+        DriftConfig.defaults(),
+        new Records(null, null, null));
   }
 
   /** This configuration with another data directory and tenant (the CLI's flags). */
   public RagwayConfig withDataAndTenant(String dataDir, String tenant) {
     return new RagwayConfig(dataDir, tenant, ingest, embedding, index, retrieval, answer, generator, models, gateway, cache,
         auth, limits, sessions, database, guard, telemetry, agent, eval,
-        prompts, rollouts, drift);
+        prompts, rollouts, drift, records);
   }
 
   public Path dataPath() {

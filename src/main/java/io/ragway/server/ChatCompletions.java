@@ -276,6 +276,8 @@ final class ChatCompletions {
           + e.getMessage(), e));
       return;
     }
+    AnswerNotes.record(ctx, services, json, request, requestId, caller, model, reply.backend(), reply.cache(),
+        reply.stream() != null, reply.message(), question, ticket, started); // queued: written off the request path
     services.telemetry().completion(model, reply.backend(), caller.tenant(), reply.cache(), reply.promptTokens(),
         reply.completionTokens(), cost);
     trace.answered(reply.backend(), reply.cache(), reply.promptTokens(), reply.completionTokens(), cost, "chatcmpl-" + requestId,
@@ -383,6 +385,7 @@ final class ChatCompletions {
               () -> services.guard().ground(requestId, caller.tenant(), answer.text(), citedTexts(answer.citations())));
       String text = grounded.text();
       List<Citation> cited = stillCited(answer.citations(), text);
+      AnswerNotes.cited(ctx, cited);
       String content = maxTokens > 0 ? truncate(text, maxTokens) : text;
       String finish = content.length() < text.length() ? "length" : "stop";
       if (checked) {
@@ -468,6 +471,7 @@ final class ChatCompletions {
     }
     String text = gate[0] == null ? answer.text() : kept.toString().strip();
     List<Citation> cited = stillCited(answer.citations(), text);
+    AnswerNotes.cited(ctx, cited);
     ObjectNode last = json.createObjectNode().put("content", "");
     last.set("citations", events.citations(cited));
     if (gate[0] == null && !answer.abstained() && services.guard().grounding(caller.tenant()) == GuardPolicy.Grounding.FLAG) {
@@ -704,7 +708,8 @@ final class ChatCompletions {
           attempts[0] = served.attempts();
           JsonNode response = served.response();
           if (response.isObject()) {
-            ((ObjectNode) response).put("model", model);
+            AnswerNotes.upstream(ctx, response);
+            ((ObjectNode) response).put("model", model).put("id", id);
           }
           parsed[0] = response;
           try {
@@ -716,7 +721,7 @@ final class ChatCompletions {
         // identical deterministic requests in flight share one upstream call
         InFlight.Result result = lookup.exactKey().map(k -> inFlight.run(k, call))
             .orElseGet(() -> new InFlight.Result(call.get(), false));
-        String text = result.value();
+        String text = result.coalesced() ? AnswerNotes.withId(json, result.value(), id) : result.value();
         String upstreamText = text;
         List<GuardDecision> jsonFlags;
         try (Stages.Stage guardOutput = checked || jsonFormat.isPresent() ? RequestTrace.current().start(Stages.GUARD_OUTPUT)
@@ -759,7 +764,7 @@ final class ChatCompletions {
             out[0] = ctx.res().getOutputStream();
           }
           int had = content.length();
-          String event = relay(data, model, content, usage, finish);
+          String event = relay(data, model, id, content, usage, finish, ctx);
           if (content.length() > had) {
             generation.token();
           }
@@ -987,10 +992,12 @@ final class ChatCompletions {
   }
 
   /** One upstream event for the client: the model renamed to what the client asked for; notes text and usage. */
-  private String relay(String data, String model, StringBuilder content, long[] usage, String[] finish) {
+  private String relay(String data, String model, String id, StringBuilder content, long[] usage, String[] finish,
+      Context ctx) {
     try {
       JsonNode n = json.readTree(data);
       if (n.isObject()) {
+        AnswerNotes.upstream(ctx, n);
         n.path("choices").forEach(c -> {
           JsonNode text = c.path("delta").path("content");
           if (text.isTextual()) {
@@ -1007,8 +1014,8 @@ final class ChatCompletions {
           usage[1] = n.get("usage").path("completion_tokens").asLong(0);
           usage[2] = n.get("usage").path("prompt_tokens_details").path("cached_tokens").asLong(0);
         }
-        if (n.has("model")) {
-          ((ObjectNode) n).put("model", model);
+        if (n.has("model") || n.has("id")) { // the client's model name, and this request's id
+          ((ObjectNode) n).put("model", model).put("id", id);
           return json.writeValueAsString(n);
         }
       }

@@ -2,6 +2,7 @@ package io.ragway.server;
 
 import io.ragway.agent.AgentConfig;
 import io.ragway.config.JsonMappers;
+import io.ragway.store.AnswerRecords;
 import io.ragway.store.DatabaseException;
 import io.ragway.store.Ledger;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -68,11 +69,21 @@ public final class RagwayServer implements AutoCloseable {
    * @param historyTokens the token budget of session history for models without a known context window
    * @param telemetry where requests are counted; when it is on, {@code /metrics} serves it
    * @param agent the tool loop behind {@code model: "agent"} (docs/agents.md)
+   * @param answers where each answer is recorded and feedback on it kept (docs/feedback.md)
    */
   public record Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
       Index index, SearchMode mode, int k, Router router, Caches caches, Access access,
       Sessions sessions, int historyTokens, DocumentStore documents, Ledger ledger, Guard guard, Telemetry telemetry,
-      AgentConfig agent, Rollouts rollouts) {
+      AgentConfig agent, Rollouts rollouts, AnswerRecords answers) {
+
+    /** Without answer records ({@code POST /v1/feedback} is not served). */
+    public Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
+        Index index, SearchMode mode, int k, Router router, Caches caches, Access access, Sessions sessions,
+        int historyTokens, DocumentStore documents, Ledger ledger, Guard guard, Telemetry telemetry, AgentConfig agent,
+        Rollouts rollouts) {
+      this(pipeline, extractive, retriever, embedder, index, mode, k, router, caches, access, sessions, historyTokens,
+          documents, ledger, guard, telemetry, agent, rollouts, AnswerRecords.none());
+    }
 
     /** Without an {@code agent} section ({@code model: "agent"} answers by search and the extractive answerer), rollouts or drift tracking. */
     public Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
@@ -152,6 +163,11 @@ public final class RagwayServer implements AutoCloseable {
     app.get("/v1/documents/{id}", documents::get);
     app.delete("/v1/documents/{id}", documents::delete);
     app.get("/v1/chunks/{id}", new Chunks(json, services.index(), ctx -> caller(ctx).reader())::get);
+    if (services.answers().enabled()) {
+      Feedback feedback = new Feedback(json, services.answers(), services.telemetry(), RagwayServer::caller, this::body);
+      app.post("/v1/feedback", feedback::post);
+      app.get("/v1/feedback", feedback::get);
+    }
     app.get("/healthz", ctx -> ctx.json(json.createObjectNode().put("status", "ok")));
     app.get("/readyz", this::ready);
     if (services.telemetry().tracing().spans()) {

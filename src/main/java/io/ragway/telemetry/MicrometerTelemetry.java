@@ -65,6 +65,7 @@ final class MicrometerTelemetry implements Telemetry {
   static final String GUARD_DECISIONS = "ragway.guard.decisions";
   /** {@code ragway_rate_limited_total{tenant, kind}}: requests refused with 429 by a key's limits. */
   static final String RATE_LIMITED = "ragway.rate.limited";
+  static final String FEEDBACK = "ragway.feedback";
   /** {@code ragway_upstream_errors_total{backend, deployment, status}}: failed upstream attempts. */
   static final String UPSTREAM_ERRORS = "ragway.upstream.errors";
   /** {@code ragway_upstream_retries_total{backend}}: attempts that followed a failed one. */
@@ -130,6 +131,8 @@ final class MicrometerTelemetry implements Telemetry {
 
   private record LimitKey(String tenant, String kind) {}
 
+  private record FeedbackKey(String model, String rating) {}
+
   private record ErrorKey(String model, String deployment, int status) {}
 
   /** A gauge's value, set by the code that knows it. */
@@ -155,6 +158,7 @@ final class MicrometerTelemetry implements Telemetry {
   private final ConcurrentMap<String, GenerationMeters> generations = new ConcurrentHashMap<>();
   private final ConcurrentMap<DecisionKey, Counter> decisions = new ConcurrentHashMap<>();
   private final ConcurrentMap<LimitKey, Counter> limited = new ConcurrentHashMap<>();
+  private final ConcurrentMap<FeedbackKey, Counter> feedback = new ConcurrentHashMap<>();
   private final ConcurrentMap<ErrorKey, Counter> errors = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Counter> retries = new ConcurrentHashMap<>();
 
@@ -268,6 +272,13 @@ final class MicrometerTelemetry implements Telemetry {
         meters.rate().record(outputTokens * 1e9 / took);
       }
     }
+  }
+
+  @Override
+  public void feedback(String model, String rating) {
+    find(feedback, new FeedbackKey(model, rating), k -> Counter.builder(FEEDBACK)
+        .description("Feedback given on answers (POST /v1/feedback), by the answer's model and the rating")
+        .tags("model", k.model(), "rating", k.rating()).register(registry)).increment();
   }
 
   @Override

@@ -46,6 +46,9 @@ final class NoTelemetry implements Telemetry {
   public void rateLimited(String tenant, String kind) {}
 
   @Override
+  public void feedback(String model, String rating) {}
+
+  @Override
   public Guard.DecisionLog counting(Guard.DecisionLog next) {
     return next;
   }

@@ -234,6 +234,16 @@ public final class RequestTrace implements Stages {
     }
   }
 
+  /** Milliseconds spent per stage so far, by stage name (for the answer records). */
+  public synchronized Map<String, Double> stageMillis() {
+    return stages == null ? Map.of() : Map.copyOf(stages);
+  }
+
+  /** The guard's decisions on this request so far, as {@code check=action}. */
+  public List<String> guardDecisions() {
+    return guard == null ? List.of() : List.copyOf(guard);
+  }
+
   /** A guard decision on this request. */
   public void guard(GuardDecision decision) {
     if (guard == null) {

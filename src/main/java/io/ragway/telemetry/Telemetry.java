@@ -67,6 +67,9 @@ public interface Telemetry extends AutoCloseable {
   /** Starts timing an answer of {@code model} to a request that arrived at {@code startNanos} ({@link System#nanoTime()}). */
   Generation generation(String model, long startNanos);
 
+  /** Feedback was given on an answer of {@code model}; {@code rating} is {@code up}, {@code down} or 1 to 5. */
+  void feedback(String model, String rating);
+
   /** A request was refused with 429; {@code kind} is {@code requests} or {@code tokens}. */
   void rateLimited(String tenant, String kind);
 

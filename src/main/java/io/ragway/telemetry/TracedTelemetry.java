@@ -50,6 +50,11 @@ final class TracedTelemetry implements Telemetry {
   }
 
   @Override
+  public void feedback(String model, String rating) {
+    metrics.feedback(model, rating);
+  }
+
+  @Override
   public void rateLimited(String tenant, String kind) {
     metrics.rateLimited(tenant, kind);
   }

@@ -162,4 +162,21 @@ class ConfigLoaderTest {
     ConfigException e = assertThrows(ConfigException.class, () -> parse("guard:\n  policy:\n    output: {json: maybe}\n", Map.of()));
     assertTrue(e.getMessage().contains("guard.policy"), e.getMessage());
   }
+  @Test
+  void answerRecordsKeepNoContentByDefaultAndATenantMayKeepIt() {
+    io.ragway.store.AnswerRecords.Config d = RagwayConfig.defaults().records().toConfig();
+    assertEquals(false, d.keepsContent("default"));
+    assertEquals(30, d.retentionDays());
+    io.ragway.store.AnswerRecords.Config c = parse("""
+        records:
+          retention_days: 7
+          tenants:
+            acme: {content: true}
+        """, Map.of()).records().toConfig();
+    assertTrue(c.keepsContent("acme"));
+    assertEquals(false, c.keepsContent("beta"));
+    assertEquals(7, c.retentionDays());
+    ConfigException e = assertThrows(ConfigException.class, () -> parse("records:\n  retention_days: -1\n", Map.of()));
+    assertTrue(e.getMessage().contains("records.retention_days"), e.getMessage());
+  }
 }

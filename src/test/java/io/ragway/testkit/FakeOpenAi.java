@@ -221,7 +221,7 @@ public final class FakeOpenAi implements AutoCloseable {
 
   private String completion(JsonNode body) throws IOException {
     var n = JSON.createObjectNode().put("id", "chatcmpl-fake").put("object", "chat.completion").put("created", 1)
-        .put("model", body.path("model").asText());
+        .put("model", body.path("model").asText()).put("system_fingerprint", "fp_" + name);
     var choice = n.putArray("choices").addObject().put("index", 0).put("finish_reason", "stop");
     var message = choice.putObject("message").put("role", "assistant").put("content", String.join(" ", words(body)));
     if (body.has("tools")) {
@@ -246,7 +246,8 @@ public final class FakeOpenAi implements AutoCloseable {
           + "\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"q\\\":\\\"x\\\"}\"}}]}}]}");
     }
     for (String w : words(body)) {
-      var chunk = JSON.createObjectNode().put("id", "c").put("object", "chat.completion.chunk").put("model", model);
+      var chunk = JSON.createObjectNode().put("id", "c").put("object", "chat.completion.chunk").put("model", model)
+          .put("system_fingerprint", "fp_" + name);
       var choice = chunk.putArray("choices").addObject().put("index", 0);
       choice.putObject("delta").put("content", w + " ");
       choice.putNull("finish_reason");

@@ -7,6 +7,8 @@ import io.ragway.chat.SessionStores;
 import io.ragway.limit.RateLimiter;
 import io.ragway.limit.RateLimiters;
 import io.ragway.server.Access;
+import io.ragway.guard.PiiDetector;
+import io.ragway.store.AnswerRecords;
 import io.ragway.store.ApiKeys;
 import io.ragway.store.Database;
 import io.ragway.store.Ledger;
@@ -69,6 +71,7 @@ public final class RagwayFixture implements AutoCloseable {
   private final ApiKeys keys;
   private final Database records;
   private final Ledger ledger;
+  private final AnswerRecords answers;
   private final Telemetry telemetry;
   private JsonlDecisionLog decisions;
   private final Rollouts rollouts;
@@ -144,11 +147,29 @@ public final class RagwayFixture implements AutoCloseable {
         AgentConfig.defaults(), Tracing.off(), rolloutConfigs, drift, prompts);
   }
 
-  /** The whole fixture. */
+  /** Rollouts and the rest, answer records as by default (no content kept). */
   public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
       double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants, String metricsToken,
       AgentConfig agent, Tracing tracing, List<RolloutConfig> rolloutConfigs, DriftConfig drift, PromptTemplates prompts)
       throws Exception {
+    this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, tenants, metricsToken, agent, tracing,
+        rolloutConfigs, drift, prompts, AnswerRecords.Config.defaults(), Clock.systemUTC());
+  }
+
+  /** With answer records kept as {@code answerConfig} says, their retention counted by {@code recordsClock}. */
+  public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
+      double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants, String metricsToken,
+      AnswerRecords.Config answerConfig, Clock recordsClock) throws Exception {
+    this(dir, router, generator, authRequired, anonymous, semanticThreshold, guard, tenants, metricsToken,
+        AgentConfig.defaults(), Tracing.off(), List.of(), DriftConfig.defaults(), PromptTemplates.of(List.of()), answerConfig,
+        recordsClock);
+  }
+
+  /** The whole fixture. */
+  public RagwayFixture(Path dir, Router router, String generator, boolean authRequired, RateLimiter.Limits anonymous,
+      double semanticThreshold, GuardPolicy guard, Map<String, GuardPolicy> tenants, String metricsToken,
+      AgentConfig agent, Tracing tracing, List<RolloutConfig> rolloutConfigs, DriftConfig drift, PromptTemplates prompts,
+      AnswerRecords.Config answerConfig, Clock recordsClock) throws Exception {
     telemetry = Telemetry.prometheus().with(tracing);
     docs = Files.createDirectories(dir.resolve("docs"));
     Files.writeString(docs.resolve("lighthouse.md"), """
@@ -172,6 +193,7 @@ public final class RagwayFixture implements AutoCloseable {
     RagPipeline pipeline = generator.isEmpty() ? extractive : new RagPipeline(retriever, ChatModels.generating(router, generator));
     records = Database.open("", "", "", 2, dir);
     keys = Stores.apiKeys(records, dir, Clock.systemUTC(), "test");
+    answers = AnswerRecords.sql(records, answerConfig, PiiDetector.all()::redact, recordsClock, 10_000);
     ledger = Stores.budgetedLedger(records, dir, Stores.DEFAULT_LEDGER_BACKLOG_BYTES, Clock.systemUTC(), Duration.ofMillis(200));
     Ticker ticker = Ticker.systemTicker();
     rollouts = Rollouts.create(rolloutConfigs, drift, new Rollouts.Arms() {
@@ -209,7 +231,7 @@ public final class RagwayFixture implements AutoCloseable {
             new Guard(InjectionDetector.bundled(Optional.of(embedder)), guard, tenants, rollouts.watching(telemetry.counting(
                 Tracing.noting(decisions = new JsonlDecisionLog(dir.resolve("guard/decisions.jsonl"), JsonMappers.create(),
                     Clock.systemUTC()))))),
-            telemetry, agent, rollouts));
+            telemetry, agent, rollouts, answers));
   }
 
   /** The server's rollouts (none unless the fixture was given some). */
@@ -225,6 +247,11 @@ public final class RagwayFixture implements AutoCloseable {
   /** The usage ledger, and the records database under it. */
   public Ledger ledger() {
     return ledger;
+  }
+
+  /** The answer records and feedback (docs/feedback.md). */
+  public AnswerRecords answers() {
+    return answers;
   }
 
   public Database records() {
@@ -258,6 +285,7 @@ public final class RagwayFixture implements AutoCloseable {
     telemetry.close();
     decisions.close();
     ledger.close();
+    answers.close();
     records.close();
     documents.close();
     index.close();

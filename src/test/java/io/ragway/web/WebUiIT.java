@@ -449,4 +449,49 @@ class WebUiIT {
       browser.manage().window().setSize(new Dimension(1280, 860));
     }
   }
+  @Test
+  @Order(11)
+  void thumbsDownAndACorrectionOnAStreamedAnswerAreStored() throws Exception {
+    open("#chat");
+    int before = answers().size();
+    ask("writer", "Tell me about ladders in the orchard.");
+    WebElement done = await("the streamed answer", d -> answers().size() > before
+        && !answers().get(answers().size() - 1).getAttribute("class").contains("streaming") ? answers().get(answers().size() - 1) : null);
+    WebElement feedback = done.findElement(By.cssSelector(".feedback"));
+    assertTrue(feedback.isDisplayed(), "the server has POST /v1/feedback, so the thumbs show");
+    feedback.findElement(By.cssSelector("button[aria-label='Bad answer']")).click();
+    await("the rating's confirmation", d -> feedback.findElement(By.cssSelector(".feedback-status")).getText()
+        .contains("rating is saved") ? true : null);
+    assertEquals("true", feedback.findElement(By.cssSelector("button[aria-label='Bad answer']")).getAttribute("aria-pressed"));
+    feedback.findElement(By.cssSelector("button.suggest")).click();
+    WebElement box = feedback.findElement(By.cssSelector("textarea.correction-text"));
+    assertTrue(box.isDisplayed());
+    box.sendKeys("Ladders are lent at the gate, free of charge.");
+    feedback.findElement(By.cssSelector("button.send-correction")).click();
+    await("the correction's confirmation", d -> feedback.findElement(By.cssSelector(".feedback-status")).getText()
+        .contains("correction is saved") ? true : null);
+    assertFalse(box.isDisplayed(), "the box closes once the correction is stored");
+    screenshot("chat-feedback");
+
+    // read it back as a client would: the feedback on the answer's id, all stored
+    String id;
+    try (var c = ragway.records().dataSource().getConnection(); var q = c.prepareStatement(
+        "SELECT answer_id FROM feedback WHERE correction = ?")) {
+      q.setString(1, "Ladders are lent at the gate, free of charge.");
+      try (var rows = q.executeQuery()) {
+        assertTrue(rows.next(), "the correction is in the records database");
+        id = rows.getString(1);
+      }
+    }
+    HttpResponse<String> listed = HTTP.send(HttpRequest.newBuilder(ragway.uri("/v1/feedback?id=" + id)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, listed.statusCode(), listed.body());
+    var data = new com.fasterxml.jackson.databind.ObjectMapper().readTree(listed.body()).path("data");
+    assertEquals(2, data.size(), listed.body());
+    assertEquals("down", data.get(0).path("rating").asText());
+    assertEquals("down", data.get(1).path("rating").asText());
+    assertEquals("Ladders are lent at the gate, free of charge.", data.get(1).path("correction").asText());
+    assertTrue(ragway.answers().awaitWritten(Duration.ofSeconds(10)));
+    assertEquals("writer", ragway.answers().find("default", id).orElseThrow().model(), "the rated answer is the streamed one");
+  }
 }
