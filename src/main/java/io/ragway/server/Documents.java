@@ -152,14 +152,14 @@ final class Documents {
 
   /** {@code {"name": "notes.md", "text": "...", "title"?: "...", "tags"?: ["..."], "groups"?: ["..."]}} */
   private static Upload fromJson(JsonNode body) {
-    String name = ChatCompletions.requireText(body, "name");
-    String text = ChatCompletions.requireText(body, "text");
+    String name = RequestFields.requireText(body, "name");
+    String text = RequestFields.requireText(body, "text");
     if (text.isEmpty()) {
       throw ApiException.invalid("text", "Invalid 'text': the document is empty.");
     }
     String title = "";
     if (body.hasNonNull("title")) {
-      title = ChatCompletions.requireText(body, "title");
+      title = RequestFields.requireText(body, "title");
     }
     List<String> tags = strings(body, "tags").orElse(List.of());
     return new Upload(name, text.getBytes(StandardCharsets.UTF_8), title, tags, strings(body, "groups"), "name", "text");

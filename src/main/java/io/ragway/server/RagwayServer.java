@@ -372,7 +372,7 @@ public final class RagwayServer implements AutoCloseable {
   private void embeddings(Context ctx) {
     ctx.attribute(MODEL, Telemetry.UNKNOWN);
     JsonNode body = body(ctx);
-    String model = ChatCompletions.requireText(body, "model");
+    String model = RequestFields.requireText(body, "model");
     EmbeddingModel embedder = services.embedder();
     if (!model.equals(embedder.id()) && !model.equals("default")) {
       throw new ApiException(404, "invalid_request_error", "model_not_found", "model",
@@ -425,7 +425,7 @@ public final class RagwayServer implements AutoCloseable {
 
   private void search(Context ctx) {
     JsonNode body = body(ctx);
-    String query = ChatCompletions.requireText(body, "query");
+    String query = RequestFields.requireText(body, "query");
     if (query.isBlank()) {
       throw ApiException.invalid("query", "The query is empty.");
     }
