@@ -274,6 +274,48 @@ final class SqlAnswerRecords implements AnswerRecords {
   }
 
   @Override
+  public List<Rated> rated(String tenant, Instant since) {
+    List<Answer> answers = new ArrayList<>();
+    // only rows with both texts: content kept without consent is never there, content purged is gone
+    try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS
+        + " FROM answer_records a WHERE tenant = ? AND at >= ? AND question IS NOT NULL AND answer IS NOT NULL"
+        + " AND EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND f.tenant = a.tenant) ORDER BY at, id")) {
+      s.setString(1, tenant);
+      s.setString(2, SqlTimes.format(since));
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          answers.add(answer(r));
+        }
+      }
+    } catch (SQLException e) {
+      throw new DatabaseException("cannot read answer records: " + e.getMessage(), e);
+    }
+    List<Rated> out = new ArrayList<>(answers.size());
+    for (Answer a : answers) {
+      List<Feedback> f = feedback(tenant, a.id());
+      if (!f.isEmpty()) {
+        out.add(new Rated(a, f));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public List<String> ratedTenants() {
+    List<String> out = new ArrayList<>();
+    try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement("SELECT DISTINCT a.tenant FROM "
+        + "answer_records a JOIN feedback f ON f.answer_id = a.id AND f.tenant = a.tenant WHERE a.question IS NOT NULL "
+        + "AND a.answer IS NOT NULL ORDER BY a.tenant"); ResultSet r = s.executeQuery()) {
+      while (r.next()) {
+        out.add(r.getString(1));
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new DatabaseException("cannot read answer records: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public int purge() {
     if (config.retentionDays() == 0) {
       return 0;
