@@ -163,6 +163,16 @@ public final class FeedbackExport {
    * with user and ending with assistant; and the whole example fits the training context.
    */
   private static String invalid(ArrayNode messages, int maxTokens) {
+    int first = messages.path(0).path("role").asText().equals("system") ? 1 : 0;
+    for (int i = first; i < messages.size(); i++) {
+      String expected = (i - first) % 2 == 0 ? "user" : "assistant";
+      if (!messages.get(i).path("role").asText().equals(expected)) {
+        return "roles out of order";
+      }
+    }
+    if (!messages.path(messages.size() - 1).path("role").asText().equals("assistant")) {
+      return "no final assistant message";
+    }
     for (var m : messages) {
       if (m.path("content").asText("").isBlank()) {
         return "empty " + m.path("role").asText() + " message";
