@@ -16,7 +16,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -34,13 +33,26 @@ final class FeedbackCommand implements Runnable {
   }
 
   @Command(name = "export", mixinStandardHelpOptions = true,
-      description = {"Write one tenant's rated answers to a JSONL file: 'eval' rows for 'ragway eval answers'",
-          "(answers with a correction, the correction as ground_truth), 'openai-chat' fine-tuning rows from",
-          "well-rated answers, or 'dpo' preference rows (correction preferred over the answer). Only answers whose",
-          "question and answer were kept (records.content) are exported. Ratings: up = 5, down = 1."})
+      description = {"Write one tenant's rated answers to a JSONL file (docs/feedback.md):",
+          "  eval         answers with a correction, as ground_truth, for 'ragway eval answers'",
+          "  openai-chat  OpenAI chat fine-tuning rows from well-rated answers",
+          "  dpo          OpenAI preference rows: the correction preferred over the answer",
+          "Only answers whose question and answer were kept (records.content) are exported.",
+          "Ratings on one scale: up = 5, down = 1."})
   static final class Export implements Callable<Integer> {
 
-    @Mixin CommonOptions common;
+    @Option(names = "--data", paramLabel = "DIR",
+        description = "Data directory holding the records database (default: data_dir from ragway.yaml, else ./ragway-data).")
+    Path data;
+
+    @Option(names = "--config", paramLabel = "FILE", defaultValue = "ragway.yaml",
+        description = "Configuration file; every key is optional (default: ${DEFAULT-VALUE}, if it exists).")
+    Path config;
+
+    @Option(names = "--tenant", paramLabel = "NAME",
+        description = "The tenant to export (default: the only tenant with rated answers; required when there are several).")
+    String tenant;
+
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--format", required = true, paramLabel = "F", description = "eval, openai-chat or dpo.")
@@ -82,16 +94,19 @@ final class FeedbackCommand implements Runnable {
       }
       // read only: no retention purge, no content kept by this process
       AnswerRecords.Config readOnly = new AnswerRecords.Config(false, Map.of(), 0);
-      String tenant;
+      String who;
       FeedbackExport.Summary summary;
+      CommonOptions common = new CommonOptions();
+      common.data = data;
+      common.config = config;
       try (Components c = common.components();
           AnswerRecords records = AnswerRecords.sql(c.database(), readOnly, UnaryOperator.identity(), Clock.systemUTC(), 1)) {
         try {
-          tenant = FeedbackExport.tenant(records, Optional.ofNullable(common.tenant));
+          who = FeedbackExport.tenant(records, Optional.ofNullable(tenant));
         } catch (IllegalArgumentException e) {
           throw new UsageException(e.getMessage());
         }
-        List<AnswerRecords.Rated> rated = records.rated(tenant, from);
+        List<AnswerRecords.Rated> rated = records.rated(who, from);
         // written beside OUT, then moved: a failed export leaves the previous file as it was
         Path tmp = Files.createTempFile(dir, ".export-", ".jsonl");
         try {
@@ -104,7 +119,7 @@ final class FeedbackCommand implements Runnable {
         }
       }
       var p = spec.commandLine().getOut();
-      p.printf("tenant %s, since %s, format %s: %d rows written to %s, %d skipped%n", tenant,
+      p.printf("tenant %s, since %s, format %s: %d rows written to %s, %d skipped%n", who,
           since == null ? "the start" : from, format, summary.written(), out, summary.skippedTotal());
       summary.skipped().forEach((why, n) -> p.printf("  skipped %d: %s%n", n, why));
       if (options.format() == FeedbackExport.Format.EVAL) {
