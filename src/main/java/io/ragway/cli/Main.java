@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
         BenchCommand.class,
         DbCommand.class,
         UsageCommand.class,
+        FeedbackCommand.class,
         GuardCommand.class,
         KeysCommand.class,
         BudgetsCommand.class,

@@ -141,6 +141,30 @@ public interface AnswerRecords extends AutoCloseable {
   /** The feedback on {@code tenant}'s answer {@code id}, oldest first; empty when there is none or no such answer. */
   List<Feedback> feedback(String tenant, String id);
 
+  /**
+   * An answer whose question and answer were kept, with its feedback, oldest first.
+   *
+   * @param feedback never empty
+   */
+  record Rated(Answer answer, List<Feedback> feedback) {
+    public Rated {
+      Objects.requireNonNull(answer, "answer");
+      feedback = List.copyOf(feedback);
+      if (feedback.isEmpty() || answer.question().isEmpty() || answer.answer().isEmpty()) {
+        throw new IllegalArgumentException("a rated answer has its question, its answer and feedback");
+      }
+    }
+  }
+
+  /**
+   * {@code tenant}'s written answers from {@code since} on that have feedback and whose question and
+   * answer were both kept (content stored with consent), oldest first. Never another tenant's.
+   */
+  List<Rated> rated(String tenant, Instant since);
+
+  /** The tenants that have feedback on answers whose content was kept, sorted. */
+  List<String> ratedTenants();
+
   /** Removes the question and answer of records older than the retention; how many records lost their content. */
   int purge();
 
@@ -184,6 +208,16 @@ public interface AnswerRecords extends AutoCloseable {
 
       @Override
       public List<Feedback> feedback(String tenant, String id) {
+        return List.of();
+      }
+
+      @Override
+      public List<Rated> rated(String tenant, Instant since) {
+        return List.of();
+      }
+
+      @Override
+      public List<String> ratedTenants() {
         return List.of();
       }
 

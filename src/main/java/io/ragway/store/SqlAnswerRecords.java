@@ -257,12 +257,7 @@ final class SqlAnswerRecords implements AnswerRecords {
       s.setString(2, tenant);
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
-          List<String> tags = new ArrayList<>();
-          for (JsonNode t : json.readTree(r.getString(10))) {
-            tags.add(t.asText());
-          }
-          out.add(new Feedback(r.getString(1), r.getString(2), Instant.parse(r.getString(3)), r.getString(4), r.getString(5),
-              r.getString(6), r.getString(7), Optional.ofNullable(r.getString(8)), Optional.ofNullable(r.getString(9)), tags));
+          out.add(feedback(r));
         }
       }
       return out;
@@ -271,6 +266,78 @@ final class SqlAnswerRecords implements AnswerRecords {
     } catch (JsonProcessingException e) {
       throw new DatabaseException("feedback with unreadable tags: " + e.getOriginalMessage(), e);
     }
+  }
+
+  @Override
+  public List<Rated> rated(String tenant, Instant since) {
+    List<Answer> answers = new ArrayList<>();
+    // only rows with both texts: content kept without consent is never there, content purged is gone
+    try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS
+        + " FROM answer_records WHERE tenant = ? AND at >= ? AND question IS NOT NULL AND answer IS NOT NULL"
+        + " AND id IN (SELECT answer_id FROM feedback WHERE tenant = ?) ORDER BY at, id")) {
+      // IN, not a correlated EXISTS: SQLite would scan the tenant's feedback once per answer
+      s.setString(1, tenant);
+      s.setString(2, SqlTimes.format(since));
+      s.setString(3, tenant);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          answers.add(answer(r));
+        }
+      }
+    } catch (SQLException e) {
+      throw new DatabaseException("cannot read answer records: " + e.getMessage(), e);
+    }
+    // all their feedback in one query, not one per answer
+    Map<String, List<Feedback>> byAnswer = new java.util.HashMap<>();
+    try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement("SELECT f.id, f.answer_id, f.at, "
+        + "f.tenant, f.key_id, f.model, f.rating, f.comment, f.correction, f.tags_json FROM feedback f JOIN answer_records a "
+        + "ON a.id = f.answer_id AND a.tenant = f.tenant WHERE a.tenant = ? AND a.at >= ? AND a.question IS NOT NULL "
+        + "AND a.answer IS NOT NULL ORDER BY f.at, f.id")) {
+      s.setString(1, tenant);
+      s.setString(2, SqlTimes.format(since));
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          Feedback f = feedback(r);
+          byAnswer.computeIfAbsent(f.answerId(), k -> new ArrayList<>()).add(f);
+        }
+      }
+    } catch (SQLException e) {
+      throw new DatabaseException("cannot read feedback: " + e.getMessage(), e);
+    } catch (JsonProcessingException e) {
+      throw new DatabaseException("feedback with unreadable tags: " + e.getOriginalMessage(), e);
+    }
+    List<Rated> out = new ArrayList<>(answers.size());
+    for (Answer a : answers) {
+      List<Feedback> f = byAnswer.getOrDefault(a.id(), List.of());
+      if (!f.isEmpty()) {
+        out.add(new Rated(a, f));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public List<String> ratedTenants() {
+    List<String> out = new ArrayList<>();
+    try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement("SELECT DISTINCT f.tenant FROM feedback f "
+        + "WHERE EXISTS (SELECT 1 FROM answer_records a WHERE a.id = f.answer_id AND a.tenant = f.tenant "
+        + "AND a.question IS NOT NULL AND a.answer IS NOT NULL) ORDER BY f.tenant"); ResultSet r = s.executeQuery()) {
+      while (r.next()) {
+        out.add(r.getString(1));
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new DatabaseException("cannot read answer records: " + e.getMessage(), e);
+    }
+  }
+
+  private Feedback feedback(ResultSet r) throws SQLException, JsonProcessingException {
+    List<String> tags = new ArrayList<>();
+    for (JsonNode t : json.readTree(r.getString(10))) {
+      tags.add(t.asText());
+    }
+    return new Feedback(r.getString(1), r.getString(2), Instant.parse(r.getString(3)), r.getString(4), r.getString(5),
+        r.getString(6), r.getString(7), Optional.ofNullable(r.getString(8)), Optional.ofNullable(r.getString(9)), tags);
   }
 
   @Override

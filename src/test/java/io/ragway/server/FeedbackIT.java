@@ -204,6 +204,26 @@ class FeedbackIT {
   }
 
   @Test
+  void ratedAnswersServedOverHttpExportAsPreferenceRowsOfTheirTenantOnly() throws Exception {
+    String id = JSON.readTree(ask(acme, "rag", "When was the lighthouse built?", false).body()).path("id").asText();
+    String other = JSON.readTree(ask(beta, "rag", "When was the lighthouse built?", false).body()).path("id").asText();
+    assertEquals(201, rate(acme, feedback(id, "down").put("correction", "It was built in 1872.")).statusCode());
+    assertEquals(201, rate(beta, feedback(other, "down").put("correction", "Beta's correction.")).statusCode());
+    assertTrue(ragway.answers().awaitWritten(Duration.ofSeconds(10)));
+    assertEquals(List.of("default"), ragway.answers().ratedTenants(), "beta keeps no content: nothing of it to export");
+    var out = new java.io.StringWriter();
+    io.ragway.feedback.FeedbackExport.Summary s = io.ragway.feedback.FeedbackExport.write(
+        ragway.answers().rated("default", java.time.Instant.EPOCH),
+        new io.ragway.feedback.FeedbackExport.Options(io.ragway.feedback.FeedbackExport.Format.DPO, 1, 16_385, Optional.empty()), out);
+    assertEquals(1, s.written(), s.toString());
+    JsonNode row = JSON.readTree(out.toString().strip());
+    assertEquals("When was the lighthouse built?", row.at("/input/messages/0/content").asText());
+    assertEquals("It was built in 1872.", row.at("/preferred_output/0/content").asText());
+    assertFalse(row.at("/non_preferred_output/0/content").asText().isBlank(), row.toString());
+    assertFalse(out.toString().contains("Beta"), out.toString());
+  }
+
+  @Test
   void badFeedbackIsRefusedInOpenAisShapeAndNothingIsStored() throws Exception {
     String id = JSON.readTree(ask(acme, "rag", "When was the lighthouse built?", false).body()).path("id").asText();
     assertEquals(201, rate(acme, feedback(id, "up")).statusCode());

@@ -111,6 +111,30 @@ abstract class AnswerRecordsContract {
   }
 
   @Test
+  void ratedAnswersAreOnlyTheTenantsOwnWithKeptContentAndFeedback() throws Exception {
+    start(new AnswerRecords.Config(true, Map.of("quiet", false), 0), db.dataSource());
+    Instant t0 = clock.instant();
+    records.record(answer("old", "acme", t0.minus(Duration.ofDays(10))));
+    records.record(answer("a1", "acme", t0));
+    records.record(answer("a2", "acme", t0.plusSeconds(1))); // never rated
+    records.record(answer("b1", "beta", t0));
+    records.record(answer("q1", "quiet", t0)); // content not kept
+    assertTrue(records.awaitWritten(Duration.ofSeconds(10)));
+    for (String[] r : new String[][] {{"acme", "old"}, {"acme", "a1"}, {"beta", "b1"}, {"quiet", "q1"}}) {
+      records.rate(r[0], "k1", r[1], up()).orElseThrow();
+    }
+    records.rate("acme", "k1", "a1", new AnswerRecords.Rating("down", Optional.empty(), Optional.of("Fixed."), List.of()))
+        .orElseThrow();
+    List<AnswerRecords.Rated> acme = records.rated("acme", t0.minus(Duration.ofDays(1)));
+    assertEquals(List.of("chatcmpl-a1"), acme.stream().map(r -> r.answer().id()).toList());
+    assertEquals(List.of("up", "down"), acme.getFirst().feedback().stream().map(AnswerRecords.Feedback::rating).toList());
+    assertEquals(2, records.rated("acme", Instant.EPOCH).size(), "the older one too without a time limit");
+    assertTrue(records.rated("quiet", Instant.EPOCH).isEmpty(), "content kept without consent is never exported");
+    assertEquals(List.of("chatcmpl-b1"), records.rated("beta", Instant.EPOCH).stream().map(r -> r.answer().id()).toList());
+    assertEquals(List.of("acme", "beta"), records.ratedTenants());
+  }
+
+  @Test
   void everyRatingIsKeptInOrderWithItsTextRedacted() throws Exception {
     start(AnswerRecords.Config.defaults(), db.dataSource());
     records.record(answer("r1", "acme", clock.instant()));
