@@ -261,7 +261,12 @@ final class Journal implements AutoCloseable {
       if (s < from.segment()) {
         continue;
       }
-      long size = s == currentSegment ? durable : Files.size(segmentFile(s));
+      long size;
+      try {
+        size = s == currentSegment ? durable : Files.size(segmentFile(s));
+      } catch (java.nio.file.NoSuchFileException e) {
+        continue; // drained and deleted since it was listed
+      }
       total += Math.max(0, size - (s == from.segment() ? from.offset() : 0));
     }
     return total;
