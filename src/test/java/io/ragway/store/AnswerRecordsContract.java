@@ -1,5 +1,6 @@
 package io.ragway.store;
 
+import io.ragway.testkit.FakeClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,11 +10,8 @@ import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,37 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 abstract class AnswerRecordsContract {
 
-  /** A clock tests move by hand. */
-  static final class MovingClock extends Clock {
-    private Instant now;
-
-    MovingClock(Instant now) {
-      this.now = now;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
-
   @TempDir Path dir;
   Database db;
-  private final MovingClock clock = new MovingClock(Instant.parse("2026-12-01T10:00:00Z"));
+  private final FakeClock clock = new FakeClock(Instant.parse("2026-12-01T10:00:00Z"));
   private AnswerRecords records;
 
   /** A migrated, empty records database. */
@@ -123,6 +93,7 @@ abstract class AnswerRecordsContract {
     for (String[] r : new String[][] {{"acme", "old"}, {"acme", "a1"}, {"beta", "b1"}, {"quiet", "q1"}}) {
       records.rate(r[0], "k1", r[1], up()).orElseThrow();
     }
+    clock.advance(Duration.ofSeconds(1)); // the correction comes after the thumbs up
     records.rate("acme", "k1", "a1", new AnswerRecords.Rating("down", Optional.empty(), Optional.of("Fixed."), List.of()))
         .orElseThrow();
     List<AnswerRecords.Rated> acme = records.rated("acme", t0.minus(Duration.ofDays(1)));
