@@ -403,9 +403,23 @@ class DocumentsIT {
 
   /** Every file the fixture's folder holds, but the index's own. */
   private static Set<Path> filesOutsideTheIndex() throws Exception {
-    try (java.util.stream.Stream<Path> files = Files.walk(tmp)) {
-      return files.filter(Files::isRegularFile).filter(p -> !p.startsWith(tmp.resolve("index")))
-          .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
-    }
+    Set<Path> found = new java.util.TreeSet<>();
+    // the index is not walked at all: Lucene deletes merged files while the walk would read them
+    Files.walkFileTree(tmp, new java.nio.file.SimpleFileVisitor<>() {
+      @Override
+      public java.nio.file.FileVisitResult preVisitDirectory(Path dir, java.nio.file.attribute.BasicFileAttributes a) {
+        return dir.equals(tmp.resolve("index")) ? java.nio.file.FileVisitResult.SKIP_SUBTREE
+            : java.nio.file.FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes a) {
+        if (a.isRegularFile()) {
+          found.add(file);
+        }
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+    });
+    return found;
   }
 }
