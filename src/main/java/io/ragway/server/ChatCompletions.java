@@ -75,7 +75,8 @@ import java.util.stream.Collectors;
  *       oldest until the prompt and {@code max_tokens} fit the model's context window;
  *   <li>count the prompt's tokens and take them, with {@code max_tokens}, from the caller's
  *       tokens-per-minute limit;
- *   <li>answer from the exact-match cache when it can; else
+ *   <li>answer from the exact-match cache when it can; else refuse a paid answer once the key's or
+ *       tenant's monthly budget is spent (429 {@code insufficient_quota}); else
  *   <li>for ragway's own models ({@code rag}, {@code extractive}) answer the last user message
  *       from the documents, and for upstream models send the request through the router
  *       (identical deterministic requests in flight share one upstream call); {@code model: "agent"}
@@ -88,8 +89,13 @@ import java.util.stream.Collectors;
  *       (502 {@code invalid_json_output}, or an error event ending the stream, unless the policy
  *       flags or ignores it);
  *   <li>settle the token limit with the real usage, store the answer in the cache and the turns
- *       in the session; record the usage in the ledger and the metrics.
+ *       in the session; record the usage in the ledger (failed upstream attempts and failed
+ *       requests too), queue the answer's record for feedback and replay, and count it in the
+ *       metrics and the request's trace.
  * </ol>
+ *
+ * <p>Each step is also a stage of the request's trace ({@link Stages}): a span when tracing is on,
+ * a timing in the request log either way.
  */
 final class ChatCompletions {
 
