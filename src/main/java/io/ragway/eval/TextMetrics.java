@@ -65,12 +65,7 @@ public final class TextMetrics {
         counts.put(w, c - 1);
       }
     }
-    if (common == 0) {
-      return 0;
-    }
-    double p = (double) common / a.size();
-    double rc = (double) common / r.size();
-    return 2 * p * rc / (p + rc);
+    return harmonic(common, a.size(), r.size());
   }
 
   /** ROUGE-L F1: the longest common subsequence of the tokens over their lengths. */
@@ -80,13 +75,17 @@ public final class TextMetrics {
     if (a.isEmpty() || r.isEmpty()) {
       return 0;
     }
-    int lcs = lcs(a, r);
-    if (lcs == 0) {
+    return harmonic(lcs(a, r), a.size(), r.size());
+  }
+
+  /** F1 of {@code matched} tokens out of an answer's {@code answerSize} and a reference's {@code referenceSize}. */
+  private static double harmonic(int matched, int answerSize, int referenceSize) {
+    if (matched == 0) {
       return 0;
     }
-    double p = (double) lcs / a.size();
-    double rc = (double) lcs / r.size();
-    return 2 * p * rc / (p + rc);
+    double p = (double) matched / answerSize;
+    double r = (double) matched / referenceSize;
+    return 2 * p * r / (p + r);
   }
 
   /**

@@ -36,6 +36,7 @@ class PostgresAnswerRecordsIT extends AnswerRecordsContract {
   Database openDatabase(Path dir) throws Exception {
     return Database.open(pg.newDatabase(), "", "", 2, dir);
   }
+
   @Test
   void answerRecordsAndFeedbackAreCopiedFromSqlite(@org.junit.jupiter.api.io.TempDir Path other) throws Exception {
     try (Database sqlite = Database.open("", "", "", 2, other)) {
