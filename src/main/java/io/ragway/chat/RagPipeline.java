@@ -7,6 +7,7 @@ import io.ragway.llm.ChatModel;
 import io.ragway.llm.ChatRequest;
 import io.ragway.llm.ChatResponse;
 import io.ragway.llm.Source;
+import io.ragway.retrieve.Retrieval;
 import io.ragway.retrieve.Retrieved;
 import io.ragway.retrieve.Retriever;
 import io.ragway.retrieve.SearchMode;
@@ -37,6 +38,7 @@ public final class RagPipeline {
 
   private final Retriever retriever;
   private final ChatModel model;
+  private final String promptVersion;
 
   /**
    * What a caller adds to one answer.
@@ -62,8 +64,22 @@ public final class RagPipeline {
   }
 
   public RagPipeline(Retriever retriever, ChatModel model) {
+    this(retriever, model, PromptTemplates.BUILT_IN);
+  }
+
+  /** @param promptVersion the version of the prompt {@code model} was given (recorded with each answer) */
+  public RagPipeline(Retriever retriever, ChatModel model, String promptVersion) {
     this.retriever = Objects.requireNonNull(retriever, "retriever");
     this.model = Objects.requireNonNull(model, "model");
+    this.promptVersion = Objects.requireNonNull(promptVersion, "promptVersion");
+  }
+
+  /**
+   * The version of the prompt the model writes with ({@link PromptTemplates}); empty for the
+   * extractive answerer, which is given no prompt.
+   */
+  public String promptVersion() {
+    return model.name().equals("extractive") ? "" : promptVersion;
   }
 
   /** The name of the model that writes the answers ("extractive" for the built-in answerer). */
@@ -91,8 +107,8 @@ public final class RagPipeline {
     Map<String, Double> timings = new LinkedHashMap<>();
 
     long t0 = System.nanoTime();
-    List<Retrieved> retrieved = retriever.retrieve(new SearchRequest(hooks.searchText().apply(question), mode, k, filter,
-        mmr));
+    Retrieval retrieval = retriever.explain(new SearchRequest(hooks.searchText().apply(question), mode, k, filter, mmr));
+    List<Retrieved> retrieved = retrieval.results();
     timings.put("retrieve", millisSince(t0));
 
     // the request's stages (prompt, generate) are timed for its trace and log; none outside a request
@@ -122,7 +138,7 @@ public final class RagPipeline {
       }
     }
     return new Answer(question, response.content(), citations, response.abstained(), model.name(), response.usage(),
-        timings);
+        timings, retrieval);
   }
 
   private static double millisSince(long start) {

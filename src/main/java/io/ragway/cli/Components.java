@@ -157,7 +157,7 @@ final class Components implements AutoCloseable {
           ChatModel model = writer.isEmpty() || writer.equals("extractive") ? extractive()
               : ChatModels.generating(router(), writer, templates.require(arm.prompt().isEmpty() ? config.prompts().rag()
                   : arm.prompt()).system());
-          return new RagPipeline(retriever(index(false)), model);
+          return new RagPipeline(retriever(index(false)), model, promptVersion(arm.prompt()));
         });
         Rollouts.Arms arms = new Rollouts.Arms() {
           @Override
@@ -271,7 +271,13 @@ final class Components implements AutoCloseable {
   }
 
   RagPipeline pipeline(Index source) {
-    return new RagPipeline(retriever(source), answerer());
+    return new RagPipeline(retriever(source), answerer(), promptVersion(""));
+  }
+
+  /** The prompt version {@code asked} names: itself, else {@code prompts.rag}, else the built-in one. */
+  String promptVersion(String asked) {
+    String v = asked.isEmpty() ? config.prompts().rag() : asked;
+    return v.isEmpty() ? PromptTemplates.BUILT_IN : v;
   }
 
   RagPipeline extractivePipeline(Index source) {

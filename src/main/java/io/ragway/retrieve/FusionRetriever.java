@@ -6,7 +6,9 @@ import io.ragway.index.Index.Hit;
 import io.ragway.index.Index.Scored;
 import io.ragway.telemetry.Stages;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -37,19 +39,26 @@ final class FusionRetriever implements Retriever {
 
   @Override
   public List<Retrieved> retrieve(SearchRequest request) {
+    return explain(request).results();
+  }
+
+  @Override
+  public Retrieval explain(SearchRequest request) {
     int depth = Math.max(request.k(), config.candidates());
     Stages stages = Stages.current(); // a request's embed, search and rerank are timed for its trace; none outside one
     float[] queryVector = request.mode() == SearchMode.BM25 && !request.mmr() ? null
         : stages.call(Stages.EMBED, () -> embedder.embedQuery(request.query()));
     // only what the next step can use is loaded: the reranker's candidates, MMR's pool, or k
     int keep = reranker.isPresent() ? config.rerankTopN() : request.mmr() ? depth : request.k();
+    Map<String, List<Scored>> steps = new LinkedHashMap<>(); // each step's best k, for answer records and replay
     List<Retrieved> searched = stages.call(Stages.SEARCH, () -> {
       List<Scored> ranked = switch (request.mode()) {
-        case BM25 -> index.bm25Ids(request.query(), depth, request.filter());
-        case DENSE -> index.knnIds(queryVector, depth, request.filter());
-        case HYBRID -> fusion.fuse(List.of(
-            index.bm25Ids(request.query(), depth, request.filter()),
-            index.knnIds(queryVector, depth, request.filter())), depth);
+        case BM25 -> step(steps, Retrieval.BM25, index.bm25Ids(request.query(), depth, request.filter()), request.k());
+        case DENSE -> step(steps, Retrieval.DENSE, index.knnIds(queryVector, depth, request.filter()), request.k());
+        case HYBRID -> step(steps, Retrieval.FUSED, fusion.fuse(List.of(
+            step(steps, Retrieval.BM25, index.bm25Ids(request.query(), depth, request.filter()), request.k()),
+            step(steps, Retrieval.DENSE, index.knnIds(queryVector, depth, request.filter()), request.k())), depth),
+            request.k());
       };
       return ranks(index.load(ranked.size() > keep ? ranked.subList(0, keep) : ranked));
     });
@@ -57,12 +66,27 @@ final class FusionRetriever implements Retriever {
     if (reranker.isPresent() && !results.isEmpty()) {
       results = stages.call(Stages.RERANK,
           () -> reranker.get().rerank(request.query(), searched, request.mmr() ? searched.size() : request.k()));
+      steps.put(Retrieval.RERANKED, scored(results, request.k()));
     }
     if (request.mmr() && results.size() > 1) {
-      return Mmr.select(queryVector, results, index.vectors(results.stream().map(r -> r.chunk().id()).toList()),
+      results = Mmr.select(queryVector, results, index.vectors(results.stream().map(r -> r.chunk().id()).toList()),
           config.mmrLambda(), request.k());
+      steps.put(Retrieval.MMR, scored(results, request.k()));
     }
-    return results.size() > request.k() ? List.copyOf(results.subList(0, request.k())) : results;
+    results = results.size() > request.k() ? List.copyOf(results.subList(0, request.k())) : results;
+    RetrieveConfig settings = new RetrieveConfig(request.mode(), request.k(), config.candidates(), config.rrfK(),
+        request.mmr(), config.mmrLambda(), config.rerankTopN());
+    return new Retrieval(results, steps, settings, reranker.isPresent());
+  }
+
+  /** Notes a step's best {@code k} and passes its whole ranking on. */
+  private static List<Scored> step(Map<String, List<Scored>> steps, String name, List<Scored> ranked, int k) {
+    steps.put(name, ranked.size() > k ? List.copyOf(ranked.subList(0, k)) : ranked);
+    return ranked;
+  }
+
+  private static List<Scored> scored(List<Retrieved> results, int k) {
+    return results.stream().limit(k).map(r -> new Scored(r.chunk().id(), (float) r.score())).toList();
   }
 
   private static List<Retrieved> ranks(List<Hit> hits) {

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.ragway.chat.Citation;
+import io.ragway.retrieve.RetrieveConfig;
+import io.ragway.retrieve.Retrieval;
+import io.ragway.retrieve.Retrieved;
 import io.ragway.rollout.Ticket;
 import io.ragway.store.AnswerRecords;
 import io.ragway.telemetry.RequestTrace;
@@ -28,6 +31,8 @@ final class AnswerNotes {
   private static final String UPSTREAM_MODEL = "ragway.answer.upstream-model";
   private static final String FINGERPRINT = "ragway.answer.fingerprint";
   private static final String CITED = "ragway.answer.cited";
+  private static final String RETRIEVAL = "ragway.answer.retrieval";
+  private static final String PROMPT = "ragway.answer.prompt";
   /** The request fields that change an answer, kept as its parameters. */
   private static final List<String> PARAMETERS = List.of("temperature", "top_p", "max_tokens", "max_completion_tokens",
       "seed", "presence_penalty", "frequency_penalty", "stop", "n", "reasoning_effort");
@@ -47,6 +52,12 @@ final class AnswerNotes {
   /** Notes the chunks an answer from the documents cites. */
   static void cited(Context ctx, List<Citation> citations) {
     ctx.attribute(CITED, citations);
+  }
+
+  /** Notes what retrieval returned and ranked, and the prompt version the answer was written with. */
+  static void retrieved(Context ctx, Retrieval retrieval, String promptVersion) {
+    ctx.attribute(RETRIEVAL, retrieval);
+    ctx.attribute(PROMPT, promptVersion);
   }
 
   /** A completion's JSON with {@code id} as its id (a shared upstream call answered with another request's). */
@@ -81,6 +92,10 @@ final class AnswerNotes {
       JsonNode cachedCitations = message == null ? null : message.get("citations");
       if (cited != null || cachedCitations != null || ChatCompletions.MODELS.contains(model)) {
         retrieval.put("mode", ticket.mode().orElse(services.mode()).label()).put("k", ticket.k().orElse(services.k()));
+        Retrieval ran = ctx.attribute(RETRIEVAL);
+        if (ran != null) {
+          settings(retrieval, ran, caller, ctx.attribute(PROMPT));
+        }
         ArrayNode chunks = retrieval.putArray("chunks");
         if (cited != null) {
           for (Citation c : cited) {
@@ -111,5 +126,33 @@ final class AnswerNotes {
     } catch (IOException | RuntimeException e) {
       LOG.warn("request {}: its answer record was not kept: {}", requestId, e.getMessage());
     }
+  }
+
+  /*
+   * What a replay runs again: the settings retrieval ran with (mode and k as run, not as asked),
+   * the reader it ran for, the prompt version, and every chunk it returned and each step ranked
+   * (its best k), with score and rank. Chunk texts are not kept: ids name them in the index.
+   */
+  private static void settings(ObjectNode out, Retrieval ran, Caller caller, String promptVersion) {
+    RetrieveConfig s = ran.settings();
+    out.put("mode", s.mode().label()).put("k", s.k()).put("mmr", s.mmr());
+    out.putObject("settings").put("candidates", s.candidates()).put("rrf_k", s.rrfK()).put("mmr_lambda", s.mmrLambda())
+        .put("rerank", ran.reranked()).put("rerank_top_n", s.rerankTopN());
+    ObjectNode filter = out.putObject("filter").put("tenant", caller.reader().tenant())
+        .put("every_group", caller.reader().everyGroup());
+    ArrayNode groups = filter.putArray("groups");
+    caller.reader().groups().forEach(groups::add);
+    out.put("prompt_version", promptVersion == null ? "" : promptVersion);
+    ArrayNode retrieved = out.putArray("retrieved");
+    for (Retrieved r : ran.results()) {
+      retrieved.addObject().put("id", r.chunk().id()).put("score", r.score()).put("rank", r.rank());
+    }
+    ObjectNode steps = out.putObject("steps");
+    ran.steps().forEach((name, ranked) -> {
+      ArrayNode step = steps.putArray(name);
+      for (int i = 0; i < ranked.size(); i++) {
+        step.addObject().put("id", ranked.get(i).id()).put("score", ranked.get(i).score()).put("rank", i + 1);
+      }
+    });
   }
 }

@@ -398,6 +398,7 @@ final class ChatCompletions {
       String text = grounded.text();
       List<Citation> cited = stillCited(answer.citations(), text);
       AnswerNotes.cited(ctx, cited);
+      AnswerNotes.retrieved(ctx, answer.retrieval(), chosen.promptVersion());
       String content = maxTokens > 0 ? truncate(text, maxTokens) : text;
       String finish = content.length() < text.length() ? "length" : "stop";
       if (checked) {
@@ -484,6 +485,7 @@ final class ChatCompletions {
     String text = gate[0] == null ? answer.text() : kept.toString().strip();
     List<Citation> cited = stillCited(answer.citations(), text);
     AnswerNotes.cited(ctx, cited);
+    AnswerNotes.retrieved(ctx, answer.retrieval(), chosen.promptVersion());
     ObjectNode last = json.createObjectNode().put("content", "");
     last.set("citations", events.citations(cited));
     if (gate[0] == null && !answer.abstained() && services.guard().grounding(caller.tenant()) == GuardPolicy.Grounding.FLAG) {
