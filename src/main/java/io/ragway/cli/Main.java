@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
         DbCommand.class,
         UsageCommand.class,
         FeedbackCommand.class,
+        ReplayCommand.class,
         GuardCommand.class,
         KeysCommand.class,
         BudgetsCommand.class,

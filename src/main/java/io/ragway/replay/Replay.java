@@ -178,7 +178,8 @@ public final class Replay {
 
   private static List<Ranked> ranked(JsonNode list) {
     List<Ranked> out = new ArrayList<>();
-    list.forEach(c -> out.add(new Ranked(c.path("id").asText(), c.path("score").asDouble(), c.path("rank").asInt())));
+    list.forEach(c -> out.add(new Ranked(c.path("id").asText(), c.path("score").asDouble(), c.path("rank").asInt(),
+        c.path("text_sha").asText(""))));
     return out;
   }
 
@@ -273,7 +274,8 @@ public final class Replay {
       content = trace.call(Stages.GUARD_OUTPUT, () -> guard.checkOutput(requestId, tenant, unchecked, pseudonyms)).text();
     }
     Retrieval ran = answer.retrieval();
-    List<Ranked> retrieved = ran.results().stream().map(r -> new Ranked(r.chunk().id(), r.score(), r.rank())).toList();
+    List<Ranked> retrieved = ran.results().stream()
+        .map(r -> new Ranked(r.chunk().id(), r.score(), r.rank(), Retrieval.textHash(r.chunk().text()))).toList();
     Map<String, List<Ranked>> steps = new LinkedHashMap<>();
     ran.steps().forEach((name, list) -> {
       List<Ranked> out = new ArrayList<>(list.size());

@@ -48,22 +48,41 @@ public record ReplayDiff(String id, String tenant, String with, Side then, Side 
     notes = List.copyOf(notes);
   }
 
-  /** A chunk in a ranking. */
-  public record Ranked(String id, double score, int rank) {}
+  /**
+   * A chunk in a ranking.
+   *
+   * @param textHash {@link io.ragway.retrieve.Retrieval#textHash} of its text; empty when not known
+   */
+  public record Ranked(String id, double score, int rank, String textHash) {
+    public Ranked {
+      Objects.requireNonNull(id, "id");
+      textHash = textHash == null ? "" : textHash;
+    }
+
+    public Ranked(String id, double score, int rank) {
+      this(id, score, rank, "");
+    }
+  }
 
   /** A chunk ranked on both sides, at another rank now. */
   public record Move(String id, int from, int to) {}
 
-  /** How one ranking changed; {@code kept} counts the chunks on both sides. */
-  public record ChunkDiff(List<Ranked> added, List<Ranked> dropped, List<Move> moved, int kept) {
+  /**
+   * How one ranking changed.
+   *
+   * @param kept how many chunks are on both sides
+   * @param edited the ids of chunks on both sides whose text changed (a document re-ingested), best first
+   */
+  public record ChunkDiff(List<Ranked> added, List<Ranked> dropped, List<Move> moved, int kept, List<String> edited) {
     public ChunkDiff {
       added = List.copyOf(added);
       dropped = List.copyOf(dropped);
       moved = List.copyOf(moved);
+      edited = List.copyOf(edited);
     }
 
     public boolean unchanged() {
-      return added.isEmpty() && dropped.isEmpty() && moved.isEmpty();
+      return added.isEmpty() && dropped.isEmpty() && moved.isEmpty() && edited.isEmpty();
     }
 
     /** The changes from {@code then} to {@code now}, each best first. */
@@ -75,6 +94,7 @@ public record ReplayDiff(String id, String tenant, String with, Side then, Side 
       List<Ranked> added = now.stream().filter(r -> !before.containsKey(r.id())).toList();
       List<Ranked> dropped = then.stream().filter(r -> !after.containsKey(r.id())).toList();
       List<Move> moved = new ArrayList<>();
+      List<String> edited = new ArrayList<>();
       int kept = 0;
       for (Ranked r : now) {
         Ranked b = before.get(r.id());
@@ -83,9 +103,12 @@ public record ReplayDiff(String id, String tenant, String with, Side then, Side 
           if (b.rank() != r.rank()) {
             moved.add(new Move(r.id(), b.rank(), r.rank()));
           }
+          if (!b.textHash().isEmpty() && !r.textHash().isEmpty() && !b.textHash().equals(r.textHash())) {
+            edited.add(r.id());
+          }
         }
       }
-      return new ChunkDiff(added, dropped, moved, kept);
+      return new ChunkDiff(added, dropped, moved, kept, edited);
     }
   }
 
@@ -242,6 +265,7 @@ public record ReplayDiff(String id, String tenant, String with, Side then, Side 
     ranked(o.putArray("dropped"), d.dropped());
     ArrayNode moved = o.putArray("moved");
     d.moved().forEach(m -> moved.addObject().put("id", m.id()).put("from", m.from()).put("to", m.to()));
+    strings(o.putArray("edited"), d.edited());
     return o;
   }
 
@@ -330,7 +354,8 @@ public record ReplayDiff(String id, String tenant, String with, Side then, Side 
 
   private static String summary(ChunkDiff d) {
     return d.unchanged() ? "same chunks, same ranks"
-        : d.added().size() + " added, " + d.dropped().size() + " dropped, " + d.moved().size() + " moved";
+        : d.added().size() + " added, " + d.dropped().size() + " dropped, " + d.moved().size() + " moved"
+            + (d.edited().isEmpty() ? "" : ", " + d.edited().size() + " with a changed text");
   }
 
   private static void lines(StringBuilder b, ChunkDiff d, String indent) {
@@ -339,6 +364,7 @@ public record ReplayDiff(String id, String tenant, String with, Side then, Side 
     d.dropped().forEach(r -> b.append(indent).append(String.format(Locale.ROOT, "- %s was at %d (score %.4f)%n", r.id(),
         r.rank(), r.score())));
     d.moved().forEach(m -> b.append(indent).append(String.format(Locale.ROOT, "~ %s %d -> %d%n", m.id(), m.from(), m.to())));
+    d.edited().forEach(id -> b.append(indent).append("* ").append(id).append(" text changed\n"));
   }
 
   private static String oneLine(String s) {

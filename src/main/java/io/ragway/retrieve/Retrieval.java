@@ -1,5 +1,6 @@
 package io.ragway.retrieve;
 
+import io.ragway.index.Hashes;
 import io.ragway.index.Index;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -39,6 +40,14 @@ public record Retrieval(List<Retrieved> results, Map<String, List<Index.Scored>>
     RetrieveConfig d = RetrieveConfig.defaults();
     return new Retrieval(results, Map.of(), new RetrieveConfig(request.mode(), request.k(), d.candidates(), d.rrfK(),
         request.mmr(), d.mmrLambda(), d.rerankTopN()), false);
+  }
+
+  /**
+   * A short hash of a chunk's text (16 hex digits of its SHA-256): a record keeps it beside the
+   * chunk's id, which stays the same when its document changes, so a replay sees a changed text.
+   */
+  public static String textHash(String text) {
+    return Hashes.sha256(text).substring(0, 16);
   }
 
   /** None: nothing was retrieved (a question not asked of the documents). */

@@ -131,7 +131,8 @@ final class AnswerNotes {
   /*
    * What a replay runs again: the settings retrieval ran with (mode and k as run, not as asked),
    * the reader it ran for, the prompt version, and every chunk it returned and each step ranked
-   * (its best k), with score and rank. Chunk texts are not kept: ids name them in the index.
+   * (its best k), with score and rank. Chunk texts are not kept: ids name them in the index, and a
+   * short hash of each returned chunk's text shows a replay when a re-ingest changed it.
    */
   private static void settings(ObjectNode out, Retrieval ran, Caller caller, String promptVersion) {
     RetrieveConfig s = ran.settings();
@@ -145,7 +146,8 @@ final class AnswerNotes {
     out.put("prompt_version", promptVersion == null ? "" : promptVersion);
     ArrayNode retrieved = out.putArray("retrieved");
     for (Retrieved r : ran.results()) {
-      retrieved.addObject().put("id", r.chunk().id()).put("score", r.score()).put("rank", r.rank());
+      retrieved.addObject().put("id", r.chunk().id()).put("score", r.score()).put("rank", r.rank())
+          .put("text_sha", Retrieval.textHash(r.chunk().text()));
     }
     ObjectNode steps = out.putObject("steps");
     ran.steps().forEach((name, ranked) -> {
