@@ -1,6 +1,7 @@
 package io.ragway.cli;
 
 import io.ragway.feedback.FeedbackExport;
+import io.ragway.index.Index;
 import io.ragway.store.AnswerRecords;
 import java.io.IOException;
 import java.io.Writer;
@@ -107,11 +108,14 @@ final class FeedbackCommand implements Runnable {
           throw new UsageException(e.getMessage());
         }
         List<AnswerRecords.Rated> rated = records.rated(who, from);
+        // eval rows get their contexts from the index, by the chunk ids their records keep
+        Optional<Index> index = options.format() == FeedbackExport.Format.EVAL && !rated.isEmpty()
+            && Files.isDirectory(c.indexDir()) ? Optional.of(c.index(true)) : Optional.empty();
         // written beside OUT, then moved: a failed export leaves the previous file as it was
         Path tmp = Files.createTempFile(dir, ".export-", ".jsonl");
         try {
           try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            summary = FeedbackExport.write(rated, options, w);
+            summary = FeedbackExport.write(rated, options, index, w);
           }
           Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
@@ -122,9 +126,7 @@ final class FeedbackCommand implements Runnable {
       p.printf("tenant %s, since %s, format %s: %d rows written to %s, %d skipped%n", who,
           since == null ? "the start" : from, format, summary.written(), out, summary.skippedTotal());
       summary.skipped().forEach((why, n) -> p.printf("  skipped %d: %s%n", n, why));
-      if (options.format() == FeedbackExport.Format.EVAL) {
-        p.println("  contexts are not exported (records keep chunk ids, not texts): 'eval answers' retrieves them");
-      }
+      summary.partial().forEach((why, n) -> p.printf("  contexts left out %d times: %s%n", n, why));
       p.flush();
       return Main.OK;
     }

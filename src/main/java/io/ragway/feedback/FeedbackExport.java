@@ -3,13 +3,20 @@ package io.ragway.feedback;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.ragway.config.JsonMappers;
+import io.ragway.index.Chunk;
+import io.ragway.index.Index;
+import io.ragway.retrieve.Retrieval;
 import io.ragway.llm.ChatTokens;
 import io.ragway.store.AnswerRecords;
 import io.ragway.store.AnswerRecords.Feedback;
 import io.ragway.store.AnswerRecords.Rated;
 import java.io.IOException;
 import java.io.Writer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -67,10 +74,18 @@ public final class FeedbackExport {
     }
   }
 
-  /** Rows written, and rows skipped by reason. */
-  public record Summary(int written, Map<String, Integer> skipped) {
+  /**
+   * Rows written, rows skipped by reason, and {@code eval} rows written with fewer contexts than
+   * their answer was given, by reason.
+   */
+  public record Summary(int written, Map<String, Integer> skipped, Map<String, Integer> partial) {
     public Summary {
       skipped = Map.copyOf(skipped);
+      partial = Map.copyOf(partial);
+    }
+
+    public Summary(int written, Map<String, Integer> skipped) {
+      this(written, skipped, Map.of());
     }
 
     public int skippedTotal() {
@@ -91,10 +106,20 @@ public final class FeedbackExport {
     };
   }
 
-  /** Writes one JSON object per line to {@code out} for each of {@code answers} that fits {@code options}. */
+  /** Writes one JSON object per line to {@code out} for each of {@code answers} that fits {@code options}; no contexts. */
   public static Summary write(List<Rated> answers, Options options, Writer out) throws IOException {
+    return write(answers, options, Optional.empty(), out);
+  }
+
+  /**
+   * Writes one JSON object per line to {@code out} for each of {@code answers} that fits {@code
+   * options}; {@code eval} rows get the {@code contexts} their answer was given, read from {@code
+   * index} by the chunk ids the record keeps (none without an index).
+   */
+  public static Summary write(List<Rated> answers, Options options, Optional<Index> index, Writer out) throws IOException {
     int written = 0;
     Map<String, Integer> skipped = new TreeMap<>();
+    Map<String, Integer> partial = new TreeMap<>();
     for (Rated r : answers) {
       Feedback latest = r.feedback().getLast(); // every rating is kept; the latest one stands
       int rating = score(latest.rating());
@@ -112,8 +137,12 @@ public final class FeedbackExport {
             if (correction.isEmpty()) {
               why = "no correction";
             } else {
-              row = JSON.createObjectNode().put("id", r.answer().id()).put("question", question).put("answer", answer)
-                  .put("ground_truth", correction.get()).put("rating", rating).put("model", r.answer().model());
+              row = JSON.createObjectNode().put("id", r.answer().id()).put("question", question).put("answer", answer);
+              List<String> contexts = contexts(r.answer(), index, partial);
+              if (!contexts.isEmpty()) {
+                contexts.forEach(row.putArray("contexts")::add);
+              }
+              row.put("ground_truth", correction.get()).put("rating", rating).put("model", r.answer().model());
             }
           }
           case OPENAI_CHAT -> {
@@ -148,7 +177,49 @@ public final class FeedbackExport {
       written++;
     }
     out.flush();
-    return new Summary(written, skipped);
+    return new Summary(written, skipped, partial);
+  }
+
+  /*
+   * The texts of the chunks an answer was given, best first: its record keeps every retrieved
+   * chunk's id and a hash of its text (older records and cached answers: the cited chunks' ids
+   * only). The texts are read from the index as it is now; a chunk no longer there, or whose text
+   * changed since (its document re-ingested), is left out and counted: a context the answer was not
+   * given would make context precision and recall wrong.
+   */
+  private static List<String> contexts(AnswerRecords.Answer answer, Optional<Index> index, Map<String, Integer> partial)
+      throws IOException {
+    JsonNode retrieval = JSON.readTree(answer.retrieval().isBlank() ? "{}" : answer.retrieval());
+    List<JsonNode> refs = new ArrayList<>();
+    (retrieval.path("retrieved").isEmpty() ? retrieval.path("chunks") : retrieval.path("retrieved")).forEach(refs::add);
+    refs.sort(Comparator.comparingInt(c -> c.path("rank").asInt()));
+    if (refs.isEmpty()) {
+      partial.merge("no retrieved chunks recorded (an upstream model's answer)", 1, Integer::sum);
+      return List.of();
+    }
+    if (index.isEmpty()) {
+      partial.merge("no index: contexts not exported", 1, Integer::sum);
+      return List.of();
+    }
+    Map<String, Chunk> held = new HashMap<>();
+    for (Chunk c : index.get().chunks(refs.stream().map(c -> c.path("id").asText()).toList())) {
+      if (c.tenant().equals(answer.tenant())) {
+        held.put(c.id(), c);
+      }
+    }
+    List<String> out = new ArrayList<>(refs.size());
+    for (JsonNode ref : refs) {
+      Chunk c = held.get(ref.path("id").asText());
+      String hash = ref.path("text_sha").asText("");
+      if (c == null) {
+        partial.merge("contexts no longer in the index", 1, Integer::sum);
+      } else if (!hash.isEmpty() && !hash.equals(Retrieval.textHash(c.text()))) {
+        partial.merge("contexts whose text changed since the answer", 1, Integer::sum);
+      } else {
+        out.add(c.text());
+      }
+    }
+    return out;
   }
 
   private static ArrayNode prompt(ArrayNode messages, Options options, String question) {

@@ -7,9 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ragway.eval.AnswerDataset;
+import io.ragway.index.Chunk;
+import io.ragway.index.Index;
+import io.ragway.index.IndexConfig;
+import io.ragway.index.Indexes;
+import io.ragway.retrieve.Retrieval;
 import io.ragway.store.AnswerRecords;
 import io.ragway.store.Database;
 import io.ragway.testkit.FeedbackRecords;
+import io.ragway.testkit.HashingEmbedder;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -69,8 +75,55 @@ class FeedbackExportTest {
     assertEquals("It was built in 1872.", first.reference());
     JsonNode line = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readAllLines(out).getFirst());
     assertEquals(1, line.get("rating").asInt(), "down is 1");
-    assertFalse(line.has("contexts"), "chunk texts are not in the records");
+    assertFalse(line.has("contexts"), "without an index, no contexts are written");
     assertFalse(Files.readString(out).contains("globex"), "never another tenant's data");
+  }
+
+  @Test
+  void evalRowsCarryTheTextsOfTheChunksTheAnswerWasGivenBestFirstAndCountWhatIsGone() throws Exception {
+    HashingEmbedder embedder = new HashingEmbedder();
+    try (Index index = Indexes.openLucene(dir.resolve("index"), embedder.id(), embedder.dimension(), IndexConfig.defaults())) {
+      List<Chunk> chunks = List.of(chunk("c1", "acme", "The lighthouse was built in 1872."),
+          chunk("c2", "acme", "It stands on the north cape."), chunk("c3", "acme", "It was painted red in 1990."),
+          chunk("g1", "globex", "The globex secret is green."));
+      index.add(chunks, embedder.embedDocuments(chunks.stream().map(Chunk::text).toList()));
+      index.commit();
+      String retrieval = "{\"mode\":\"hybrid\",\"k\":5,\"retrieved\":["
+          + ref("c1", 2, "The lighthouse was built in 1872.") + "," + ref("c2", 1, "It stands on the north cape.") + ","
+          + ref("gone", 3, "x") + "," + ref("c3", 4, "It was painted blue once.") + "," + ref("g1", 5, "The globex secret is green.")
+          + "],\"chunks\":[{\"id\":\"c1\",\"score\":0.5,\"rank\":1}]}";
+      AnswerRecords.Answer a = FeedbackRecords.answer("a9", "acme", t0.plusSeconds(9), "Where is the lighthouse?", "North.");
+      records.record(new AnswerRecords.Answer(a.id(), a.requestId(), a.at(), a.tenant(), a.keyId(), a.model(), a.backend(),
+          a.upstreamModel(), a.systemFingerprint(), a.cache(), a.stream(), a.parameters(), a.guardPolicy(), a.guard(),
+          a.rollout(), retrieval, a.indexGeneration(), a.embeddingModel(), a.latencyMs(), a.stages(), a.question(), a.answer()));
+      assertTrue(records.awaitWritten(java.time.Duration.ofSeconds(10)));
+      records.rate("acme", "k1", "a9", FeedbackRecords.rating("down", "On the north cape."));
+      Path out = dir.resolve("eval.jsonl");
+      FeedbackExport.Summary s;
+      try (Writer w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+        s = FeedbackExport.write(records.rated("acme", Instant.EPOCH),
+            new FeedbackExport.Options(FeedbackExport.Format.EVAL, 1, 16_385, Optional.empty()), Optional.of(index), w);
+      }
+      assertEquals(3, s.written(), s.toString());
+      assertEquals(Map.of("no retrieved chunks recorded (an upstream model's answer)", 2, "contexts no longer in the index", 2,
+          "contexts whose text changed since the answer", 1), s.partial(), "globex's chunk is not acme's: it is not there");
+      AnswerDataset.AnswerRow row = AnswerDataset.read(out, false, 0).rows().stream()
+          .filter(r -> r.id().equals("chatcmpl-a9")).findFirst().orElseThrow();
+      assertEquals(List.of("It stands on the north cape.", "The lighthouse was built in 1872."), row.contexts(),
+          "in rank order, the changed and the missing left out");
+      List<String> keys = new java.util.ArrayList<>();
+      new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readAllLines(out).getLast()).fieldNames()
+          .forEachRemaining(keys::add);
+      assertEquals(List.of("id", "question", "answer", "contexts", "ground_truth", "rating", "model"), keys);
+    }
+  }
+
+  private static Chunk chunk(String id, String tenant, String text) {
+    return new Chunk(id, "doc.md", "Doc", List.of(), text, 0, text.length(), 0, "", tenant, List.of(), List.of());
+  }
+
+  private static String ref(String id, int rank, String text) {
+    return "{\"id\":\"" + id + "\",\"score\":0.5,\"rank\":" + rank + ",\"text_sha\":\"" + Retrieval.textHash(text) + "\"}";
   }
 
   @Test
