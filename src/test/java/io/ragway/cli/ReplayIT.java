@@ -140,6 +140,40 @@ class ReplayIT {
     assertTrue(badWith.err().contains("--with must be recorded or current"), badWith.err());
   }
 
+  @Test
+  void askRateExportEvaluateAndReplayInOneChain() throws Exception {
+    String id = ask(keeps, "When was the lighthouse built?");
+    HttpResponse<String> rated = post(keeps, "/v1/feedback", JSON.createObjectNode().put("id", id).put("rating", "down")
+        .put("correction", "The old lighthouse was built in 1872 by the harbour board.").toString());
+    assertEquals(201, rated.statusCode(), rated.body());
+
+    Path out = tmp.resolve("eval.jsonl");
+    Cli.Run export = Cli.run("feedback", "export", "--data", tmp.toString(), "--config", tmp.resolve("absent.yaml").toString(),
+        "--tenant", "default", "--format", "eval", out.toString());
+    assertEquals(0, export.code(), export.toString());
+    assertTrue(export.out().contains("1 rows written"), export.out());
+    JsonNode row = JSON.readTree(java.nio.file.Files.readAllLines(out).getFirst());
+    AnswerRecords.Answer record = ragway.answers().find("default", id).orElseThrow();
+    JsonNode retrieved = JSON.readTree(record.retrieval()).path("retrieved");
+    assertEquals(retrieved.size(), row.path("contexts").size(), "every retrieved chunk's text, best first: " + row);
+    assertTrue(row.at("/contexts/0").asText().contains("1872"), row.toString());
+
+    // contexts in every row: eval answers needs no index and no --docs
+    Path empty = java.nio.file.Files.createDirectories(tmp.resolve("elsewhere"));
+    Cli.Run eval = Cli.run("eval", "answers", "--dataset", out.toString(), "--data", empty.toString(), "--config",
+        tmp.resolve("absent.yaml").toString(), "--json");
+    assertEquals(0, eval.code(), eval.toString());
+    JsonNode summary = JSON.readTree(eval.out());
+    assertEquals(1, summary.at("/reading/recorded").asInt(), eval.out());
+    assertTrue(summary.at("/metrics/context_recall").isNumber(), "scored on the exported contexts: " + eval.out());
+    assertTrue(summary.at("/metrics/context_precision").isNumber(), eval.out());
+
+    Cli.Run replayed = replay(id);
+    assertEquals(0, replayed.code(), replayed.toString());
+    assertTrue(replayed.out().contains("answer: identical"), replayed.out());
+    assertTrue(replayed.out().contains("retrieved: 4 then, 4 now: same chunks, same ranks"), replayed.out());
+  }
+
   private static String requestIdOf(String id) {
     return id.substring(AnswerRecords.ID_PREFIX.length());
   }
