@@ -44,4 +44,31 @@ class RagPipelineTest {
     assertEquals(List.of("Who is Ada Lovelace?", "Who is <PERSON_1>?"), searched);
     assertEquals(List.of("Who is <PERSON_1>?", "Who is <PERSON_1>?"), asked);
   }
+
+  @Test
+  void anAnswerKeepsWhatRetrievalRankedButItsJsonLeavesItOut() throws Exception {
+    io.ragway.index.Chunk chunk = new io.ragway.index.Chunk("c1", "a.md", "A", List.of(), "The lamp is red.", 0, 16, 0, "",
+        "default", List.of(), List.of());
+    io.ragway.retrieve.Retrieved hit = new io.ragway.retrieve.Retrieved(chunk, 0.5, 1);
+    RagPipeline pipeline = new RagPipeline(request -> List.of(hit), new ChatModel() {
+      @Override
+      public String name() {
+        return "recording";
+      }
+
+      @Override
+      public ChatResponse chat(ChatRequest request) {
+        return new ChatResponse("Red [1].", List.of(1), false, "stop", new ChatResponse.Usage(1, 1));
+      }
+    }, "v2");
+
+    Answer a = pipeline.ask("What colour is the lamp?", SearchMode.BM25, 3, Filter.all(), false);
+
+    assertEquals(List.of(hit), a.retrieval().results());
+    assertEquals(SearchMode.BM25, a.retrieval().settings().mode(), "a retriever that says nothing still names the request's");
+    assertEquals("v2", pipeline.promptVersion());
+    String json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(a);
+    assertEquals(false, json.contains("retrieval"), json);
+    assertEquals(true, json.contains("\"citations\""), json);
+  }
 }
