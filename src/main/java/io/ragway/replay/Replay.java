@@ -224,7 +224,7 @@ public final class Replay {
     } else if (with == With.CURRENT) {
       writer = parts.writer();
       prompt = parts.promptVersion();
-    } else if (record.backend().equals("extractive") || parts.router().serves(record.backend())) {
+    } else if (!record.backend().equals("cache")) {
       writer = record.backend();
       prompt = retrieval.path("prompt_version").asText("");
       if (prompt.isEmpty() && !writer.equals("extractive")) {
@@ -234,8 +234,8 @@ public final class Replay {
     } else {
       writer = parts.writer();
       prompt = parts.promptVersion();
-      notes.add("the answer came from '" + record.backend() + "', not a writer: replayed with the configuration's ("
-          + writer + ")");
+      notes.add("the answer came from the cache, which does not say what wrote it: replayed with the configuration's "
+          + "writer (" + writer + ")");
     }
     ChatModel model = parts.writer(writer, prompt);
     boolean extractive = model.name().equals("extractive");

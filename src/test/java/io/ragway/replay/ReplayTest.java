@@ -256,4 +256,23 @@ class ReplayTest {
 
     assertTrue(e.getMessage().contains("gpt-gone"), e.getMessage());
   }
+
+  @Test
+  void aWriterNoLongerConfiguredIsNotReplayedButACachedAnswerIsWithTheConfiguredOne() {
+    AnswerRecords.Answer r = answerAndRecord("r6", SearchMode.HYBRID, 3, Optional.of(QUESTION));
+    AnswerRecords.Answer generated = withModelAndBackend(r, "rag", "gpt-gone");
+    NotReplayable e = assertThrows(NotReplayable.class, () -> replay().run(generated, Replay.With.RECORDED));
+    assertTrue(e.getMessage().contains("gpt-gone"), e.getMessage());
+    assertEquals("extractive", replay().run(generated, Replay.With.CURRENT).now().writer(), "the configuration's writer");
+
+    ReplayDiff cached = replay().run(withModelAndBackend(r, "rag", "cache"), Replay.With.RECORDED);
+    assertEquals("extractive", cached.now().writer());
+    assertTrue(cached.notes().stream().anyMatch(n -> n.contains("from the cache")), cached.notes().toString());
+  }
+
+  private static AnswerRecords.Answer withModelAndBackend(AnswerRecords.Answer r, String model, String backend) {
+    return new AnswerRecords.Answer(r.id(), r.requestId(), r.at(), r.tenant(), r.keyId(), model, backend, "", "", "miss",
+        false, r.parameters(), r.guardPolicy(), r.guard(), "", r.retrieval(), r.indexGeneration(), r.embeddingModel(),
+        r.latencyMs(), r.stages(), r.question(), r.answer());
+  }
 }
