@@ -174,6 +174,24 @@ class ReplayIT {
     assertTrue(replayed.out().contains("retrieved: 4 then, 4 now: same chunks, same ranks"), replayed.out());
   }
 
+  @Test
+  void aStreamedAnswerIsReplayedExactlyToo() throws Exception {
+    ObjectNode body = JSON.createObjectNode().put("model", "rag").put("stream", true);
+    body.putArray("messages").addObject().put("role", "user").put("content", "When does the bakery open?");
+    HttpResponse<String> r = post(keeps, "/v1/chat/completions", body.toString());
+    assertEquals(200, r.statusCode(), r.body());
+    assertTrue(ragway.answers().awaitWritten(Duration.ofSeconds(10)));
+    String id = "chatcmpl-" + r.headers().firstValue("x-request-id").orElseThrow();
+    assertTrue(ragway.answers().find("default", id).orElseThrow().stream());
+
+    Cli.Run run = replay(id, "--json");
+
+    assertEquals(0, run.code(), run.toString());
+    JsonNode diff = JSON.readTree(run.out());
+    assertTrue(diff.path("reproduced").asBoolean(), run.out());
+    assertTrue(diff.at("/answer/now").asText().contains("six"), run.out());
+  }
+
   private static String requestIdOf(String id) {
     return id.substring(AnswerRecords.ID_PREFIX.length());
   }
