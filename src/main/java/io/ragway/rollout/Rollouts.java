@@ -1,6 +1,7 @@
 package io.ragway.rollout;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ragway.chat.RagPipeline;
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.guard.Guard;
@@ -62,6 +63,25 @@ public interface Rollouts extends AutoCloseable {
   /** A guard decision log that marks the requests it hears about as guard hits, then hands each decision to {@code next}. */
   Guard.DecisionLog watching(Guard.DecisionLog next);
 
+  /**
+   * Feedback was given on an answer of the rollout arm {@code label} ({@code rollout/arm}, as answer
+   * records keep it): it counts towards the thumbs-down rule, which may roll the candidate back.
+   */
+  default void feedback(String label, String rating) {}
+
+  /** Where automatic rollbacks and drift alerts are announced (webhooks); called off the request's response, must not block. */
+  @FunctionalInterface
+  interface Events {
+    /** Announces nothing. */
+    Events NONE = (type, data) -> {};
+
+    /**
+     * @param type {@code rollback} or {@code drift}
+     * @param data the event as it is logged
+     */
+    void raised(String type, ObjectNode data);
+  }
+
   /** Every configured rollout as it stands. */
   List<Status> status();
 
@@ -82,10 +102,16 @@ public interface Rollouts extends AutoCloseable {
    */
   static Rollouts create(List<RolloutConfig> configs, DriftConfig drift, Arms arms, RolloutStore store,
       Telemetry telemetry, Optional<EmbeddingModel> embedder, Clock clock, LongSupplier nanoTime) {
+    return create(configs, drift, arms, store, telemetry, embedder, clock, nanoTime, Events.NONE);
+  }
+
+  /** As {@link #create(List, DriftConfig, Arms, RolloutStore, Telemetry, Optional, Clock, LongSupplier)}, announcing automatic rollbacks and drift to {@code events}. */
+  static Rollouts create(List<RolloutConfig> configs, DriftConfig drift, Arms arms, RolloutStore store,
+      Telemetry telemetry, Optional<EmbeddingModel> embedder, Clock clock, LongSupplier nanoTime, Events events) {
     if (configs.isEmpty() && !drift.enabled()) {
       return none();
     }
-    return new WindowedRollouts(configs, drift, arms, store, telemetry, embedder, clock, nanoTime);
+    return new WindowedRollouts(configs, drift, arms, store, telemetry, embedder, clock, nanoTime, events);
   }
 
   /** The arms' pipelines built by {@code build} once each and kept. */
