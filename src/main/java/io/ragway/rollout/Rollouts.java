@@ -114,6 +114,32 @@ public interface Rollouts extends AutoCloseable {
     return new WindowedRollouts(configs, drift, arms, store, telemetry, embedder, clock, nanoTime, events);
   }
 
+  /**
+   * The prompt version of each answer of {@code rag}, for the quality metrics: a generator writes
+   * with {@code ragVersion} (empty: {@code v1}) unless its arm names another; the extractive
+   * answerer takes no prompt ({@code none}).
+   *
+   * @param generator the configured generator of {@code rag} (empty or {@code extractive}: the extractive answerer)
+   */
+  static io.ragway.telemetry.PromptVersions promptVersions(String generator, String ragVersion,
+      List<RolloutConfig> configs) {
+    String version = ragVersion.isBlank() ? io.ragway.chat.PromptTemplates.BUILT_IN : ragVersion;
+    java.util.Map<String, String> arms = new java.util.HashMap<>();
+    for (RolloutConfig c : configs) {
+      if (!c.model().equals("rag")) {
+        continue;
+      }
+      for (var e : java.util.Map.of("stable", c.stable(), "candidate", c.candidate()).entrySet()) {
+        RolloutConfig.Arm arm = e.getValue();
+        String writer = arm.model().isEmpty() ? generator : arm.model();
+        arms.put(c.name() + "/" + e.getKey(), writer.isEmpty() || writer.equals("extractive") ? Telemetry.NONE
+            : arm.prompt().isEmpty() ? version : arm.prompt());
+      }
+    }
+    return new io.ragway.telemetry.PromptVersions(generator.isEmpty() || generator.equals("extractive") ? Telemetry.NONE
+        : version, arms);
+  }
+
   /** The arms' pipelines built by {@code build} once each and kept. */
   static Function<RolloutConfig.Arm, RagPipeline> memoized(Function<RolloutConfig.Arm, RagPipeline> build) {
     java.util.concurrent.ConcurrentMap<RolloutConfig.Arm, RagPipeline> built = new java.util.concurrent.ConcurrentHashMap<>();
