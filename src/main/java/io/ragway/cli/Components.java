@@ -61,6 +61,7 @@ final class Components implements AutoCloseable {
   private Telemetry telemetry;
   private Telemetry traced;
   private Rollouts rollouts;
+  private io.ragway.webhook.Webhooks webhooks;
 
   Components(RagwayConfig config) {
     this.config = config;
@@ -183,7 +184,7 @@ final class Components implements AutoCloseable {
         rollouts = Rollouts.create(config.rollouts(), config.drift(), arms,
             RolloutStore.sql(database().dataSource(), java.time.Clock.systemUTC()), telemetry(),
             config.drift().enabled() ? Optional.of(embedder()) : Optional.empty(), java.time.Clock.systemUTC(),
-            System::nanoTime);
+            System::nanoTime, webhooks()::send);
       }
     }
     return rollouts;
@@ -278,11 +279,24 @@ final class Components implements AutoCloseable {
     return new RagPipeline(retriever(source), extractive());
   }
 
+  /** The receivers of {@code webhooks:} in ragway.yaml: automatic rollbacks and drift are posted to them (docs/rollout.md). */
+  synchronized io.ragway.webhook.Webhooks webhooks() {
+    if (webhooks == null) {
+      webhooks = io.ragway.webhook.Webhooks.http(config.webhooks(), telemetry(), java.time.Clock.systemUTC(),
+          new java.util.Random());
+    }
+    return webhooks;
+  }
+
   @Override
   public synchronized void close() {
     if (rollouts != null) {
       rollouts.close();
       rollouts = null;
+    }
+    if (webhooks != null) {
+      webhooks.close();
+      webhooks = null;
     }
     if (traced != null) {
       traced.close(); // and the metrics under it
