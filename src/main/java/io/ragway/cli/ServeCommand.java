@@ -93,6 +93,7 @@ final class ServeCommand implements Callable<Integer> {
       }
       AnswerRecords answers = AnswerRecords.sql(c.database(), config.records().toConfig(), PiiDetector.all()::redact,
           Clock.systemUTC(), 10_000); // docs/feedback.md
+      c.evaluateOnDrift(index, answers); // drift.on_fire.eval
       RagwayServer.Services services = new RagwayServer.Services(c.pipeline(index), c.extractivePipeline(index),
           c.retriever(index), c.embedder(), index, SearchMode.parse(config.retrieval().mode()), config.retrieval().k(),
           c.router(), Caches.inProcess(config.cache().toCacheConfig(), Ticker.systemTicker()), access,

@@ -91,4 +91,19 @@ class SignalsConfigLoadTest {
     assertEquals("candidate", PromptVersions.arm("rag-v2/candidate"));
     assertEquals("none", PromptVersions.arm(""));
   }
+
+  @Test
+  void driftCanStartAnEvaluationOnTheLatestExport() {
+    assertFalse(parse("", Map.of()).drift().onFire().eval().enabled());
+    RagwayConfig c = parse("""
+        drift:
+          enabled: true
+          on_fire:
+            eval: {dataset: latest-export, limit: 50}
+        """, Map.of());
+    assertEquals("latest-export", c.drift().onFire().eval().dataset());
+    assertEquals(50, c.drift().onFire().eval().limit());
+    assertTrue(c.drift().onFire().eval().enabled());
+    assertEquals(200, c.drift().window(), "the other drift keys keep their defaults");
+  }
 }
