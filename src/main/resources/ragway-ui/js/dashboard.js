@@ -4,6 +4,7 @@ import { ApiError, request, getJson, probe, el, settings, describe } from './api
 import { showError } from './banner.js';
 import { parse, sum, sumBy, quantile, rate } from './prom.js';
 import { lineChart, bars } from './charts.js';
+import { qualityTable } from './quality.js';
 
 /** Where the rollout status would be; another part of ragway adds it. */
 export const ROLLOUT_PATH = '/v1/rollouts';
@@ -154,6 +155,7 @@ function draw() {
   bars($('guard-hits'), guard, v => String(Math.round(v)), 'No guard hits since the server started.');
   bars($('cost-model'), sumBy(now, 'ragway_cost_usd_total', 'model'), fmt.usd, 'No cost yet: ragway\'s own models and cache hits are free.');
   bars($('cost-tenant'), sumBy(now, 'ragway_cost_usd_total', 'tenant'), fmt.usd, 'No cost yet.');
+  qualityTable($('quality'), now);
 }
 
 const CIRCUIT = { 0: 'closed', 1: 'half_open', 2: 'open' };

@@ -61,6 +61,8 @@ final class Components implements AutoCloseable {
   private Telemetry telemetry;
   private Telemetry traced;
   private Rollouts rollouts;
+  private io.ragway.webhook.Webhooks webhooks;
+  private volatile java.util.function.Consumer<com.fasterxml.jackson.databind.JsonNode> onDrift = e -> {};
 
   Components(RagwayConfig config) {
     this.config = config;
@@ -183,7 +185,7 @@ final class Components implements AutoCloseable {
         rollouts = Rollouts.create(config.rollouts(), config.drift(), arms,
             RolloutStore.sql(database().dataSource(), java.time.Clock.systemUTC()), telemetry(),
             config.drift().enabled() ? Optional.of(embedder()) : Optional.empty(), java.time.Clock.systemUTC(),
-            System::nanoTime);
+            System::nanoTime, events());
       }
     }
     return rollouts;
@@ -284,11 +286,63 @@ final class Components implements AutoCloseable {
     return new RagPipeline(retriever(source), extractive());
   }
 
+  /** Where rollouts announce automatic rollbacks and drift: the webhooks, and drift to {@link #onDrift}. */
+  private Rollouts.Events events() {
+    io.ragway.webhook.Webhooks hooks = webhooks();
+    return (type, data) -> {
+      hooks.send(type, data);
+      if (type.equals("drift")) {
+        onDrift.accept(data);
+      }
+    };
+  }
+
+  /**
+   * With {@code drift.on_fire.eval} set, raised drift starts an evaluation run of the serving
+   * pipeline over {@code index} on an evaluation set (a file, or the rated answers of {@code answers}
+   * exported then), its report in {@code <data>/evals} (docs/rollout.md).
+   */
+  void evaluateOnDrift(Index index, io.ragway.store.AnswerRecords answers) {
+    io.ragway.rollout.DriftConfig.Eval eval = config.drift().onFire().eval();
+    if (!config.drift().enabled() || !eval.enabled()) {
+      return;
+    }
+    Path dir = config.dataPath().resolve("evals");
+    var set = eval.dataset().equals(io.ragway.rollout.DriftConfig.Eval.LATEST_EXPORT)
+        ? io.ragway.eval.DriftEvaluation.latestExport(answers, dir)
+        : io.ragway.eval.DriftEvaluation.file(Path.of(eval.dataset()));
+    RagPipeline pipeline = pipeline(index);
+    Retriever retriever = retriever(index);
+    SearchMode mode = SearchMode.parse(config.retrieval().mode());
+    int k = config.retrieval().k();
+    io.ragway.index.Filter filter = io.ragway.index.Filter.tenant(config.tenant());
+    boolean mmr = config.retrieval().mmr();
+    io.ragway.eval.DriftEvaluation runs = new io.ragway.eval.DriftEvaluation(dir, set,
+        q -> EvalCommand.Answers.generate(pipeline, q, mode, k, filter, mmr),
+        q -> retriever.retrieve(new io.ragway.retrieve.SearchRequest(q, mode, k, filter, mmr)).stream()
+            .map(r -> r.chunk().text()).toList(),
+        embedder(), io.ragway.eval.Judge.embeddings(embedder(), 0.8), eval.limit(), java.time.Clock.systemUTC());
+    onDrift = runs::start;
+  }
+
+  /** The receivers of {@code webhooks:} in ragway.yaml: automatic rollbacks and drift are posted to them (docs/rollout.md). */
+  synchronized io.ragway.webhook.Webhooks webhooks() {
+    if (webhooks == null) {
+      webhooks = io.ragway.webhook.Webhooks.http(config.webhooks(), telemetry(), java.time.Clock.systemUTC(),
+          new java.util.Random());
+    }
+    return webhooks;
+  }
+
   @Override
   public synchronized void close() {
     if (rollouts != null) {
       rollouts.close();
       rollouts = null;
+    }
+    if (webhooks != null) {
+      webhooks.close();
+      webhooks = null;
     }
     if (traced != null) {
       traced.close(); // and the metrics under it

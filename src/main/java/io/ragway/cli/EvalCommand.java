@@ -300,7 +300,7 @@ final class EvalCommand implements Runnable {
       return Judge.llm(c.router(), model, c.embedder());
     }
 
-    private static AnswerEvaluation.Generated generate(RagPipeline pipeline, String q, SearchMode m, int n, Filter filter,
+    static AnswerEvaluation.Generated generate(RagPipeline pipeline, String q, SearchMode m, int n, Filter filter,
         boolean mmr) {
       List<String> contexts = new ArrayList<>();
       Answer a = pipeline.answer(List.of(ChatMessage.user(q)), m, n, filter, mmr, 0, new RagPipeline.Hooks(null, ch -> true,

@@ -93,11 +93,13 @@ final class ServeCommand implements Callable<Integer> {
       }
       AnswerRecords answers = AnswerRecords.sql(c.database(), config.records().toConfig(), PiiDetector.all()::redact,
           Clock.systemUTC(), 10_000); // docs/feedback.md
+      c.evaluateOnDrift(index, answers); // drift.on_fire.eval
       RagwayServer.Services services = new RagwayServer.Services(c.pipeline(index), c.extractivePipeline(index),
           c.retriever(index), c.embedder(), index, SearchMode.parse(config.retrieval().mode()), config.retrieval().k(),
           c.router(), Caches.inProcess(config.cache().toCacheConfig(), Ticker.systemTicker()), access,
           SessionStores.inProcess(s.maxSessions(), Duration.ofMinutes(s.idleMinutes()), 1000, Clock.systemUTC(), Ticker.systemTicker()),
-          s.historyTokens(), documents, ledger, c.guard(), c.tracedTelemetry(), config.agent(), c.rollouts(), answers);
+          s.historyTokens(), documents, ledger, c.guard(), c.tracedTelemetry(), config.agent(), c.rollouts(), answers,
+          io.ragway.rollout.Rollouts.promptVersions(config.generator(), config.prompts().rag(), config.rollouts()));
       ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("ragway-probe").factory());
       Duration every = c.router().probeInterval();
       if (!c.router().models().isEmpty() && !every.isZero()) {

@@ -50,6 +50,9 @@ final class RollbackRules {
     if (reason.contains("p99")) {
       kinds.add("p99");
     }
+    if (reason.contains("thumbs down")) {
+      kinds.add("thumbs_down");
+    }
     return kinds.isEmpty() ? "manual" : String.join("+", kinds);
   }
 }

@@ -119,11 +119,21 @@ public record RolloutConfig(String name, String model, String mode, Double perce
    * than {@code windowSeconds}, when that is above 0), once both have at least
    * {@code minRequests}, if its guard-hit rate is {@code guardHitPoints} percentage points above
    * stable's, its p99 latency {@code p99Ms} above stable's, or its error rate above
-   * {@code errorRate}.
+   * {@code errorRate}; and, when {@code thumbsDown} is set, if its thumbs-down rate is significantly
+   * above stable's.
    */
   public record Rules(Integer minRequests, Integer window, Integer windowSeconds, Double guardHitPoints, Double p99Ms,
-      Double errorRate) {
+      Double errorRate, ThumbsDown thumbsDown) {
+
+    /** The rules without a thumbs-down rule. */
+    public Rules(Integer minRequests, Integer window, Integer windowSeconds, Double guardHitPoints, Double p99Ms,
+        Double errorRate) {
+      this(minRequests, window, windowSeconds, guardHitPoints, p99Ms, errorRate, null);
+    }
+
+    @com.fasterxml.jackson.annotation.JsonCreator
     public Rules {
+      thumbsDown = thumbsDown == null ? ThumbsDown.OFF : thumbsDown;
       minRequests = minRequests == null ? 50 : minRequests;
       window = window == null ? Math.max(200, minRequests) : window;
       windowSeconds = windowSeconds == null ? 0 : windowSeconds;
@@ -136,6 +146,40 @@ public record RolloutConfig(String name, String model, String mode, Double perce
       }
       if (guardHitPoints < 0 || p99Ms < 0 || errorRate < 0 || errorRate > 1) {
         throw new IllegalArgumentException("rollback: guard_hit_points and p99_ms must be >= 0, error_rate between 0 and 1");
+      }
+    }
+  }
+
+  /**
+   * Roll back when the candidate's share of thumbs-down feedback is significantly above stable's
+   * (a one-sided mixture SPRT over all feedback since the rollout started running; docs/rollout.md).
+   *
+   * @param enabled whether the rule is read (true when {@code thumbs_down} is in ragway.yaml)
+   * @param minSamples feedback each arm needs before any decision
+   * @param alpha the chance of rolling back a candidate that is no worse, however often it is checked
+   * @param minIncrease the least rise of the thumbs-down rate (0.05 = 5 points) worth a rollback;
+   *     also the scale of the test's mixing prior
+   */
+  public record ThumbsDown(Boolean enabled, Integer minSamples, Double alpha, Double minIncrease) {
+
+    /** No thumbs-down rule. */
+    public static final ThumbsDown OFF = new ThumbsDown(false, null, null, null);
+
+    public ThumbsDown {
+      enabled = enabled == null || enabled;
+      minSamples = minSamples == null ? 100 : minSamples;
+      alpha = alpha == null ? 0.05 : alpha;
+      minIncrease = minIncrease == null ? 0.05 : minIncrease;
+      if (minSamples < 10) {
+        throw new IllegalArgumentException("rollback.thumbs_down.min_samples must be >= 10 (the test's normal "
+            + "approximation needs them), got " + minSamples);
+      }
+      if (!(alpha > 0 && alpha < 0.5)) {
+        throw new IllegalArgumentException("rollback.thumbs_down.alpha must be above 0 and below 0.5, got " + alpha);
+      }
+      if (!(minIncrease > 0 && minIncrease < 1)) {
+        throw new IllegalArgumentException("rollback.thumbs_down.min_increase must be above 0 and below 1, got "
+            + minIncrease);
       }
     }
   }

@@ -1,6 +1,7 @@
 package io.ragway.rollout;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ragway.chat.RagPipeline;
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.guard.Guard;
@@ -62,6 +63,25 @@ public interface Rollouts extends AutoCloseable {
   /** A guard decision log that marks the requests it hears about as guard hits, then hands each decision to {@code next}. */
   Guard.DecisionLog watching(Guard.DecisionLog next);
 
+  /**
+   * Feedback was given on an answer of the rollout arm {@code label} ({@code rollout/arm}, as answer
+   * records keep it): it counts towards the thumbs-down rule, which may roll the candidate back.
+   */
+  default void feedback(String label, String rating) {}
+
+  /** Where automatic rollbacks and drift alerts are announced (webhooks); called off the request's response, must not block. */
+  @FunctionalInterface
+  interface Events {
+    /** Announces nothing. */
+    Events NONE = (type, data) -> {};
+
+    /**
+     * @param type {@code rollback} or {@code drift}
+     * @param data the event as it is logged
+     */
+    void raised(String type, ObjectNode data);
+  }
+
   /** Every configured rollout as it stands. */
   List<Status> status();
 
@@ -82,10 +102,42 @@ public interface Rollouts extends AutoCloseable {
    */
   static Rollouts create(List<RolloutConfig> configs, DriftConfig drift, Arms arms, RolloutStore store,
       Telemetry telemetry, Optional<EmbeddingModel> embedder, Clock clock, LongSupplier nanoTime) {
+    return create(configs, drift, arms, store, telemetry, embedder, clock, nanoTime, Events.NONE);
+  }
+
+  /** As {@link #create(List, DriftConfig, Arms, RolloutStore, Telemetry, Optional, Clock, LongSupplier)}, announcing automatic rollbacks and drift to {@code events}. */
+  static Rollouts create(List<RolloutConfig> configs, DriftConfig drift, Arms arms, RolloutStore store,
+      Telemetry telemetry, Optional<EmbeddingModel> embedder, Clock clock, LongSupplier nanoTime, Events events) {
     if (configs.isEmpty() && !drift.enabled()) {
       return none();
     }
-    return new WindowedRollouts(configs, drift, arms, store, telemetry, embedder, clock, nanoTime);
+    return new WindowedRollouts(configs, drift, arms, store, telemetry, embedder, clock, nanoTime, events);
+  }
+
+  /**
+   * The prompt version of each answer of {@code rag}, for the quality metrics: a generator writes
+   * with {@code ragVersion} (empty: {@code v1}) unless its arm names another; the extractive
+   * answerer takes no prompt ({@code none}).
+   *
+   * @param generator the configured generator of {@code rag} (empty or {@code extractive}: the extractive answerer)
+   */
+  static io.ragway.telemetry.PromptVersions promptVersions(String generator, String ragVersion,
+      List<RolloutConfig> configs) {
+    String version = ragVersion.isBlank() ? io.ragway.chat.PromptTemplates.BUILT_IN : ragVersion;
+    java.util.Map<String, String> arms = new java.util.HashMap<>();
+    for (RolloutConfig c : configs) {
+      if (!c.model().equals("rag")) {
+        continue;
+      }
+      for (var e : java.util.Map.of("stable", c.stable(), "candidate", c.candidate()).entrySet()) {
+        RolloutConfig.Arm arm = e.getValue();
+        String writer = arm.model().isEmpty() ? generator : arm.model();
+        arms.put(c.name() + "/" + e.getKey(), writer.isEmpty() || writer.equals("extractive") ? Telemetry.NONE
+            : arm.prompt().isEmpty() ? version : arm.prompt());
+      }
+    }
+    return new io.ragway.telemetry.PromptVersions(generator.isEmpty() || generator.equals("extractive") ? Telemetry.NONE
+        : version, arms);
   }
 
   /** The arms' pipelines built by {@code build} once each and kept. */

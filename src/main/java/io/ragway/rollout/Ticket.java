@@ -31,6 +31,7 @@ public final class Ticket {
   private final Optional<Integer> k;
   private final Sink sink;
   volatile io.ragway.index.Filter filter = io.ragway.index.Filter.all(); // what a shadow answer may read
+  volatile String prompt = ""; // the arm's prompt version, empty: the configured one
   volatile boolean guardHit;
   volatile boolean abstained;
   volatile boolean endedEarly;
@@ -75,6 +76,21 @@ public final class Ticket {
   /** For {@code rag}: the arm's search depth, when it sets one. */
   public Optional<Integer> k() {
     return k;
+  }
+
+  /** The rollout arm's prompt version, when it names one. */
+  public Optional<String> promptVersion() {
+    return prompt.isEmpty() ? Optional.empty() : Optional.of(prompt);
+  }
+
+  /** The arm that answered ({@code stable} or {@code candidate}): empty outside a rollout. */
+  public Optional<String> arm() {
+    return Optional.ofNullable(arm);
+  }
+
+  /** Whether the answer abstained, as the path reported it. */
+  public boolean didAbstain() {
+    return abstained;
   }
 
   /** What keeps the arms' answers apart in the response caches: empty outside a rollout. */

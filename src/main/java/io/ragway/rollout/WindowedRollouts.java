@@ -62,6 +62,8 @@ final class WindowedRollouts implements Rollouts {
     volatile String reason = "started";
     volatile Instant decidedAt = Instant.EPOCH; // the time of the state this process holds
     volatile boolean dirty;
+    // feedback since the rollout last started running: {stable ratings, stable downs, candidate ratings, candidate downs}
+    final long[] ratings = new long[4];
 
     Live(RolloutConfig config) {
       this.config = config;
@@ -89,11 +91,18 @@ final class WindowedRollouts implements Rollouts {
   private final java.util.concurrent.ExecutorService drifting = java.util.concurrent.Executors.newSingleThreadExecutor(
       Thread.ofVirtual().name("ragway-drift").factory());
   private final AtomicBoolean refreshing = new AtomicBoolean();
+  private final Events events;
   private volatile Instant lastRefresh = Instant.EPOCH;
   private volatile boolean closed;
 
   WindowedRollouts(List<RolloutConfig> configs, DriftConfig drift, Arms arms, RolloutStore store, Telemetry telemetry,
       Optional<EmbeddingModel> embedder, Clock clock, LongSupplier nanoTime) {
+    this(configs, drift, arms, store, telemetry, embedder, clock, nanoTime, Events.NONE);
+  }
+
+  WindowedRollouts(List<RolloutConfig> configs, DriftConfig drift, Arms arms, RolloutStore store, Telemetry telemetry,
+      Optional<EmbeddingModel> embedder, Clock clock, LongSupplier nanoTime, Events events) {
+    this.events = java.util.Objects.requireNonNull(events, "events");
     for (RolloutConfig c : configs) {
       Live live = new Live(c);
       if (byModel.putIfAbsent(c.model(), live) != null) {
@@ -136,6 +145,7 @@ final class WindowedRollouts implements Rollouts {
     };
     RolloutConfig.Arm arm = candidate ? live.config.candidate() : live.config.stable();
     Ticket t = ticket(live, arm, candidate ? "candidate" : "stable", request, now);
+    t.prompt = arm.prompt();
     t.filter = request.filter();
     open.put(request.requestId(), t);
     return t;
@@ -239,10 +249,35 @@ final class WindowedRollouts implements Rollouts {
         f.guardHits(), f.p99Ms() / 1000);
   }
 
+  @Override
+  public void feedback(String label, String rating) {
+    int slash = label.lastIndexOf('/');
+    Live live = slash < 0 ? null : byName.get(label.substring(0, slash));
+    String arm = slash < 0 ? "" : label.substring(slash + 1);
+    if (live == null || !(arm.equals("stable") || arm.equals("candidate"))) {
+      return; // an answer of a rollout no longer configured
+    }
+    int at = arm.equals("candidate") ? 2 : 0;
+    synchronized (live) {
+      live.ratings[at]++;
+      live.ratings[at + 1] += MixtureSprt.isDown(rating) ? 1 : 0;
+      live.dirty = true;
+      if (live.state == RolloutStore.State.RUNNING) {
+        long[] r = live.ratings;
+        Optional<String> breach = MixtureSprt.breach(live.config.rollback().thumbsDown(), r[0], r[1], r[2], r[3]);
+        if (breach.isPresent()) {
+          Instant now = clock.instant();
+          decide(live, "rollback", "controller", breach.get(), RolloutStore.State.ROLLED_BACK, live.stable.figures(now),
+              live.candidate.figures(now));
+        }
+      }
+    }
+  }
+
   /** Sets a rollout's state, persists the decision with the figures behind it, logs and counts it. Holds live's lock. */
   private void decide(Live live, String action, String actor, String reason, RolloutStore.State next, Figures s, Figures c) {
     Instant at = clock.instant();
-    String figures = figuresJson(s, c, at);
+    String figures = figuresJson(s, c, at, live.ratings);
     live.state = next;
     live.reason = reason;
     live.decidedAt = at;
@@ -259,6 +294,9 @@ final class WindowedRollouts implements Rollouts {
         .put("state", next.label()).put("reason", reason).put("at", at.toString());
     event.set("figures", read(figures));
     LOG.warn("{}", event);
+    if (actor.equals("controller")) {
+      raise("rollback", event);
+    }
   }
 
   // ---- shadow ----
@@ -369,13 +407,24 @@ final class WindowedRollouts implements Rollouts {
       telemetry.drift(model, reading.psi(), reading.abstentionRate(), reading.baselineAbstentionRate());
       for (String kind : reading.alerts()) {
         telemetry.driftAlert(model, kind);
-        LOG.warn("{}", json.createObjectNode().put("event", "drift").put("model", model).put("kind", kind)
+        ObjectNode event = json.createObjectNode().put("event", "drift").put("model", model).put("kind", kind)
             .put("psi", Math.round(reading.psi() * 1000) / 1000.0).put("kl", Math.round(reading.kl() * 1000) / 1000.0)
             .put("psi_threshold", driftConfig.psiThreshold())
             .put("abstention_rate", reading.abstentionRate()).put("baseline_abstention_rate", reading.baselineAbstentionRate())
-            .put("window", driftConfig.window()).put("at", clock.instant().toString()));
+            .put("window", driftConfig.window()).put("at", clock.instant().toString());
+        LOG.warn("{}", event);
+        raise("drift", event);
       }
     });
+  }
+
+  /** Hands an event to the listeners; their failure never reaches the request that raised it. */
+  private void raise(String type, ObjectNode event) {
+    try {
+      events.raised(type, event.deepCopy());
+    } catch (RuntimeException e) {
+      LOG.warn("rollouts: the {} event was not handed on: {}", type, e.getMessage());
+    }
   }
 
   // ---- state ----
@@ -412,6 +461,7 @@ final class WindowedRollouts implements Rollouts {
           if (s.state() == RolloutStore.State.RUNNING) {
             live.stable.clear(); // resumed: the windows start afresh
             live.candidate.clear();
+            java.util.Arrays.fill(live.ratings, 0);
           }
           live.state = s.state();
           live.reason = s.reason();
@@ -423,7 +473,8 @@ final class WindowedRollouts implements Rollouts {
           live.dirty = false;
           Instant now = clock.instant();
           try {
-            store.saveFigures(live.config.name(), figuresJson(live.stable.figures(now), live.candidate.figures(now), now));
+            store.saveFigures(live.config.name(), figuresJson(live.stable.figures(now), live.candidate.figures(now), now,
+                live.ratings));
           } catch (RuntimeException e) {
             LOG.warn("rollouts: cannot save the figures of {}: {}", live.config.name(), e.getMessage());
           }
@@ -446,10 +497,15 @@ final class WindowedRollouts implements Rollouts {
     return out;
   }
 
-  private String figuresJson(Figures s, Figures c, Instant at) {
+  private String figuresJson(Figures s, Figures c, Instant at, long[] ratings) {
     ObjectNode n = json.createObjectNode().put("at", at.toString());
     n.set("stable", json.valueToTree(s));
     n.set("candidate", json.valueToTree(c));
+    if (ratings[0] + ratings[2] > 0) { // feedback since the rollout started running, for the thumbs-down rule
+      ObjectNode f = n.putObject("feedback");
+      f.putObject("stable").put("ratings", ratings[0]).put("down", ratings[1]);
+      f.putObject("candidate").put("ratings", ratings[2]).put("down", ratings[3]);
+    }
     return n.toString();
   }
 

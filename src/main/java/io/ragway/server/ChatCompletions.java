@@ -290,6 +290,9 @@ final class ChatCompletions {
     }
     AnswerNotes.record(ctx, services, json, request, requestId, caller, model, reply.backend(), reply.cache(),
         reply.stream() != null, reply.message(), question, ticket, started); // queued: written off the request path
+    services.telemetry().answered(model, services.promptVersions().of(model, ticket.label().orElse("")),
+        ticket.arm().orElse(Telemetry.NONE), ticket.didAbstain(), trace.guardDecisions().stream()
+            .anyMatch(d -> !d.endsWith("=allow")));
     services.telemetry().completion(model, reply.backend(), caller.tenant(), reply.cache(), reply.promptTokens(),
         reply.completionTokens(), cost);
     trace.answered(reply.backend(), reply.cache(), reply.promptTokens(), reply.completionTokens(), cost, "chatcmpl-" + requestId,

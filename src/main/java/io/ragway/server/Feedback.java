@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
+import io.ragway.rollout.Rollouts;
 import io.ragway.store.AnswerRecords;
 import io.ragway.store.DatabaseException;
+import io.ragway.telemetry.PromptVersions;
 import io.ragway.telemetry.Telemetry;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,15 +28,20 @@ final class Feedback {
   static final int MAX_CORRECTION = 16_000;
   static final int MAX_TAGS = 20;
   static final int MAX_TAG = 50;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Feedback.class);
 
   private final ObjectMapper json;
   private final AnswerRecords answers;
   private final Telemetry telemetry;
   private final Function<Context, Caller> caller;
   private final Function<Context, JsonNode> body;
+  private final Rollouts rollouts;
+  private final PromptVersions prompts;
 
   Feedback(ObjectMapper json, AnswerRecords answers, Telemetry telemetry, Function<Context, Caller> caller,
-      Function<Context, JsonNode> body) {
+      Function<Context, JsonNode> body, Rollouts rollouts, PromptVersions prompts) {
+    this.rollouts = rollouts;
+    this.prompts = prompts;
     this.json = json;
     this.answers = answers;
     this.telemetry = telemetry;
@@ -55,8 +62,26 @@ final class Feedback {
       throw new ApiException(503, "server_error", "records_unavailable", null, "The feedback cannot be stored right now "
           + "(the records database: " + e.getMessage() + "); send it again later.");
     }
-    telemetry.feedback(stored.model(), stored.rating());
+    signal(who, stored);
     ctx.status(201).json(toJson(stored));
+  }
+
+  /**
+   * Counts the feedback by the model, prompt version and rollout arm of the answer it rates, and
+   * hands it to that rollout's thumbs-down rule; feedback that is stored is never refused for this.
+   */
+  private void signal(Caller who, AnswerRecords.Feedback stored) {
+    String label = "";
+    try {
+      label = answers.find(who.tenant(), stored.answerId()).map(AnswerRecords.Answer::rollout).orElse("");
+      if (!label.isEmpty()) {
+        rollouts.feedback(label, stored.rating());
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("feedback {}: not counted towards its rollout: {}", stored.id(), e.getMessage());
+    }
+    telemetry.feedback(stored.model(), prompts.of(stored.model(), label), PromptVersions.arm(label), stored.rating(),
+        stored.correction().isPresent());
   }
 
   void get(Context ctx) {

@@ -74,7 +74,16 @@ public final class RagwayServer implements AutoCloseable {
   public record Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
       Index index, SearchMode mode, int k, Router router, Caches caches, Access access,
       Sessions sessions, int historyTokens, DocumentStore documents, Ledger ledger, Guard guard, Telemetry telemetry,
-      AgentConfig agent, Rollouts rollouts, AnswerRecords answers) {
+      AgentConfig agent, Rollouts rollouts, AnswerRecords answers, io.ragway.telemetry.PromptVersions promptVersions) {
+
+    /** Without prompt versions: the quality metrics label every answer's {@code prompt_version} {@code none}. */
+    public Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
+        Index index, SearchMode mode, int k, Router router, Caches caches, Access access, Sessions sessions,
+        int historyTokens, DocumentStore documents, Ledger ledger, Guard guard, Telemetry telemetry, AgentConfig agent,
+        Rollouts rollouts, AnswerRecords answers) {
+      this(pipeline, extractive, retriever, embedder, index, mode, k, router, caches, access, sessions, historyTokens,
+          documents, ledger, guard, telemetry, agent, rollouts, answers, io.ragway.telemetry.PromptVersions.none());
+    }
 
     /** Without answer records ({@code POST /v1/feedback} is not served). */
     public Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
@@ -164,7 +173,8 @@ public final class RagwayServer implements AutoCloseable {
     app.delete("/v1/documents/{id}", documents::delete);
     app.get("/v1/chunks/{id}", new Chunks(json, services.index(), ctx -> caller(ctx).reader())::get);
     if (services.answers().enabled()) {
-      Feedback feedback = new Feedback(json, services.answers(), services.telemetry(), RagwayServer::caller, this::body);
+      Feedback feedback = new Feedback(json, services.answers(), services.telemetry(), RagwayServer::caller, this::body,
+          services.rollouts(), services.promptVersions());
       app.post("/v1/feedback", feedback::post);
       app.get("/v1/feedback", feedback::get);
     }

@@ -66,6 +66,14 @@ final class MicrometerTelemetry implements Telemetry {
   /** {@code ragway_rate_limited_total{tenant, kind}}: requests refused with 429 by a key's limits. */
   static final String RATE_LIMITED = "ragway.rate.limited";
   static final String FEEDBACK = "ragway.feedback";
+  /** {@code ragway_feedback_corrections_total{model, prompt_version, arm}}: feedback that carried a correction. */
+  static final String CORRECTIONS = "ragway.feedback.corrections";
+  /** {@code ragway_answers_total{model, prompt_version, arm, abstained}}: answered chat completions. */
+  static final String ANSWERS = "ragway.answers";
+  /** {@code ragway_guard_hits_total{model, prompt_version, arm}}: answered chat completions the guard treated. */
+  static final String GUARD_HITS = "ragway.guard.hits";
+  /** {@code ragway_webhook_deliveries_total{event, result}}: webhook deliveries. */
+  static final String WEBHOOKS = "ragway.webhook.deliveries";
   /** {@code ragway_upstream_errors_total{backend, deployment, status}}: failed upstream attempts. */
   static final String UPSTREAM_ERRORS = "ragway.upstream.errors";
   /** {@code ragway_upstream_retries_total{backend}}: attempts that followed a failed one. */
@@ -131,7 +139,9 @@ final class MicrometerTelemetry implements Telemetry {
 
   private record LimitKey(String tenant, String kind) {}
 
-  private record FeedbackKey(String model, String rating) {}
+  private record FeedbackKey(String model, String promptVersion, String arm, String rating) {}
+
+  private record QualityKey(String name, String model, String promptVersion, String arm, String flag) {}
 
   private record ErrorKey(String model, String deployment, int status) {}
 
@@ -159,6 +169,7 @@ final class MicrometerTelemetry implements Telemetry {
   private final ConcurrentMap<DecisionKey, Counter> decisions = new ConcurrentHashMap<>();
   private final ConcurrentMap<LimitKey, Counter> limited = new ConcurrentHashMap<>();
   private final ConcurrentMap<FeedbackKey, Counter> feedback = new ConcurrentHashMap<>();
+  private final ConcurrentMap<QualityKey, Counter> quality = new ConcurrentHashMap<>();
   private final ConcurrentMap<ErrorKey, Counter> errors = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Counter> retries = new ConcurrentHashMap<>();
 
@@ -275,10 +286,42 @@ final class MicrometerTelemetry implements Telemetry {
   }
 
   @Override
-  public void feedback(String model, String rating) {
-    find(feedback, new FeedbackKey(model, rating), k -> Counter.builder(FEEDBACK)
-        .description("Feedback given on answers (POST /v1/feedback), by the answer's model and the rating")
-        .tags("model", k.model(), "rating", k.rating()).register(registry)).increment();
+  public void feedback(String model, String promptVersion, String arm, String rating, boolean corrected) {
+    find(feedback, new FeedbackKey(model, promptVersion, arm, rating), k -> Counter.builder(FEEDBACK)
+        .description("Feedback given on answers (POST /v1/feedback), by the answer's model, prompt version, arm and the rating")
+        .tags("model", k.model(), "prompt_version", k.promptVersion(), "arm", k.arm(), "rating", k.rating())
+        .register(registry)).increment();
+    if (corrected) {
+      quality(CORRECTIONS, "Feedback that carried a correction, by the answer's model, prompt version and arm", model,
+          promptVersion, arm, null).increment();
+    }
+  }
+
+  @Override
+  public void answered(String model, String promptVersion, String arm, boolean abstained, boolean guardHit) {
+    quality(ANSWERS, "Answered chat completions by model, prompt version, rollout arm and whether they abstained", model,
+        promptVersion, arm, Boolean.toString(abstained)).increment();
+    if (guardHit) {
+      quality(GUARD_HITS, "Answered chat completions the guard flagged, redacted, withheld or otherwise treated", model,
+          promptVersion, arm, null).increment();
+    }
+  }
+
+  /** A counter of the quality signals; {@code abstained} is its extra label, or null for none. */
+  private Counter quality(String name, String description, String model, String promptVersion, String arm,
+      String abstained) {
+    return find(quality, new QualityKey(name, model, promptVersion, arm, abstained == null ? "" : abstained), k -> {
+      Counter.Builder b = Counter.builder(name).description(description)
+          .tags("model", k.model(), "prompt_version", k.promptVersion(), "arm", k.arm());
+      return (abstained == null ? b : b.tag("abstained", k.flag())).register(registry);
+    });
+  }
+
+  @Override
+  public void webhook(String event, String result) {
+    find(rolloutCounters, List.of(WEBHOOKS, event, result), k -> Counter.builder(WEBHOOKS)
+        .description("Webhook deliveries by event; retried counts attempts that failed and were tried again")
+        .tags("event", k.get(1), "result", k.get(2)).register(registry)).increment();
   }
 
   @Override

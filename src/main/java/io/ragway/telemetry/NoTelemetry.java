@@ -46,7 +46,7 @@ final class NoTelemetry implements Telemetry {
   public void rateLimited(String tenant, String kind) {}
 
   @Override
-  public void feedback(String model, String rating) {}
+  public void feedback(String model, String promptVersion, String arm, String rating, boolean corrected) {}
 
   @Override
   public Guard.DecisionLog counting(Guard.DecisionLog next) {

@@ -67,8 +67,26 @@ public interface Telemetry extends AutoCloseable {
   /** Starts timing an answer of {@code model} to a request that arrived at {@code startNanos} ({@link System#nanoTime()}). */
   Generation generation(String model, long startNanos);
 
-  /** Feedback was given on an answer of {@code model}; {@code rating} is {@code up}, {@code down} or 1 to 5. */
-  void feedback(String model, String rating);
+  /**
+   * Feedback was given on an answer, counted by what wrote the answer.
+   *
+   * @param promptVersion the prompt version the answer was written with, or {@link #NONE}
+   * @param arm the rollout arm that answered ({@code stable}, {@code candidate}) or {@link #NONE}
+   * @param rating {@code up}, {@code down} or 1 to 5
+   * @param corrected whether the feedback carries a correction
+   */
+  void feedback(String model, String promptVersion, String arm, String rating, boolean corrected);
+
+  /**
+   * A chat completion was answered, for the quality rates per model, prompt version and arm.
+   *
+   * @param abstained the answer said the documents do not say
+   * @param guardHit the guard flagged, redacted, withheld or otherwise treated something of the request or answer
+   */
+  default void answered(String model, String promptVersion, String arm, boolean abstained, boolean guardHit) {}
+
+  /** A webhook delivery ended: {@code result} is {@code delivered}, {@code failed} (every attempt) or {@code retried} (one attempt). */
+  default void webhook(String event, String result) {}
 
   /** A request was refused with 429; {@code kind} is {@code requests} or {@code tokens}. */
   void rateLimited(String tenant, String kind);

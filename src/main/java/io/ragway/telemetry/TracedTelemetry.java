@@ -50,8 +50,18 @@ final class TracedTelemetry implements Telemetry {
   }
 
   @Override
-  public void feedback(String model, String rating) {
-    metrics.feedback(model, rating);
+  public void feedback(String model, String promptVersion, String arm, String rating, boolean corrected) {
+    metrics.feedback(model, promptVersion, arm, rating, corrected);
+  }
+
+  @Override
+  public void answered(String model, String promptVersion, String arm, boolean abstained, boolean guardHit) {
+    metrics.answered(model, promptVersion, arm, abstained, guardHit);
+  }
+
+  @Override
+  public void webhook(String event, String result) {
+    metrics.webhook(event, result);
   }
 
   @Override

@@ -32,7 +32,12 @@ class WindowedRolloutsTest {
   }
 
   private WindowedRollouts rollouts(RolloutConfig c, Telemetry telemetry) {
-    Rollouts.Arms arms = new Rollouts.Arms() {
+    return new WindowedRollouts(List.of(c), DriftConfig.defaults(), arms(), store, telemetry, Optional.empty(), clock,
+        clock::nanos);
+  }
+
+  private static Rollouts.Arms arms() {
+    return new Rollouts.Arms() {
       @Override
       public RagPipeline pipeline(RolloutConfig.Arm arm) {
         throw new AssertionError("upstream rollouts have no pipelines");
@@ -53,8 +58,6 @@ class WindowedRolloutsTest {
         return 5;
       }
     };
-    return new WindowedRollouts(List.of(c), DriftConfig.defaults(), arms, store, telemetry, Optional.empty(), clock,
-        clock::nanos);
   }
 
   private Ticket route(Rollouts r, String user) {
@@ -121,6 +124,53 @@ class WindowedRolloutsTest {
         scrape);
     assertTrue(scrape.contains("ragway_rollout_state{mode=\"canary\",rollout=\"gpt-next\"} 2.0"), scrape);
     metrics.close();
+  }
+
+  @Test
+  void aCandidateWithMoreThumbsDownIsRolledBackAndAnnounced() {
+    RolloutConfig base = canary("canary", 50, 20);
+    RolloutConfig.Rules rules = base.rollback();
+    RolloutConfig c = new RolloutConfig(base.name(), base.model(), base.mode(), base.percent(), base.sticky(), base.stable(),
+        base.candidate(), new RolloutConfig.Rules(rules.minRequests(), rules.window(), rules.windowSeconds(),
+            rules.guardHitPoints(), rules.p99Ms(), rules.errorRate(), new RolloutConfig.ThumbsDown(true, 100, 0.05, 0.05)));
+    List<ObjectNode> events = new java.util.ArrayList<>();
+    WindowedRollouts r = new WindowedRollouts(List.of(c), DriftConfig.defaults(), arms(),
+        store, Telemetry.off(), Optional.empty(), clock, clock::nanos, (type, data) -> events.add(data.put("type", type)));
+    Random random = new Random(7);
+    int given = 0;
+    while (r.status().get(0).state().equals("running")) {
+      boolean candidate = random.nextBoolean();
+      double p = candidate ? 0.30 : 0.10;
+      r.feedback("gpt-next/" + (candidate ? "candidate" : "stable"), random.nextDouble() < p ? "down" : "up");
+      given++;
+      assertTrue(given < 2_000, "never rolled back");
+    }
+    assertTrue(given >= 200, "decided before both arms had 100 ratings: " + given);
+    String reason = r.status().get(0).reason();
+    assertTrue(reason.startsWith("thumbs down"), reason);
+    RolloutStore.Decision d = store.decisions("gpt-next", 1).get(0);
+    assertEquals("controller", d.actor());
+    assertEquals(reason, d.reason());
+    assertTrue(d.figures().contains("\"feedback\":{\"stable\":{\"ratings\":"), d.figures());
+    assertEquals(1, events.size(), events.toString());
+    assertEquals("rollback", events.get(0).path("type").asText());
+    assertEquals("gpt-next", events.get(0).path("rollout").asText());
+    assertEquals("rolled_back", events.get(0).path("state").asText());
+    r.feedback("gpt-next/candidate", "down"); // a rolled-back rollout is not decided on again
+    r.feedback("unknown/candidate", "down"); // nor is feedback on a rollout no longer configured counted
+    r.feedback("no-slash", "down");
+    assertEquals(1, events.size());
+    assertEquals(1, store.decisions("gpt-next", 5).size());
+  }
+
+  @Test
+  void feedbackWithoutAThumbsDownRuleNeverRollsBack() {
+    WindowedRollouts r = rollouts(canary("canary", 50, 20), Telemetry.off());
+    for (int i = 0; i < 500; i++) {
+      r.feedback("gpt-next/stable", "up");
+      r.feedback("gpt-next/candidate", "down");
+    }
+    assertEquals("running", r.status().get(0).state());
   }
 
   @Test

@@ -199,8 +199,12 @@ class FeedbackIT {
 
     String metrics = HTTP.send(HttpRequest.newBuilder(ragway.uri("/metrics")).header("Authorization", "Bearer metrics-token")
         .GET().build(), HttpResponse.BodyHandlers.ofString()).body();
-    assertTrue(metrics.contains("ragway_feedback_total{model=\"rag\",rating=\"down\"} 1.0"), metrics);
-    assertTrue(metrics.contains("ragway_feedback_total{model=\"rag\",rating=\"4\"} 1.0"), metrics);
+    // by the answer's model, prompt version (none: the extractive answerer) and rollout arm (none outside rollouts)
+    String labels = "arm=\"none\",model=\"rag\",prompt_version=\"none\"";
+    assertTrue(metrics.contains("ragway_feedback_total{" + labels + ",rating=\"down\"} 1.0"), metrics);
+    assertTrue(metrics.contains("ragway_feedback_total{" + labels + ",rating=\"4\"} 1.0"), metrics);
+    assertTrue(metrics.contains("ragway_feedback_corrections_total{" + labels + "} 1.0"), metrics);
+    assertTrue(metrics.contains("ragway_answers_total{abstained=\"false\"," + labels + "} 1.0"), metrics);
   }
 
   @Test

@@ -16,8 +16,18 @@ import java.util.function.Function;
  */
 public final class FakeHttpServer implements AutoCloseable {
 
-  /** A recorded request. */
-  public record Request(String path, String authorization, String body) {}
+  /**
+   * A recorded request.
+   *
+   * @param headers the first value of each header, by lower-case name
+   */
+  public record Request(String path, String authorization, String body, java.util.Map<String, String> headers) {
+
+    /** A header's first value, or null. */
+    public String header(String name) {
+      return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+    }
+  }
 
   /** A canned response. */
   public record Response(int status, String body) {}
@@ -32,8 +42,10 @@ public final class FakeHttpServer implements AutoCloseable {
   }
 
   private void respond(HttpExchange exchange, Function<Request, Response> handler) throws IOException {
+    java.util.Map<String, String> headers = new java.util.HashMap<>();
+    exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), v.getFirst()));
     Request r = new Request(exchange.getRequestURI().getPath(), exchange.getRequestHeaders().getFirst("Authorization"),
-        new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8), java.util.Map.copyOf(headers));
     requests.add(r);
     Response response = handler.apply(r);
     byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);

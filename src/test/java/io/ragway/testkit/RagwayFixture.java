@@ -231,7 +231,7 @@ public final class RagwayFixture implements AutoCloseable {
             new Guard(InjectionDetector.bundled(Optional.of(embedder)), guard, tenants, rollouts.watching(telemetry.counting(
                 Tracing.noting(decisions = new JsonlDecisionLog(dir.resolve("guard/decisions.jsonl"), JsonMappers.create(),
                     Clock.systemUTC()))))),
-            telemetry, agent, rollouts, answers));
+            telemetry, agent, rollouts, answers, Rollouts.promptVersions(generator, "", rolloutConfigs)));
   }
 
   /** The server's rollouts (none unless the fixture was given some). */

@@ -494,4 +494,42 @@ class WebUiIT {
     assertTrue(ragway.answers().awaitWritten(Duration.ofSeconds(10)));
     assertEquals("writer", ragway.answers().find("default", id).orElseThrow().model(), "the rated answer is the streamed one");
   }
+
+  @Test
+  @Order(12)
+  void theDashboardShowsQualityRatesPerModelPromptVersionAndArm() {
+    String scrape = String.join("\\n",
+        "ragway_answers_total{abstained=\\\"false\\\",arm=\\\"stable\\\",model=\\\"rag\\\",prompt_version=\\\"v1\\\"} 30",
+        "ragway_answers_total{abstained=\\\"true\\\",arm=\\\"stable\\\",model=\\\"rag\\\",prompt_version=\\\"v1\\\"} 10",
+        "ragway_guard_hits_total{arm=\\\"stable\\\",model=\\\"rag\\\",prompt_version=\\\"v1\\\"} 4",
+        "ragway_feedback_total{arm=\\\"stable\\\",model=\\\"rag\\\",prompt_version=\\\"v1\\\",rating=\\\"down\\\"} 3",
+        "ragway_feedback_total{arm=\\\"stable\\\",model=\\\"rag\\\",prompt_version=\\\"v1\\\",rating=\\\"2\\\"} 1",
+        "ragway_feedback_total{arm=\\\"stable\\\",model=\\\"rag\\\",prompt_version=\\\"v1\\\",rating=\\\"up\\\"} 12",
+        "ragway_feedback_corrections_total{arm=\\\"stable\\\",model=\\\"rag\\\",prompt_version=\\\"v1\\\"} 2",
+        "ragway_answers_total{abstained=\\\"false\\\",arm=\\\"candidate\\\",model=\\\"rag\\\",prompt_version=\\\"v2\\\"} 5");
+    @SuppressWarnings("unchecked")
+    List<Object> rows = (List<Object>) ((JavascriptExecutor) browser).executeAsyncScript("""
+        const done = arguments[arguments.length - 1];
+        import('/js/quality.js').then(q => done(q.qualityRows((s => s.split('\\n').map(l => {
+          const m = l.match(/^(\\w+)\\{(.*)\\} (\\S+)$/);
+          const labels = Object.fromEntries([...m[2].matchAll(/(\\w+)="([^"]*)"/g)].map(x => [x[1], x[2]]));
+          return { name: m[1], labels, value: Number(m[3]) };
+        }))('%s')).map(r => [r.arm, r.prompt_version, r.answers, r.thumbsDown, r.correction, r.abstention, r.guardHit])));
+        """.formatted(scrape));
+    assertEquals(2, rows.size(), rows.toString());
+    List<?> stable = (List<?>) rows.get(0); // sorted by model, prompt version, arm
+    List<?> candidate = (List<?>) rows.get(1);
+    assertEquals(List.of("candidate", "v2"), candidate.subList(0, 2));
+    assertTrue(candidate.get(3) == null || Double.isNaN(((Number) candidate.get(3)).doubleValue()),
+        "no ratings: no thumbs-down rate");
+    assertEquals(40, ((Number) stable.get(2)).intValue());
+    assertEquals(0.25, ((Number) stable.get(3)).doubleValue(), 1e-9, "4 of 16 ratings are down, 1 or 2");
+    assertEquals(0.05, ((Number) stable.get(4)).doubleValue(), 1e-9, "2 corrections over 40 answers");
+    assertEquals(0.25, ((Number) stable.get(5)).doubleValue(), 1e-9, "10 of 40 abstained");
+    assertEquals(0.10, ((Number) stable.get(6)).doubleValue(), 1e-9, "4 guard hits over 40 answers");
+
+    open("#dashboard"); // the writer's answers, rated down twice in the test before
+    await("the quality card", Duration.ofSeconds(20), d -> text("#quality").contains("writer") ? true : null);
+    assertTrue(text("#quality").contains("Thumbs down"), text("#quality"));
+  }
 }
