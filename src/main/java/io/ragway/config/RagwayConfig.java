@@ -294,10 +294,13 @@ public record RagwayConfig(
 
   /** Retries of upstream calls ({@link RetryPolicy}) and the choice among deployments ({@link RoutingPolicy}). */
   public record Gateway(int maxAttempts, int baseDelayMs, int maxDelayMs, int maxRetryAfterSeconds, String strategy,
-      int failureRatePercent, int window, int minimumCalls, int openSeconds, int queueTimeoutMs, int probeIntervalSeconds) {
+      int failureRatePercent, int window, int minimumCalls, int openSeconds, int queueTimeoutMs, int probeIntervalSeconds,
+      RoutingPolicy.Prefix prefix) {
     public Gateway {
+      prefix = prefix == null ? RoutingPolicy.Prefix.defaults() : prefix;
       toRetryPolicy(maxAttempts, baseDelayMs, maxDelayMs, maxRetryAfterSeconds);
-      toRoutingPolicy(strategy, failureRatePercent, window, minimumCalls, openSeconds, queueTimeoutMs, probeIntervalSeconds);
+      toRoutingPolicy(strategy, failureRatePercent, window, minimumCalls, openSeconds, queueTimeoutMs, probeIntervalSeconds,
+          prefix);
     }
 
     public RetryPolicy toRetryPolicy() {
@@ -305,7 +308,8 @@ public record RagwayConfig(
     }
 
     public RoutingPolicy toRoutingPolicy() {
-      return toRoutingPolicy(strategy, failureRatePercent, window, minimumCalls, openSeconds, queueTimeoutMs, probeIntervalSeconds);
+      return toRoutingPolicy(strategy, failureRatePercent, window, minimumCalls, openSeconds, queueTimeoutMs, probeIntervalSeconds,
+          prefix);
     }
 
     private static RetryPolicy toRetryPolicy(int maxAttempts, int baseDelayMs, int maxDelayMs, int maxRetryAfterSeconds) {
@@ -314,10 +318,10 @@ public record RagwayConfig(
     }
 
     private static RoutingPolicy toRoutingPolicy(String strategy, int failureRatePercent, int window, int minimumCalls,
-        int openSeconds, int queueTimeoutMs, int probeIntervalSeconds) {
+        int openSeconds, int queueTimeoutMs, int probeIntervalSeconds, RoutingPolicy.Prefix prefix) {
       return new RoutingPolicy(RoutingPolicy.Strategy.parse(String.valueOf(strategy)), failureRatePercent, window,
           minimumCalls, Duration.ofSeconds(openSeconds), Duration.ofMillis(queueTimeoutMs),
-          Duration.ofSeconds(probeIntervalSeconds));
+          Duration.ofSeconds(probeIntervalSeconds), prefix);
     }
   }
 
@@ -600,7 +604,7 @@ public record RagwayConfig(
         new Answer(3, -1),
         "",
         List.of(),
-        new Gateway(3, 200, 5000, 30, "weighted", 50, 20, 5, 30, 10_000, 30),
+        new Gateway(3, 200, 5000, 30, "weighted", 50, 20, 5, 30, 10_000, 30, RoutingPolicy.Prefix.defaults()),
         new Cache(true, 10_000, 3600, false, 0),
         new Auth("auto"),
         new Limits(0, 0),

@@ -75,6 +75,8 @@ public final class Router {
   };
 
   private final Map<String, List<Deployment>> models = new LinkedHashMap<>();
+  private final Map<String, PrefixAffinity> affinities = new LinkedHashMap<>();
+  private final Map<String, java.util.concurrent.atomic.AtomicInteger> turns = new LinkedHashMap<>();
   private final RoutingPolicy routing;
   private final RetryPolicy policy;
   private final Random random;
@@ -109,6 +111,10 @@ public final class Router {
         }
       }
     }
+    if (routing.strategy() == RoutingPolicy.Strategy.PREFIX) {
+      models.forEach((name, group) -> affinities.put(name, new PrefixAffinity(replicaNames(group), routing.prefix())));
+    }
+    models.keySet().forEach(name -> turns.put(name, new java.util.concurrent.atomic.AtomicInteger()));
     this.routing = routing;
     this.policy = policy;
     this.random = random;
@@ -195,7 +201,7 @@ public final class Router {
     for (List<Deployment> group : chain(model, promptTokens + maxTokens(body))) {
       Deployment previous = null;
       for (int attempt = 1; attempt <= policy.maxAttempts(); attempt++) {
-        Deployment d = pick(group, previous);
+        Deployment d = pick(group, previous, body);
         if (d == null) {
           last = unavailable(group, last);
           break; // every circuit of this model is open: on to the fallbacks
@@ -248,7 +254,7 @@ public final class Router {
     for (List<Deployment> group : chain(model, promptTokens + maxTokens(body))) {
       Deployment previous = null;
       for (int attempt = 1; attempt <= policy.maxAttempts(); attempt++) {
-        Deployment d = pick(group, previous);
+        Deployment d = pick(group, previous, body);
         if (d == null) {
           last = unavailable(group, last);
           break;
@@ -346,8 +352,10 @@ public final class Router {
    * A deployment of the group by the strategy, among those whose circuit lets a call through,
    * preferring one other than {@code previous} (the one that just failed).
    */
-  private Deployment pick(List<Deployment> group, Deployment previous) {
+  private Deployment pick(List<Deployment> group, Deployment previous, JsonNode body) {
     List<Deployment> order = new ArrayList<>(group.size());
+    PrefixAffinity affinity = null;
+    PrefixAffinity.Plan plan = null;
     switch (routing.strategy()) {
       case PRIORITY -> order.addAll(group);
       case WEIGHTED -> order.addAll(weightedOrder(group));
@@ -355,9 +363,22 @@ public final class Router {
         order.addAll(group);
         order.sort(Comparator.comparingInt(Deployment::inFlight));
       }
+      case ROUND_ROBIN -> {
+        int first = Math.floorMod(turns.get(group.get(0).config().name()).getAndIncrement(), group.size());
+        for (int i = 0; i < group.size(); i++) {
+          order.add(group.get((first + i) % group.size()));
+        }
+      }
       case LOWEST_LATENCY -> {
         order.addAll(group);
         order.sort(Comparator.comparingDouble(Deployment::latencyMillis)); // untried (-1) first
+      }
+      case PREFIX -> {
+        affinity = affinities.get(group.get(0).config().name());
+        plan = affinity.plan(body, i -> group.get(i).inFlight() + group.get(i).queued());
+        for (int i : plan.order()) {
+          order.add(group.get(i));
+        }
       }
     }
     if (previous != null && order.size() > 1 && order.remove(previous)) {
@@ -365,10 +386,23 @@ public final class Router {
     }
     for (Deployment d : order) {
       if (d.tryAcquirePermission()) {
+        if (affinity != null) {
+          affinity.served(plan, group.indexOf(d));
+        }
         return d;
       }
     }
     return null;
+  }
+
+  /** The deployments' names for the hash ring: where each one is, made unique if two share an address. */
+  private static List<String> replicaNames(List<Deployment> group) {
+    List<String> names = new ArrayList<>(group.size());
+    for (Deployment d : group) {
+      String name = d.config().deployment();
+      names.add(names.contains(name) ? name + "#" + names.size() : name);
+    }
+    return names;
   }
 
   /** The deployments in a random order where each comes first with probability weight / total. */
