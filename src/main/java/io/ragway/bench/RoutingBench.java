@@ -128,12 +128,16 @@ public final class RoutingBench {
           ratio(f.ttftP50Ms(), random.ttftP50Ms()), ratio(f.ttftP90Ms(), random.ttftP90Ms()),
           ratio(f.ttftP99Ms(), random.ttftP99Ms()), ratio(f.requestsPerSecond(), random.requestsPerSecond())));
     }
-    double promptChars = system.length();
-    for (int t = 1; t <= settings.turns(); t++) {
-      promptChars += questions.get(0).get(t - 1).length() + settings.workload().outputTokens() * 4.0;
+    // the average turn's prompt: the system prompt, the turns so far, and the answers before it ("tok " per token)
+    double history = 0;
+    double sum = 0;
+    for (int t = 0; t < settings.turns(); t++) {
+      history += questions.get(0).get(t).length();
+      sum += system.length() + history;
+      history += settings.workload().outputTokens() * 4.0;
     }
     return new Result(settings, settings.sessions() * settings.turns(),
-        Math.round(promptChars / settings.turns() / settings.replica().charsPerToken()), out, PUBLISHED,
+        Math.round(sum / settings.turns() / settings.replica().charsPerToken()), out, PUBLISHED,
         "simulated replicas on loopback: TTFT = queueing + base + uncached prompt tokens x per-token prefill, one "
             + "prefill at a time per replica; decode in batch slots; all times are real sleeps, so a loaded machine "
             + "adds client-side delay to every strategy alike");
