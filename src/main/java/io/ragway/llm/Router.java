@@ -61,6 +61,12 @@ public final class Router {
     /** Another attempt at {@code model} follows a failed one (on the same or another deployment). */
     void retrying(String model);
 
+    /**
+     * A stream's first event came from {@code deployment} of {@code model}, {@code nanos} after the
+     * attempt began (any wait for the deployment's concurrency slot included).
+     */
+    default void firstEvent(String model, String deployment, long nanos) {}
+
     static Listener none() {
       return NONE;
     }
@@ -147,6 +153,12 @@ public final class Router {
       public void retrying(String model) {
         before.retrying(model);
         more.retrying(model);
+      }
+
+      @Override
+      public void firstEvent(String model, String deployment, long nanos) {
+        before.firstEvent(model, deployment, nanos);
+        more.firstEvent(model, deployment, nanos);
       }
     };
   }
@@ -264,8 +276,13 @@ public final class Router {
         }
         previous = d;
         boolean[] delivered = {false};
+        long began = System.nanoTime();
         try {
+          Deployment at = d;
           d.stream(body, data -> {
+            if (!delivered[0]) {
+              listener.firstEvent(at.config().name(), at.config().deployment(), System.nanoTime() - began);
+            }
             delivered[0] = true;
             onEvent.accept(data);
           });
