@@ -230,12 +230,12 @@ final class KvCacheReplica implements AutoCloseable {
     out.flush();
   }
 
-  private static String words(int n) {
+  static String words(int n) {
     return "tok ".repeat(n).strip();
   }
 
   /** The prompt as the cache sees it: each message's role and content, in order. */
-  private static String render(JsonNode body) {
+  static String render(JsonNode body) {
     StringBuilder b = new StringBuilder();
     for (JsonNode m : body.path("messages")) {
       b.append('<').append(m.path("role").asText()).append('>').append(m.path("content").asText()).append('\n');

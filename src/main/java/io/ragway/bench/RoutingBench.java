@@ -57,35 +57,40 @@ public final class RoutingBench {
    * @param passageWords words per passage
    * @param questionWords words per question
    * @param outputTokens {@code max_tokens} of each turn: the answer's length
+   * @param thinkMillis mean pause between an answer and the session's next question (exponential, seeded); without
+   *     it a closed loop sends each next turn the instant a replica frees a slot, which hands least-busy an
+   *     affinity real users would not give it
    */
-  public record Workload(int systemChars, int passages, int passageWords, int questionWords, int outputTokens) {}
+  public record Workload(int systemChars, int passages, int passageWords, int questionWords, int outputTokens,
+      int thinkMillis) {}
 
   /** The replicas' costs, as {@link KvCacheReplica} spends them. */
   public record Replica(int batchSlots, double baseTtftMs, double prefillMsPerToken, double decodeTokensPerSecond,
       int cacheTokens, int blockTokens, int charsPerToken) {}
 
-  public record Settings(int replicas, int sessions, int turns, int concurrency, long seed, Workload workload,
+  /** @param rounds times each strategy runs; figures are the medians over rounds */
+  public record Settings(int replicas, int sessions, int turns, int concurrency, int rounds, long seed, Workload workload,
       Replica replica, RoutingPolicy.Prefix prefix) {
     public Settings {
-      if (replicas < 1 || sessions < 1 || turns < 1 || concurrency < 1) {
-        throw new IllegalArgumentException("--replicas, --sessions, --turns and --concurrency must be >= 1");
+      if (replicas < 1 || sessions < 1 || turns < 1 || concurrency < 1 || rounds < 1) {
+        throw new IllegalArgumentException("--replicas, --sessions, --turns, --concurrency and --rounds must be >= 1");
       }
     }
 
-    /** The full run: 4 replicas, 128 sessions of 4 turns on 32 client threads. */
+    /** The full run: 4 replicas, 128 sessions of 4 turns on 32 client threads, 3 rounds. */
     public static Settings full() {
-      return new Settings(4, 128, 4, 32, 42, new Workload(3000, 4, 60, 12, 48),
-          new Replica(8, 3, 0.02, 500, 24_576, 16, 4), RoutingPolicy.Prefix.defaults());
+      return new Settings(4, 128, 4, 64, 3, 42, new Workload(3000, 4, 60, 12, 48, 200),
+          new Replica(32, 2, 0.05, 500, 24_576, 16, 4), RoutingPolicy.Prefix.defaults());
     }
 
     /** A run of a few seconds, to check the bench works. */
     public static Settings smoke() {
       Settings f = full();
-      return new Settings(2, 8, 3, 4, f.seed(), f.workload(), f.replica(), f.prefix());
+      return new Settings(2, 8, 3, 4, 1, f.seed(), f.workload(), f.replica(), f.prefix());
     }
 
     public Settings with(int replicas, int sessions, int turns, int concurrency) {
-      return new Settings(replicas, sessions, turns, concurrency, seed, workload, replica, prefix);
+      return new Settings(replicas, sessions, turns, concurrency, rounds, seed, workload, replica, prefix);
     }
   }
 
@@ -101,8 +106,12 @@ public final class RoutingBench {
       List<Long> requestsPerReplica, double ttftP50VsRandom, double ttftP90VsRandom, double ttftP99VsRandom,
       double throughputVsRandom) {}
 
-  public record Result(Settings settings, int requestsPerStrategy, double promptTokensPerRequest, List<Figures> strategies,
-      String published, String note) {}
+  /**
+   * @param cacheHitCeiling the most any routing could read from the caches: on a first turn the system prompt, on a
+   *     later one the whole previous turn's prompt, in whole blocks, with caches that never evict
+   */
+  public record Result(Settings settings, int requestsPerStrategy, double promptTokensPerRequest, double cacheHitCeiling,
+      List<Figures> strategies, String published, String note) {}
 
   private RoutingBench() {}
 
@@ -113,13 +122,21 @@ public final class RoutingBench {
     progress.accept("warming up");
     measure(RoutingPolicy.Strategy.ROUND_ROBIN, settings.with(settings.replicas(), Math.min(8, settings.sessions()),
         Math.min(2, settings.turns()), Math.min(4, settings.concurrency())), system, questions);
-    List<Figures> raw = new ArrayList<>();
-    for (RoutingPolicy.Strategy s : List.of(RoutingPolicy.Strategy.WEIGHTED, RoutingPolicy.Strategy.ROUND_ROBIN,
-        RoutingPolicy.Strategy.LEAST_BUSY, RoutingPolicy.Strategy.PREFIX)) {
-      progress.accept(name(s) + ": " + settings.sessions() + " sessions x " + settings.turns() + " turns on "
-          + settings.replicas() + " replicas");
-      raw.add(measure(s, settings, system, questions));
+    List<RoutingPolicy.Strategy> strategies = List.of(RoutingPolicy.Strategy.WEIGHTED,
+        RoutingPolicy.Strategy.ROUND_ROBIN, RoutingPolicy.Strategy.LEAST_BUSY, RoutingPolicy.Strategy.PREFIX);
+    List<List<Figures>> rounds = new ArrayList<>();
+    strategies.forEach(s -> rounds.add(new ArrayList<>()));
+    for (int round = 0; round < settings.rounds(); round++) {
+      // each round starts with another strategy, so a slow spell of a shared machine does not always hit the same one
+      for (int i = 0; i < strategies.size(); i++) {
+        int at = (i + round) % strategies.size();
+        RoutingPolicy.Strategy s = strategies.get(at);
+        progress.accept("round " + (round + 1) + "/" + settings.rounds() + ", " + name(s) + ": " + settings.sessions()
+            + " sessions x " + settings.turns() + " turns on " + settings.replicas() + " replicas");
+        rounds.get(at).add(measure(s, settings, system, questions));
+      }
     }
+    List<Figures> raw = rounds.stream().map(RoutingBench::median).toList();
     Figures random = raw.get(0);
     List<Figures> out = new ArrayList<>();
     for (Figures f : raw) {
@@ -128,19 +145,56 @@ public final class RoutingBench {
           ratio(f.ttftP50Ms(), random.ttftP50Ms()), ratio(f.ttftP90Ms(), random.ttftP90Ms()),
           ratio(f.ttftP99Ms(), random.ttftP99Ms()), ratio(f.requestsPerSecond(), random.requestsPerSecond())));
     }
-    // the average turn's prompt: the system prompt, the turns so far, and the answers before it ("tok " per token)
-    double history = 0;
-    double sum = 0;
-    for (int t = 0; t < settings.turns(); t++) {
-      history += questions.get(0).get(t).length();
-      sum += system.length() + history;
-      history += settings.workload().outputTokens() * 4.0;
-    }
+    long[] ceiling = ceiling(settings, system, questions);
     return new Result(settings, settings.sessions() * settings.turns(),
-        Math.round(sum / settings.turns() / settings.replica().charsPerToken()), out, PUBLISHED,
+        Math.round(ceiling[0] / (double) (settings.sessions() * settings.turns())),
+        round(ceiling[1] / (double) ceiling[0]), out, PUBLISHED,
         "simulated replicas on loopback: TTFT = queueing + base + uncached prompt tokens x per-token prefill, one "
             + "prefill at a time per replica; decode in batch slots; all times are real sleeps, so a loaded machine "
             + "adds client-side delay to every strategy alike");
+  }
+
+  /** All prompt tokens of the workload, and those a cache that never evicts could hold, as the replicas count them. */
+  private static long[] ceiling(Settings s, String system, List<List<String>> questions) {
+    int charsPerToken = s.replica().charsPerToken();
+    int blockChars = s.replica().blockTokens() * charsPerToken;
+    String answer = KvCacheReplica.words(s.workload().outputTokens());
+    long prompt = 0;
+    long cacheable = 0;
+    for (List<String> turns : questions) {
+      ObjectNode body = JSON.createObjectNode();
+      ArrayNode messages = body.putArray("messages");
+      messages.addObject().put("role", "system").put("content", system);
+      int before = KvCacheReplica.render(body).length(); // a first turn can find the shared system prompt
+      for (String turn : turns.subList(0, s.turns())) {
+        messages.addObject().put("role", "user").put("content", turn);
+        int length = KvCacheReplica.render(body).length();
+        prompt += (length + charsPerToken - 1) / charsPerToken;
+        cacheable += (long) (before / blockChars) * s.replica().blockTokens();
+        messages.addObject().put("role", "assistant").put("content", answer);
+        before = length;
+      }
+    }
+    return new long[] {prompt, cacheable};
+  }
+
+  /** One strategy's rounds as one: the median of each figure, the sums of the counts. */
+  private static Figures median(List<Figures> rounds) {
+    java.util.function.Function<java.util.function.ToDoubleFunction<Figures>, Double> m = f -> {
+      double[] v = rounds.stream().mapToDouble(f).sorted().toArray();
+      return v.length % 2 == 1 ? v[v.length / 2] : round((v[v.length / 2 - 1] + v[v.length / 2]) / 2);
+    };
+    List<Long> perReplica = new ArrayList<>(rounds.get(0).requestsPerReplica());
+    for (Figures f : rounds.subList(1, rounds.size())) {
+      for (int i = 0; i < perReplica.size(); i++) {
+        perReplica.set(i, perReplica.get(i) + f.requestsPerReplica().get(i));
+      }
+    }
+    Figures first = rounds.get(0);
+    return new Figures(first.strategy(), rounds.stream().mapToInt(Figures::requests).sum(),
+        rounds.stream().mapToInt(Figures::errors).sum(), m.apply(Figures::ttftP50Ms), m.apply(Figures::ttftP90Ms),
+        m.apply(Figures::ttftP99Ms), m.apply(Figures::cacheHitRate), m.apply(Figures::requestsPerSecond),
+        m.apply(Figures::outputTokensPerSecond), m.apply(Figures::seconds), perReplica, 1, 1, 1, 1);
   }
 
   private static String name(RoutingPolicy.Strategy s) {
@@ -211,7 +265,8 @@ public final class RoutingBench {
         for (int w = 0; w < s.concurrency(); w++) {
           workers.add(pool.submit(() -> {
             for (int session = next.getAndIncrement(); session < s.sessions(); session = next.getAndIncrement()) {
-              outputTokens[session] = converse(router, system, questions.get(session), s, ttft, done, errors);
+              outputTokens[session] = converse(router, system, questions.get(session), s, ttft, done, errors,
+                  new Random(s.seed() * 31 + session));
             }
           }));
         }
@@ -246,7 +301,7 @@ public final class RoutingBench {
 
   /** One session's turns in order; returns its output tokens. */
   private static long converse(Router router, String system, List<String> turns, Settings s, long[] ttft,
-      AtomicInteger done, AtomicInteger errors) {
+      AtomicInteger done, AtomicInteger errors, Random think) {
     ObjectNode body = JSON.createObjectNode().put("model", MODEL).put("stream", true)
         .put("max_tokens", s.workload().outputTokens());
     body.putObject("stream_options").put("include_usage", true);
@@ -254,6 +309,14 @@ public final class RoutingBench {
     messages.addObject().put("role", "system").put("content", system);
     long output = 0;
     for (String turn : turns.subList(0, s.turns())) {
+      if (messages.size() > 1 && s.workload().thinkMillis() > 0) {
+        try {
+          Thread.sleep((long) (-Math.log(1 - think.nextDouble()) * s.workload().thinkMillis()));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return output;
+        }
+      }
       messages.addObject().put("role", "user").put("content", turn);
       StringBuilder answer = new StringBuilder();
       long[] first = {0};
@@ -297,13 +360,18 @@ public final class RoutingBench {
     Settings s = r.settings();
     Replica p = s.replica();
     StringBuilder b = new StringBuilder();
-    b.append(String.format(Locale.ROOT, "%d sessions x %d turns (%d requests per strategy) on %d simulated replicas, "
-        + "%d client threads; about %.0f prompt tokens per request%n", s.sessions(), s.turns(), r.requestsPerStrategy(),
-        s.replicas(), s.concurrency(), r.promptTokensPerRequest()));
+    b.append(String.format(Locale.ROOT, "%d sessions x %d turns (%d requests per strategy and round) on %d simulated "
+        + "replicas, %d client threads; about %.0f prompt tokens per request; medians of %d rounds%n", s.sessions(),
+        s.turns(), r.requestsPerStrategy(), s.replicas(), s.concurrency(), r.promptTokensPerRequest(), s.rounds()));
+    b.append(String.format(Locale.ROOT, "cache hit ceiling (system prompt on first turns, the previous prompt on later "
+        + "ones, no eviction): %.1f%%%n", r.cacheHitCeiling() * 100));
     b.append(String.format(Locale.ROOT, "replica: %d batch slots, TTFT = %.1f ms + %.3f ms per uncached prompt token "
         + "(one prefill at a time), decode %.0f tokens/s per request, KV cache %d tokens in blocks of %d, %d chars per "
         + "token%n", p.batchSlots(), p.baseTtftMs(), p.prefillMsPerToken(), p.decodeTokensPerSecond(), p.cacheTokens(),
         p.blockTokens(), p.charsPerToken()));
+    b.append(String.format(Locale.ROOT, "workload: a %d-char system prompt; each turn %d passages of %d words, a "
+        + "question, %d output tokens; %d ms mean pause between turns%n", s.workload().systemChars(),
+        s.workload().passages(), s.workload().passageWords(), s.workload().outputTokens(), s.workload().thinkMillis()));
     b.append(String.format(Locale.ROOT, "prefix routing: blocks of %d chars, %d entries, overload slack %d%n",
         s.prefix().blockChars(), s.prefix().maxEntries(), s.prefix().overloadSlack()));
     b.append(String.format(Locale.ROOT, "%-12s %9s %9s %9s %8s %8s %10s %8s %8s %8s%n", "strategy", "TTFT p50", "p90",

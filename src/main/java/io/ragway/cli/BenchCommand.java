@@ -361,8 +361,12 @@ final class BenchCommand implements Runnable {
     Integer turns;
 
     @Option(names = "--concurrency", description = "Client threads, each running one conversation at a time "
-        + "(default: 32; 4 with --smoke).")
+        + "(default: 64; 4 with --smoke).")
     Integer concurrency;
+
+    @Option(names = "--rounds", description = "Times each strategy runs, in rotating order; the figures are medians "
+        + "(default: 3; 1 with --smoke).")
+    Integer rounds;
 
     @Option(names = "--smoke", description = "A run of a few seconds, to check that the bench works.")
     boolean smoke;
@@ -374,9 +378,9 @@ final class BenchCommand implements Runnable {
     public Integer call() throws Exception {
       RagwayConfig config = common.load();
       RoutingBench.Settings base = smoke ? RoutingBench.Settings.smoke() : RoutingBench.Settings.full();
-      for (Integer v : new Integer[] {replicas, sessions, turns, concurrency}) {
+      for (Integer v : new Integer[] {replicas, sessions, turns, concurrency, rounds}) {
         if (v != null && v < 1) {
-          throw new UsageException("--replicas, --sessions, --turns and --concurrency must be at least 1");
+          throw new UsageException("--replicas, --sessions, --turns, --concurrency and --rounds must be at least 1");
         }
       }
       if (replicas != null && replicas > 64) {
@@ -384,7 +388,8 @@ final class BenchCommand implements Runnable {
       }
       RoutingBench.Settings settings = new RoutingBench.Settings(
           replicas != null ? replicas : base.replicas(), sessions != null ? sessions : base.sessions(),
-          turns != null ? turns : base.turns(), concurrency != null ? concurrency : base.concurrency(), base.seed(),
+          turns != null ? turns : base.turns(), concurrency != null ? concurrency : base.concurrency(),
+          rounds != null ? rounds : base.rounds(), base.seed(),
           base.workload(), base.replica(), config.gateway().prefix());
       var err = spec.commandLine().getErr();
       RoutingBench.Result r = RoutingBench.run(settings, step -> {
