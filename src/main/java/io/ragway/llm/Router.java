@@ -117,9 +117,16 @@ public final class Router {
         }
       }
     }
-    if (routing.strategy() == RoutingPolicy.Strategy.PREFIX) {
-      models.forEach((name, group) -> affinities.put(name, new PrefixAffinity(replicaNames(group), routing.prefix())));
+    for (String name : routing.perModel().keySet()) {
+      if (!models.containsKey(name)) {
+        throw new IllegalArgumentException("gateway.strategies names model '" + name + "', which is not one of models");
+      }
     }
+    models.forEach((name, group) -> {
+      if (routing.strategy(name) == RoutingPolicy.Strategy.PREFIX) {
+        affinities.put(name, new PrefixAffinity(replicaNames(group), routing.prefix()));
+      }
+    });
     models.keySet().forEach(name -> turns.put(name, new java.util.concurrent.atomic.AtomicInteger()));
     this.routing = routing;
     this.policy = policy;
@@ -373,7 +380,7 @@ public final class Router {
     List<Deployment> order = new ArrayList<>(group.size());
     PrefixAffinity affinity = null;
     PrefixAffinity.Plan plan = null;
-    switch (routing.strategy()) {
+    switch (routing.strategy(group.get(0).config().name())) {
       case PRIORITY -> order.addAll(group);
       case WEIGHTED -> order.addAll(weightedOrder(group));
       case LEAST_BUSY -> {

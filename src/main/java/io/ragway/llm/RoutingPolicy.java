@@ -2,6 +2,7 @@ package io.ragway.llm;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -15,9 +16,10 @@ import java.util.Objects;
  * @param queueTimeout longest wait for a concurrency slot
  * @param probeInterval how often {@code GET /models} checks each deployment; zero turns it off
  * @param prefix the settings of the {@link Strategy#PREFIX} strategy
+ * @param perModel strategies of the models that do not use {@code strategy}, by model name
  */
 public record RoutingPolicy(Strategy strategy, int failureRatePercent, int window, int minimumCalls, Duration openFor,
-    Duration queueTimeout, Duration probeInterval, Prefix prefix) {
+    Duration queueTimeout, Duration probeInterval, Prefix prefix, Map<String, Strategy> perModel) {
 
   /**
    * How {@link Strategy#PREFIX} routes (docs/scale-out.md).
@@ -44,6 +46,17 @@ public record RoutingPolicy(Strategy strategy, int failureRatePercent, int windo
   public RoutingPolicy(Strategy strategy, int failureRatePercent, int window, int minimumCalls, Duration openFor,
       Duration queueTimeout, Duration probeInterval) {
     this(strategy, failureRatePercent, window, minimumCalls, openFor, queueTimeout, probeInterval, Prefix.defaults());
+  }
+
+  /** A policy with one strategy for every model. */
+  public RoutingPolicy(Strategy strategy, int failureRatePercent, int window, int minimumCalls, Duration openFor,
+      Duration queueTimeout, Duration probeInterval, Prefix prefix) {
+    this(strategy, failureRatePercent, window, minimumCalls, openFor, queueTimeout, probeInterval, prefix, Map.of());
+  }
+
+  /** The strategy among the deployments of {@code model}. */
+  public Strategy strategy(String model) {
+    return perModel.getOrDefault(model, strategy);
   }
 
   /** Ways to pick a deployment. */
@@ -82,6 +95,7 @@ public record RoutingPolicy(Strategy strategy, int failureRatePercent, int windo
   public RoutingPolicy {
     Objects.requireNonNull(strategy, "strategy");
     Objects.requireNonNull(prefix, "prefix");
+    perModel = perModel == null ? Map.of() : Map.copyOf(perModel);
     if (failureRatePercent < 1 || failureRatePercent > 100 || window < 1 || minimumCalls < 1) {
       throw new IllegalArgumentException("gateway circuit breaker: failure_rate_percent in [1, 100], window and "
           + "minimum_calls >= 1");

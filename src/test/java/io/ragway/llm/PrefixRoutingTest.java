@@ -115,4 +115,37 @@ class PrefixRoutingTest {
         Map.<String, String>of()::get));
     assertTrue(e.getMessage().contains("prefix"), e.getMessage());
   }
+
+  @Test
+  void aModelCanHaveItsOwnStrategy() {
+    String models = "models:\n  - {name: llama, base_url: 'http://10.0.0.1:8000/v1'}\n"
+        + "  - {name: llama, base_url: 'http://10.0.0.2:8000/v1'}\n  - {name: gpt, base_url: 'https://api.openai.com/v1'}\n";
+    RoutingPolicy p = ConfigLoader.parse(models + "gateway:\n  strategy: priority\n  strategies: {llama: prefix}\n",
+        "test.yaml", Map.<String, String>of()::get).gateway().toRoutingPolicy();
+    assertEquals(RoutingPolicy.Strategy.PREFIX, p.strategy("llama"));
+    assertEquals(RoutingPolicy.Strategy.PRIORITY, p.strategy("gpt"));
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(models
+        + "gateway: {strategies: {mistral: prefix}}\n", "test.yaml", Map.<String, String>of()::get));
+    assertTrue(e.getMessage().contains("mistral"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(models
+        + "gateway: {strategies: {llama: sticky}}\n", "test.yaml", Map.<String, String>of()::get));
+    assertTrue(e.getMessage().contains("sticky"), e.getMessage());
+
+    // in the router: only the overridden model routes by prefix
+    RoutingPolicy mixed = new RoutingPolicy(RoutingPolicy.Strategy.PRIORITY, 50, 4, 4, Duration.ofSeconds(30),
+        Duration.ofMillis(200), Duration.ZERO, new RoutingPolicy.Prefix(64, 1000, 4),
+        Map.of("m", RoutingPolicy.Strategy.PREFIX));
+    List<UpstreamConfig> deployments = List.of(a, b).stream().map(s -> new UpstreamConfig("m", s.baseUrl(), "", "up", 0,
+        0, 0, List.of(), Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(5))).toList();
+    Router r = new Router(deployments, mixed, new RetryPolicy(3, Duration.ZERO, Duration.ZERO, Duration.ZERO),
+        new Random(5), d -> { }, Clock.systemUTC());
+    for (int session = 0; session < 6; session++) {
+      r.complete("m", conversation(session, 1));
+    }
+    assertTrue(a.requests().size() > 0 && b.requests().size() > 0, "prefix, not priority, spreads conversations");
+    assertThrows(IllegalArgumentException.class, () -> new Router(deployments, new RoutingPolicy(
+        RoutingPolicy.Strategy.PRIORITY, 50, 4, 4, Duration.ofSeconds(30), Duration.ofMillis(200), Duration.ZERO,
+        RoutingPolicy.Prefix.defaults(), Map.of("other", RoutingPolicy.Strategy.PREFIX)), new RetryPolicy(3,
+        Duration.ZERO, Duration.ZERO, Duration.ZERO), new Random(5), d -> { }, Clock.systemUTC()));
+  }
 }
