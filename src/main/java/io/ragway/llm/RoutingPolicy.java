@@ -38,7 +38,7 @@ public record RoutingPolicy(Strategy strategy, int failureRatePercent, int windo
     }
 
     public static Prefix defaults() {
-      return new Prefix(256, 200_000, 4);
+      return new Prefix(256, 100_000, 4);
     }
   }
 
