@@ -72,13 +72,13 @@ class PrefixRoutingTest {
   @Test
   void everyTurnOfAConversationGoesToTheSameDeployment() {
     Router r = router();
-    for (int session = 0; session < 6; session++) {
+    for (int session = 0; session < 16; session++) {
       String first = who(r.complete("m", conversation(session, 1)));
       for (int turns = 2; turns <= 4; turns++) {
         assertEquals(first, who(r.complete("m", conversation(session, turns))), "session " + session);
       }
     }
-    assertTrue(a.requests().size() > 0 && b.requests().size() > 0, "six conversations use both deployments");
+    assertTrue(a.requests().size() > 0 && b.requests().size() > 0, "16 conversations on the ring use both (all on one: odds 2^-15)");
   }
 
   @Test
@@ -139,7 +139,7 @@ class PrefixRoutingTest {
         0, 0, List.of(), Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(5))).toList();
     Router r = new Router(deployments, mixed, new RetryPolicy(3, Duration.ZERO, Duration.ZERO, Duration.ZERO),
         new Random(5), d -> { }, Clock.systemUTC());
-    for (int session = 0; session < 6; session++) {
+    for (int session = 0; session < 16; session++) {
       r.complete("m", conversation(session, 1));
     }
     assertTrue(a.requests().size() > 0 && b.requests().size() > 0, "prefix, not priority, spreads conversations");
