@@ -305,7 +305,8 @@ class MetricsIT {
   void theAutoscalingSignalsAreExported() throws Exception {
     String deployment = router.health().stream().filter(h -> h.model().equals("solo")).findFirst().orElseThrow().deployment();
     Scrape before = scrape();
-    upstream.next(Fault.slowFirstByte(700));
+    // 1.5 s of silence, under solo's 2 s first-token timeout: long enough for scrapes on a loaded machine to see it
+    upstream.next(Fault.slowFirstByte(1500));
     var pending = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
       try {
         return chat(acme, "solo", "A question while it is busy?", true, 0.7);
@@ -331,9 +332,9 @@ class MetricsIT {
         - before.sum("ragway_upstream_time_to_first_token_seconds_count", "backend", "solo", "deployment", deployment));
     double slow = after.sum("ragway_upstream_time_to_first_token_seconds_sum", "backend", "solo")
         - before.sum("ragway_upstream_time_to_first_token_seconds_sum", "backend", "solo");
-    assertTrue(slow >= 0.6, "the upstream's slow first byte is its time to first token: " + slow);
-    assertEquals(0, after.sum("ragway_upstream_time_to_first_token_seconds_bucket", "backend", "solo", "le", "0.5")
-        - before.sum("ragway_upstream_time_to_first_token_seconds_bucket", "backend", "solo", "le", "0.5"));
+    assertTrue(slow >= 1.4, "the upstream's slow first byte is its time to first token: " + slow);
+    assertEquals(0, after.sum("ragway_upstream_time_to_first_token_seconds_bucket", "backend", "solo", "le", "1.0")
+        - before.sum("ragway_upstream_time_to_first_token_seconds_bucket", "backend", "solo", "le", "1.0"));
     assertEquals(outputTokens(r), after.sum("ragway_tokens_total", "backend", "solo", "direction", "output")
         - before.sum("ragway_tokens_total", "backend", "solo", "direction", "output"), 1e-9,
         "output tokens per model and backend, for rate()");
