@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ragway.bench.GatewayBench;
 import io.ragway.bench.IngestBench;
 import io.ragway.bench.LedgerBench;
+import io.ragway.bench.RoutingBench;
 import io.ragway.bench.SearchBench;
 import io.ragway.config.RagwayConfig;
 import io.ragway.embed.EmbeddingModel;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks that report ratios against a baseline measured in the same run.",
     subcommands = {BenchCommand.Search.class, BenchCommand.Ingest.class, BenchCommand.Gateway.class,
-        BenchCommand.LedgerRun.class})
+        BenchCommand.LedgerRun.class, BenchCommand.Routing.class})
 final class BenchCommand implements Runnable {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -336,6 +337,74 @@ final class BenchCommand implements Runnable {
       } finally {
         deleteTree(dir);
       }
+    }
+  }
+
+  @Command(name = "routing", mixinStandardHelpOptions = true,
+      description = {"Routing among replicas of one model, in one run: the same multi-turn RAG workload (sessions sharing",
+          "a system prompt; each turn adds retrieved passages and a question after the session's history) sent",
+          "through ragway's router to simulated vLLM-style replicas with a prefix KV cache, under random,",
+          "round-robin, least-busy and prefix routing (gateway.prefix of the configuration), each on fresh replicas.",
+          "Prints TTFT p50/p90/p99, the replicas' cache hit rate, requests/s and output tokens/s per strategy, and",
+          "each against random, with the replicas' parameters."})
+  static final class Routing implements Callable<Integer> {
+    @Mixin CommonOptions common;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--replicas", description = "Replicas of the model (default: 4; 2 with --smoke).")
+    Integer replicas;
+
+    @Option(names = "--sessions", description = "Conversations (default: 128; 8 with --smoke).")
+    Integer sessions;
+
+    @Option(names = "--turns", description = "Turns per conversation (default: 4; 3 with --smoke).")
+    Integer turns;
+
+    @Option(names = "--concurrency", description = "Client threads, each running one conversation at a time "
+        + "(default: 64; 4 with --smoke).")
+    Integer concurrency;
+
+    @Option(names = "--rounds", description = "Times each strategy runs, in rotating order; the figures are medians "
+        + "(default: 3; 1 with --smoke).")
+    Integer rounds;
+
+    @Option(names = "--smoke", description = "A run of a few seconds, to check that the bench works.")
+    boolean smoke;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      RagwayConfig config = common.load();
+      RoutingBench.Settings base = smoke ? RoutingBench.Settings.smoke() : RoutingBench.Settings.full();
+      for (Integer v : new Integer[] {replicas, sessions, turns, concurrency, rounds}) {
+        if (v != null && v < 1) {
+          throw new UsageException("--replicas, --sessions, --turns, --concurrency and --rounds must be at least 1");
+        }
+      }
+      if (replicas != null && replicas > 64) {
+        throw new UsageException("--replicas: at most 64");
+      }
+      RoutingBench.Settings settings = new RoutingBench.Settings(
+          replicas != null ? replicas : base.replicas(), sessions != null ? sessions : base.sessions(),
+          turns != null ? turns : base.turns(), concurrency != null ? concurrency : base.concurrency(),
+          rounds != null ? rounds : base.rounds(), base.seed(),
+          base.workload(), base.replica(), config.gateway().prefix());
+      var err = spec.commandLine().getErr();
+      RoutingBench.Result r = RoutingBench.run(settings, step -> {
+        if (!json) {
+          err.println("bench routing: " + step);
+          err.flush();
+        }
+      });
+      if (json) {
+        print(spec, JSON.valueToTree(r), true);
+      } else {
+        spec.commandLine().getOut().print(RoutingBench.table(r));
+        spec.commandLine().getOut().flush();
+      }
+      return Main.OK;
     }
   }
 

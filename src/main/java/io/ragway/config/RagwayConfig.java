@@ -78,6 +78,11 @@ public record RagwayConfig(
     if (!wanted.isEmpty() && models.stream().noneMatch(m -> m.name().equals(wanted))) {
       throw new IllegalArgumentException("generator '" + generator + "' is not the name of one of the models");
     }
+    for (String routed : gateway.strategies().keySet()) {
+      if (models.stream().noneMatch(m -> m.name().equals(routed))) {
+        throw new IllegalArgumentException("gateway.strategies: '" + routed + "' is not the name of one of the models");
+      }
+    }
     agent = agent == null ? AgentConfig.defaults() : agent;
     String planner = agent.model();
     if (!planner.isEmpty() && models.stream().noneMatch(m -> m.name().equals(planner))) {
@@ -296,10 +301,14 @@ public record RagwayConfig(
 
   /** Retries of upstream calls ({@link RetryPolicy}) and the choice among deployments ({@link RoutingPolicy}). */
   public record Gateway(int maxAttempts, int baseDelayMs, int maxDelayMs, int maxRetryAfterSeconds, String strategy,
-      int failureRatePercent, int window, int minimumCalls, int openSeconds, int queueTimeoutMs, int probeIntervalSeconds) {
+      int failureRatePercent, int window, int minimumCalls, int openSeconds, int queueTimeoutMs, int probeIntervalSeconds,
+      RoutingPolicy.Prefix prefix, Map<String, String> strategies) {
     public Gateway {
+      prefix = prefix == null ? RoutingPolicy.Prefix.defaults() : prefix;
+      strategies = strategies == null ? Map.of() : Map.copyOf(strategies);
       toRetryPolicy(maxAttempts, baseDelayMs, maxDelayMs, maxRetryAfterSeconds);
-      toRoutingPolicy(strategy, failureRatePercent, window, minimumCalls, openSeconds, queueTimeoutMs, probeIntervalSeconds);
+      toRoutingPolicy(strategy, failureRatePercent, window, minimumCalls, openSeconds, queueTimeoutMs, probeIntervalSeconds,
+          prefix, strategies);
     }
 
     public RetryPolicy toRetryPolicy() {
@@ -307,7 +316,8 @@ public record RagwayConfig(
     }
 
     public RoutingPolicy toRoutingPolicy() {
-      return toRoutingPolicy(strategy, failureRatePercent, window, minimumCalls, openSeconds, queueTimeoutMs, probeIntervalSeconds);
+      return toRoutingPolicy(strategy, failureRatePercent, window, minimumCalls, openSeconds, queueTimeoutMs, probeIntervalSeconds,
+          prefix, strategies);
     }
 
     private static RetryPolicy toRetryPolicy(int maxAttempts, int baseDelayMs, int maxDelayMs, int maxRetryAfterSeconds) {
@@ -316,10 +326,13 @@ public record RagwayConfig(
     }
 
     private static RoutingPolicy toRoutingPolicy(String strategy, int failureRatePercent, int window, int minimumCalls,
-        int openSeconds, int queueTimeoutMs, int probeIntervalSeconds) {
+        int openSeconds, int queueTimeoutMs, int probeIntervalSeconds, RoutingPolicy.Prefix prefix,
+        Map<String, String> strategies) {
+      Map<String, RoutingPolicy.Strategy> perModel = new java.util.LinkedHashMap<>();
+      strategies.forEach((model, s) -> perModel.put(model, RoutingPolicy.Strategy.parse(String.valueOf(s))));
       return new RoutingPolicy(RoutingPolicy.Strategy.parse(String.valueOf(strategy)), failureRatePercent, window,
           minimumCalls, Duration.ofSeconds(openSeconds), Duration.ofMillis(queueTimeoutMs),
-          Duration.ofSeconds(probeIntervalSeconds));
+          Duration.ofSeconds(probeIntervalSeconds), prefix, perModel);
     }
   }
 
@@ -602,7 +615,7 @@ public record RagwayConfig(
         new Answer(3, -1),
         "",
         List.of(),
-        new Gateway(3, 200, 5000, 30, "weighted", 50, 20, 5, 30, 10_000, 30),
+        new Gateway(3, 200, 5000, 30, "weighted", 50, 20, 5, 30, 10_000, 30, RoutingPolicy.Prefix.defaults(), Map.of()),
         new Cache(true, 10_000, 3600, false, 0),
         new Auth("auto"),
         new Limits(0, 0),

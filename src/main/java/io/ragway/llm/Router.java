@@ -61,6 +61,12 @@ public final class Router {
     /** Another attempt at {@code model} follows a failed one (on the same or another deployment). */
     void retrying(String model);
 
+    /**
+     * A stream's first event came from {@code deployment} of {@code model}, {@code nanos} after the
+     * attempt began (any wait for the deployment's concurrency slot included).
+     */
+    default void firstEvent(String model, String deployment, long nanos) {}
+
     static Listener none() {
       return NONE;
     }
@@ -75,6 +81,8 @@ public final class Router {
   };
 
   private final Map<String, List<Deployment>> models = new LinkedHashMap<>();
+  private final Map<String, PrefixAffinity> affinities = new LinkedHashMap<>();
+  private final Map<String, java.util.concurrent.atomic.AtomicInteger> turns = new LinkedHashMap<>();
   private final RoutingPolicy routing;
   private final RetryPolicy policy;
   private final Random random;
@@ -109,6 +117,17 @@ public final class Router {
         }
       }
     }
+    for (String name : routing.perModel().keySet()) {
+      if (!models.containsKey(name)) {
+        throw new IllegalArgumentException("gateway.strategies names model '" + name + "', which is not one of models");
+      }
+    }
+    models.forEach((name, group) -> {
+      if (routing.strategy(name) == RoutingPolicy.Strategy.PREFIX) {
+        affinities.put(name, new PrefixAffinity(replicaNames(group), routing.prefix()));
+      }
+    });
+    models.keySet().forEach(name -> turns.put(name, new java.util.concurrent.atomic.AtomicInteger()));
     this.routing = routing;
     this.policy = policy;
     this.random = random;
@@ -141,6 +160,12 @@ public final class Router {
       public void retrying(String model) {
         before.retrying(model);
         more.retrying(model);
+      }
+
+      @Override
+      public void firstEvent(String model, String deployment, long nanos) {
+        before.firstEvent(model, deployment, nanos);
+        more.firstEvent(model, deployment, nanos);
       }
     };
   }
@@ -195,7 +220,7 @@ public final class Router {
     for (List<Deployment> group : chain(model, promptTokens + maxTokens(body))) {
       Deployment previous = null;
       for (int attempt = 1; attempt <= policy.maxAttempts(); attempt++) {
-        Deployment d = pick(group, previous);
+        Deployment d = pick(group, previous, body);
         if (d == null) {
           last = unavailable(group, last);
           break; // every circuit of this model is open: on to the fallbacks
@@ -248,7 +273,7 @@ public final class Router {
     for (List<Deployment> group : chain(model, promptTokens + maxTokens(body))) {
       Deployment previous = null;
       for (int attempt = 1; attempt <= policy.maxAttempts(); attempt++) {
-        Deployment d = pick(group, previous);
+        Deployment d = pick(group, previous, body);
         if (d == null) {
           last = unavailable(group, last);
           break;
@@ -258,8 +283,13 @@ public final class Router {
         }
         previous = d;
         boolean[] delivered = {false};
+        long began = System.nanoTime();
         try {
+          Deployment at = d;
           d.stream(body, data -> {
+            if (!delivered[0]) {
+              listener.firstEvent(at.config().name(), at.config().deployment(), System.nanoTime() - began);
+            }
             delivered[0] = true;
             onEvent.accept(data);
           });
@@ -346,18 +376,33 @@ public final class Router {
    * A deployment of the group by the strategy, among those whose circuit lets a call through,
    * preferring one other than {@code previous} (the one that just failed).
    */
-  private Deployment pick(List<Deployment> group, Deployment previous) {
+  private Deployment pick(List<Deployment> group, Deployment previous, JsonNode body) {
     List<Deployment> order = new ArrayList<>(group.size());
-    switch (routing.strategy()) {
+    PrefixAffinity affinity = null;
+    PrefixAffinity.Plan plan = null;
+    switch (routing.strategy(group.get(0).config().name())) {
       case PRIORITY -> order.addAll(group);
       case WEIGHTED -> order.addAll(weightedOrder(group));
       case LEAST_BUSY -> {
         order.addAll(group);
         order.sort(Comparator.comparingInt(Deployment::inFlight));
       }
+      case ROUND_ROBIN -> {
+        int first = Math.floorMod(turns.get(group.get(0).config().name()).getAndIncrement(), group.size());
+        for (int i = 0; i < group.size(); i++) {
+          order.add(group.get((first + i) % group.size()));
+        }
+      }
       case LOWEST_LATENCY -> {
         order.addAll(group);
         order.sort(Comparator.comparingDouble(Deployment::latencyMillis)); // untried (-1) first
+      }
+      case PREFIX -> {
+        affinity = affinities.get(group.get(0).config().name());
+        plan = affinity.plan(body, i -> group.get(i).inFlight() + group.get(i).queued());
+        for (int i : plan.order()) {
+          order.add(group.get(i));
+        }
       }
     }
     if (previous != null && order.size() > 1 && order.remove(previous)) {
@@ -365,10 +410,23 @@ public final class Router {
     }
     for (Deployment d : order) {
       if (d.tryAcquirePermission()) {
+        if (affinity != null) {
+          affinity.served(plan, group.indexOf(d));
+        }
         return d;
       }
     }
     return null;
+  }
+
+  /** The deployments' names for the hash ring: where each one is, made unique if two share an address. */
+  private static List<String> replicaNames(List<Deployment> group) {
+    List<String> names = new ArrayList<>(group.size());
+    for (Deployment d : group) {
+      String name = d.config().deployment();
+      names.add(names.contains(name) ? name + "#" + names.size() : name);
+    }
+    return names;
   }
 
   /** The deployments in a random order where each comes first with probability weight / total. */

@@ -148,8 +148,11 @@ public final class RagwayServer implements AutoCloseable {
     app.before("/v1/*", this::admit);
     app.post("/v1/chat/completions", ctx -> {
       ctx.attribute(MODEL, Telemetry.UNKNOWN); // until the body names a model this server serves
+      services.telemetry().chatStarted();
       try (Scope traced = trace(ctx).open()) { // the request's span is current: stages and upstream calls join it
         chat.handle(ctx, body(ctx), requestId(ctx), caller(ctx));
+      } finally {
+        services.telemetry().chatEnded();
       }
     });
     app.after("/v1/chat/completions", ctx -> { // once the response, or the whole stream, is sent

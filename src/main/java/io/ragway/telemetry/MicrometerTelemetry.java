@@ -84,6 +84,13 @@ final class MicrometerTelemetry implements Telemetry {
   static final String UPSTREAM_IN_FLIGHT = "ragway.upstream.in.flight";
   /** {@code ragway_upstream_queue_depth{backend, deployment}}: requests waiting for a deployment's slot. */
   static final String UPSTREAM_QUEUE = "ragway.upstream.queue.depth";
+  /**
+   * {@code ragway_upstream_time_to_first_token_seconds{backend, deployment}}: from the start of an
+   * attempt on a deployment (its wait for a slot included) to the stream's first event.
+   */
+  static final String UPSTREAM_FIRST_TOKEN = "ragway.upstream.time.to.first.token";
+  /** {@code ragway_chat_completions_in_flight}: chat completions this process is answering now. */
+  static final String CHAT_IN_FLIGHT = "ragway.chat.completions.in.flight";
   /** {@code ragway_ingest_queue_depth}: uploads waiting to be ingested. */
   static final String INGEST_QUEUE = "ragway.ingest.queue.depth";
   /** {@code ragway_ingest_processing}: uploads being ingested now. */
@@ -172,6 +179,8 @@ final class MicrometerTelemetry implements Telemetry {
   private final ConcurrentMap<QualityKey, Counter> quality = new ConcurrentHashMap<>();
   private final ConcurrentMap<ErrorKey, Counter> errors = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Counter> retries = new ConcurrentHashMap<>();
+  private final ConcurrentMap<List<String>, Timer> upstreamFirstTokens = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger chatsInFlight = new java.util.concurrent.atomic.AtomicInteger();
 
   /**
    * @param nanoTime the clock of {@link Generation}s, {@link System#nanoTime()} but in tests
@@ -179,6 +188,9 @@ final class MicrometerTelemetry implements Telemetry {
    */
   MicrometerTelemetry(LongSupplier nanoTime, boolean jvm) {
     this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+    Gauge.builder(CHAT_IN_FLIGHT, chatsInFlight, java.util.concurrent.atomic.AtomicInteger::get).strongReference(true)
+        .description("Chat completions this process is answering now, streams until their last event")
+        .register(registry);
     if (jvm) {
       new JvmMemoryMetrics().bindTo(registry);
       new JvmThreadMetrics().bindTo(registry);
@@ -238,6 +250,16 @@ final class MicrometerTelemetry implements Telemetry {
   private Counter tokens(AnswerKey k, String direction) {
     return Counter.builder(TOKENS).description("Tokens of answered chat completions, as their usage told the client")
         .tags("model", k.model(), "backend", k.backend(), "tenant", k.tenant(), "direction", direction).register(registry);
+  }
+
+  @Override
+  public void chatStarted() {
+    chatsInFlight.incrementAndGet();
+  }
+
+  @Override
+  public void chatEnded() {
+    chatsInFlight.decrementAndGet();
   }
 
   @Override
@@ -369,6 +391,14 @@ final class MicrometerTelemetry implements Telemetry {
       public void retrying(String model) {
         find(retries, model, m -> Counter.builder(UPSTREAM_RETRIES).description("Upstream attempts that followed a failed one")
             .tags("backend", m).register(registry)).increment();
+      }
+
+      @Override
+      public void firstEvent(String model, String deployment, long nanos) {
+        find(upstreamFirstTokens, List.of(model, deployment), k -> Timer.builder(UPSTREAM_FIRST_TOKEN)
+            .description("From the start of an attempt on a deployment (its wait for a slot included) to its stream's first event")
+            .tags("backend", k.get(0), "deployment", k.get(1)).serviceLevelObjectives(FIRST_TOKEN_BUCKETS).register(registry))
+            .record(nanos, TimeUnit.NANOSECONDS);
       }
     });
   }

@@ -64,6 +64,12 @@ public interface Telemetry extends AutoCloseable {
   void completion(String model, String backend, String tenant, String cache, long inputTokens, long outputTokens,
       double costUsd);
 
+  /** A chat completion began; {@link #chatEnded()} follows when its response or stream is sent ({@code ragway_chat_completions_in_flight}). */
+  default void chatStarted() {}
+
+  /** A chat completion {@link #chatStarted()} ended, however it ended. */
+  default void chatEnded() {}
+
   /** Starts timing an answer of {@code model} to a request that arrived at {@code startNanos} ({@link System#nanoTime()}). */
   Generation generation(String model, long startNanos);
 

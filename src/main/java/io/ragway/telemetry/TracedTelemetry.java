@@ -45,6 +45,16 @@ final class TracedTelemetry implements Telemetry {
   }
 
   @Override
+  public void chatStarted() {
+    metrics.chatStarted();
+  }
+
+  @Override
+  public void chatEnded() {
+    metrics.chatEnded();
+  }
+
+  @Override
   public Generation generation(String model, long startNanos) {
     return metrics.generation(model, startNanos);
   }

@@ -302,6 +302,45 @@ class MetricsIT {
   }
 
   @Test
+  void theAutoscalingSignalsAreExported() throws Exception {
+    String deployment = router.health().stream().filter(h -> h.model().equals("solo")).findFirst().orElseThrow().deployment();
+    Scrape before = scrape();
+    // 1.5 s of silence, under solo's 2 s first-token timeout: long enough for scrapes on a loaded machine to see it
+    upstream.next(Fault.slowFirstByte(1500));
+    var pending = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return chat(acme, "solo", "A question while it is busy?", true, 0.7);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    Scrape busy = settled(s -> s.sum("ragway_chat_completions_in_flight") >= 1
+        && s.sum("ragway_upstream_in_flight", "backend", "solo", "deployment", deployment) >= 1);
+    assertEquals(1, busy.sum("ragway_chat_completions_in_flight"), busy.toString());
+    assertEquals(1, busy.sum("ragway_upstream_in_flight", "backend", "solo", "deployment", deployment));
+    assertEquals(0, busy.sum("ragway_upstream_queue_depth", "backend", "solo", "deployment", deployment));
+    assertEquals(1, busy.find("ragway_upstream_queue_depth", "backend", "solo", "deployment", deployment).size(),
+        "queue depth is exported per deployment");
+    HttpResponse<String> r = pending.get();
+    assertEquals(200, r.statusCode(), r.body());
+    Scrape after = settled(s -> s.sum("ragway_chat_completions_in_flight") == 0
+        && s.sum("ragway_upstream_time_to_first_token_seconds_count", "backend", "solo") > before.sum(
+            "ragway_upstream_time_to_first_token_seconds_count", "backend", "solo"));
+    assertEquals(0, after.sum("ragway_chat_completions_in_flight"));
+    assertEquals(0, after.sum("ragway_upstream_in_flight", "backend", "solo", "deployment", deployment));
+    assertEquals(1, after.sum("ragway_upstream_time_to_first_token_seconds_count", "backend", "solo", "deployment", deployment)
+        - before.sum("ragway_upstream_time_to_first_token_seconds_count", "backend", "solo", "deployment", deployment));
+    double slow = after.sum("ragway_upstream_time_to_first_token_seconds_sum", "backend", "solo")
+        - before.sum("ragway_upstream_time_to_first_token_seconds_sum", "backend", "solo");
+    assertTrue(slow >= 1.4, "the upstream's slow first byte is its time to first token: " + slow);
+    assertEquals(0, after.sum("ragway_upstream_time_to_first_token_seconds_bucket", "backend", "solo", "le", "1.0")
+        - before.sum("ragway_upstream_time_to_first_token_seconds_bucket", "backend", "solo", "le", "1.0"));
+    assertEquals(outputTokens(r), after.sum("ragway_tokens_total", "backend", "solo", "direction", "output")
+        - before.sum("ragway_tokens_total", "backend", "solo", "direction", "output"), 1e-9,
+        "output tokens per model and backend, for rate()");
+  }
+
+  @Test
   void withKeysRequiredOnlyTheMetricsTokenOpensMetrics() throws Exception {
     HttpResponse<String> none = send(ragway, "GET", "/metrics", null, null);
     assertEquals(401, none.statusCode(), none.body());
