@@ -11,17 +11,16 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
 /**
- * An append-only journal of lines with group commit: {@link #append} returns once its line is on
- * disk (fsync), and one fsync covers every line that arrived while the previous one ran, so the
- * cost of durability is shared by concurrent writers. Lines go to numbered segment files
+ * An append-only journal of lines with group commit: {@link #append} writes its line and returns
+ * once it is on disk (fsync), and one fsync covers every line written while the previous one ran,
+ * so the cost of durability is shared by concurrent writers. Lines go to numbered segment files
  * ({@code 00000001.jsonl}, ...); a process starts a new segment, so a line torn by a crash is
  * only ever at the end of an older segment, where readers skip it (it was never acknowledged).
  *
@@ -40,20 +39,29 @@ final class Journal implements AutoCloseable {
   private static final String SUFFIX = ".jsonl";
   private static final String CHECKPOINT = "checkpoint";
   private static final long SEGMENT_BYTES = 64L << 20;
-  private static final int MAX_GROUP = 4096;
   private static final long CHUNK = 8L << 20;
 
-  private record Pending(byte[] line, CompletableFuture<Void> done) {}
+  /* Lines written but cut off again because their fsync (or a later write) failed: (from, through] in ticket space. */
+  private record Failure(long from, long through, IOException cause) {}
 
   private final Path dir;
   private final FileChannel lockChannel;
   private final FileLock lock;
-  private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(65_536);
-  private final Thread writer;
-  private final Object durableChanged = new Object();
+  /* held while writing to the current segment, and while switching segments */
+  private final ReentrantLock writing = new ReentrantLock();
+  private ByteBuffer scratch = ByteBuffer.allocateDirect(64 << 10);
+  /* guards the fields below it: who is syncing, what is durable, which writes failed */
+  private final ReentrantLock state = new ReentrantLock();
+  private final Condition progress = state.newCondition();
+  private boolean syncing;
+  private final Deque<Failure> failures = new ArrayDeque<>();
+  private final Object appended = new Object();
   private FileChannel current;
   private volatile long currentSegment;
   private volatile long durable; // bytes of the current segment known to be on disk
+  /* Tickets count bytes written since this process opened the journal, across segments. */
+  private long written; // under writing
+  private volatile long durableTicket;
   private volatile boolean closed;
 
   private Journal(Path dir, FileChannel lockChannel, FileLock lock) throws IOException {
@@ -62,7 +70,6 @@ final class Journal implements AutoCloseable {
     this.lock = lock;
     long last = segments().stream().mapToLong(Long::longValue).max().orElse(0);
     openSegment(last + 1);
-    this.writer = Thread.ofPlatform().daemon().name("ragway-journal").start(this::writeLoop);
   }
 
   /**
@@ -97,75 +104,175 @@ final class Journal implements AutoCloseable {
    *     the journal, and the caller must not report it as recorded
    */
   void append(byte[] line) {
-    if (closed) {
-      throw new DatabaseException("the usage journal is closed");
-    }
-    Pending p = new Pending(line, new CompletableFuture<>());
+    sync(write(line));
+  }
+
+  /**
+   * Writes one line (without its newline) to the journal file, where it survives the end of this
+   * process (not yet of the machine), and returns its ticket for {@link #sync}.
+   *
+   * @throws DatabaseException when it could not be written: it is not in the journal
+   */
+  long write(byte[] line) {
+    writing.lock();
     try {
-      queue.put(p);
-      p.done().get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new DatabaseException("interrupted while writing the usage journal", e);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      throw new DatabaseException("cannot write the usage journal in " + dir + ": " + cause.getMessage(), cause);
+      if (closed) {
+        throw new DatabaseException("the usage journal is closed");
+      }
+      int size = line.length + 1;
+      if (scratch.capacity() < size) {
+        scratch = ByteBuffer.allocateDirect(Integer.highestOneBit(size) << 1);
+      }
+      scratch.clear();
+      scratch.put(line).put((byte) '\n').flip();
+      long before = -1;
+      try {
+        before = current.position();
+        while (scratch.hasRemaining()) {
+          current.write(scratch);
+        }
+      } catch (IOException e) {
+        if (before >= 0) {
+          cutBack(before); // a half-written line is cut off, so the next one starts clean
+        }
+        throw new DatabaseException("cannot write the usage journal in " + dir + ": " + e.getMessage(), e);
+      }
+      written += size;
+      return written;
+    } finally {
+      writing.unlock();
+    }
+  }
+
+  private void cutBack(long offset) {
+    try {
+      current.truncate(offset);
+      current.position(offset);
+    } catch (IOException ignored) {
+      // the write already failed; the next one fails the same way or succeeds after the cut
     }
   }
 
   /*
-   * One platform thread writes and fsyncs: every line queued while an fsync runs goes out with the
-   * next one. (Callers taking turns to fsync on their own virtual threads measured slower: an
-   * fsync blocks the carrier thread under it.)
+   * Group commit without a writer thread: the first caller that finds no fsync running becomes
+   * the leader and fsyncs everything written so far; callers arriving meanwhile wait, and the next
+   * of them to wake leads the next fsync, covering all of them at once. One caller alone pays one
+   * fsync and no hand-off to another thread (which, on a busy machine, costs more than the fsync).
    */
-  private void writeLoop() {
-    List<Pending> group = new ArrayList<>();
-    while (!closed || !queue.isEmpty()) {
-      try {
-        Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (first == null) {
+
+  /**
+   * Returns once the line of {@code ticket} (and every line written before it) is on disk.
+   *
+   * @throws DatabaseException when the fsync failed: the line was cut off the journal
+   */
+  void sync(long ticket) {
+    state.lock();
+    try {
+      while (true) {
+        for (Failure f : failures) {
+          if (ticket > f.from() && ticket <= f.through()) {
+            throw new DatabaseException("cannot write the usage journal in " + dir + ": " + f.cause().getMessage(), f.cause());
+          }
+        }
+        if (durableTicket >= ticket) {
+          return;
+        }
+        if (!syncing) {
+          syncing = true;
+          state.unlock();
+          try {
+            syncOnce();
+          } finally {
+            state.lock();
+            syncing = false;
+            progress.signalAll();
+          }
           continue;
         }
-        group.add(first);
-        queue.drainTo(group, MAX_GROUP - 1);
-        int size = 0;
-        for (Pending p : group) {
-          size += p.line().length + 1;
-        }
-        ByteBuffer buf = ByteBuffer.allocate(size);
-        for (Pending p : group) {
-          buf.put(p.line()).put((byte) '\n');
-        }
-        buf.flip();
+        progress.awaitUninterruptibly();
+      }
+    } finally {
+      state.unlock();
+    }
+  }
+
+  /** Syncs what has been written unless it is already durable; for a background flusher. */
+  void syncWritten() {
+    long target;
+    writing.lock();
+    try {
+      target = written;
+    } finally {
+      writing.unlock();
+    }
+    if (target > durableTicket) {
+      sync(target);
+    }
+  }
+
+  /* Called by the one leader: fsyncs everything written so far, then publishes it as durable. */
+  private void syncOnce() {
+    long target;
+    long offset;
+    FileChannel ch;
+    writing.lock();
+    try {
+      target = written;
+      offset = current.position();
+      ch = current;
+    } catch (IOException e) {
+      throw new DatabaseException("cannot write the usage journal in " + dir + ": " + e.getMessage(), e);
+    } finally {
+      writing.unlock();
+    }
+    IOException failed = null;
+    try {
+      ch.force(false);
+    } catch (IOException e) {
+      failed = e;
+    }
+    writing.lock();
+    try {
+      if (failed != null) {
+        // what is not known to be on disk is cut off: its writers are told, and later lines start clean
+        cutBack(durable);
+        long from = durableTicket;
+        long cut = written;
+        state.lock();
         try {
-          long before = current.position();
-          try {
-            while (buf.hasRemaining()) {
-              current.write(buf);
-            }
-            current.force(false);
-          } catch (IOException e) {
-            current.truncate(before); // a half-written group is cut off, so the next one starts clean
-            current.position(before);
-            throw e;
+          failures.addLast(new Failure(from, cut, failed));
+          while (failures.size() > 64) {
+            failures.removeFirst();
           }
-          durable = current.position();
-          group.forEach(p -> p.done().complete(null));
-          synchronized (durableChanged) {
-            durableChanged.notifyAll();
-          }
-          if (durable > SEGMENT_BYTES) {
-            current.close();
-            openSegment(currentSegment + 1);
-          }
-        } catch (IOException e) {
-          group.forEach(p -> p.done().completeExceptionally(e));
+        } finally {
+          state.unlock();
         }
-        group.clear();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
         return;
       }
+      if (ch == current) {
+        durable = offset;
+      }
+      if (durable > SEGMENT_BYTES) {
+        try {
+          current.force(false);
+          target = written;
+          current.close();
+          openSegment(currentSegment + 1);
+        } catch (IOException e) {
+          throw new DatabaseException("cannot start a new usage journal segment in " + dir + ": " + e.getMessage(), e);
+        }
+      }
+      state.lock();
+      try {
+        durableTicket = Math.max(durableTicket, target);
+      } finally {
+        state.unlock();
+      }
+    } finally {
+      writing.unlock();
+    }
+    synchronized (appended) {
+      appended.notifyAll();
     }
   }
 
@@ -274,28 +381,31 @@ final class Journal implements AutoCloseable {
 
   /** Waits until something new is durable, or {@code millis} pass. */
   void awaitAppend(long millis) throws InterruptedException {
-    synchronized (durableChanged) {
-      durableChanged.wait(millis);
+    synchronized (appended) {
+      appended.wait(millis);
     }
   }
 
   @Override
   public void close() {
-    closed = true;
     try {
-      writer.join(5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      syncWritten();
+    } catch (DatabaseException e) {
+      // what was not synced is replayed from the file if it got there, as after a crash
     }
+    writing.lock();
     try {
+      closed = true;
       current.close();
       lock.release();
       lockChannel.close();
     } catch (IOException ignored) {
       // closing is all we wanted
+    } finally {
+      writing.unlock();
     }
-    synchronized (durableChanged) {
-      durableChanged.notifyAll();
+    synchronized (appended) {
+      appended.notifyAll();
     }
   }
 }
