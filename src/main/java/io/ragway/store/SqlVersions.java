@@ -1,5 +1,6 @@
 package io.ragway.store;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ragway.config.JsonMappers;
 import java.nio.charset.StandardCharsets;
@@ -64,14 +65,14 @@ final class SqlVersions implements Versions {
           String sha = sha256(s.content());
           Optional<Version> stored = find(c, s.kind(), s.name(), s.version());
           if (stored.isPresent()) {
-            if (!stored.get().sha256().equals(sha)) {
+            if (!stored.get().sha256().equals(sha) && !onlyAdds(s.content(), stored.get().content())) {
               throw conflict(s, stored.get());
             }
             continue;
           }
           if (s.kind() == Kind.GUARD_POLICY) {
             Optional<Version> other = otherContent(c, s.kind(), s.version(), sha);
-            if (other.isPresent()) {
+            if (other.isPresent() && !onlyAdds(s.content(), other.get().content())) {
               throw conflict(s, other.get());
             }
           }
@@ -104,6 +105,25 @@ final class SqlVersions implements Versions {
         throw new IllegalArgumentException("the content of a version is not JSON: " + e.getMessage(), e);
       }
     }
+  }
+
+  /*
+   * A later ragway may give policies a new field; the same configuration then serialises with one
+   * more key. That is not a changed policy: every stored field must still be equal, and the stored
+   * row (what the older answers were made with) stays as it is.
+   */
+  private boolean onlyAdds(String now, String stored) throws java.io.IOException {
+    JsonNode n = json.readTree(now);
+    JsonNode s = json.readTree(stored);
+    if (!n.isObject() || !s.isObject() || n.size() <= s.size()) {
+      return false;
+    }
+    for (Map.Entry<String, JsonNode> f : s.properties()) {
+      if (!f.getValue().equals(n.get(f.getKey()))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static VersionConflict conflict(Seen s, Version stored) {

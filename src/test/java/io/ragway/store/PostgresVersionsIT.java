@@ -45,7 +45,7 @@ class PostgresVersionsIT extends VersionsContract {
     for (int r = 0; r < 4; r++) {
       String actor = "serve:replica" + r;
       replicas.add(Thread.ofPlatform().start(() -> {
-        try (Database own = Database.open(url, "", "", 1, dir.resolve(actor))) {
+        try (Database own = Database.open(url, "", "", 2, dir.resolve(actor))) {
           go.await();
           Stores.versions(own, clock, actor).register(seen);
         } catch (Throwable t) {

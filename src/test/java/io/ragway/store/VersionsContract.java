@@ -105,6 +105,19 @@ abstract class VersionsContract {
   }
 
   @Test
+  void aFieldALaterRagwayAddsToAPolicyIsNotAChange() {
+    versions("a").register(List.of(policy("default", "default-1", "block")));
+    Versions.Seen later = new Versions.Seen(Versions.Kind.GUARD_POLICY, "default", "default-1",
+        "{\"injection\":\"block\",\"new_check\":\"off\"}");
+    assertEquals(List.of(), versions("b").register(List.of(later)));
+    assertEquals("{\"injection\":\"block\"}",
+        versions("a").find(Versions.Kind.GUARD_POLICY, "default", "default-1").orElseThrow().content());
+    Versions.Seen changed = new Versions.Seen(Versions.Kind.GUARD_POLICY, "default", "default-1",
+        "{\"injection\":\"flag\",\"new_check\":\"off\"}");
+    assertThrows(Versions.VersionConflict.class, () -> versions("b").register(List.of(changed)));
+  }
+
+  @Test
   void listsByKindAndName() {
     versions("a").register(List.of(prompt("v1", "A."), policy("default", "default-1", "block")));
     clock.advance(Duration.ofMinutes(1));
