@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
@@ -41,26 +43,28 @@ final class Journal implements AutoCloseable {
   private static final long SEGMENT_BYTES = 64L << 20;
   private static final long CHUNK = 8L << 20;
 
-  /* Lines written but cut off again because their fsync (or a later write) failed: (from, through] in ticket space. */
+  /* Lines cut off again because their write or fsync failed: tickets in (from, through]. */
   private record Failure(long from, long through, IOException cause) {}
 
   private final Path dir;
   private final FileChannel lockChannel;
   private final FileLock lock;
-  /* held while writing to the current segment, and while switching segments */
-  private final ReentrantLock writing = new ReentrantLock();
-  private ByteBuffer scratch = ByteBuffer.allocateDirect(64 << 10);
-  /* guards the fields below it: who is syncing, what is durable, which writes failed */
-  private final ReentrantLock state = new ReentrantLock();
-  private final Condition progress = state.newCondition();
-  private boolean syncing;
-  private final Deque<Failure> failures = new ArrayDeque<>();
+  /* guards pending and queued: lines handed in and not yet taken by a leader */
+  private final ReentrantLock handIn = new ReentrantLock();
+  private ByteBuffer pending = ByteBuffer.allocateDirect(64 << 10);
+  private ByteBuffer spare = ByteBuffer.allocateDirect(64 << 10); // the leader's, while it writes
+  private long queued; // ticket of the last line handed in
+  /* the one caller writing and fsyncing at a time; only it touches the segment file */
+  private final AtomicBoolean leading = new AtomicBoolean();
+  private record Waiter(long ticket, Thread thread) {}
+
+  private final ConcurrentLinkedQueue<Waiter> waiting = new ConcurrentLinkedQueue<>();
+  private final Deque<Failure> failures = new ArrayDeque<>(); // under itself
   private final Object appended = new Object();
   private FileChannel current;
   private volatile long currentSegment;
   private volatile long durable; // bytes of the current segment known to be on disk
-  /* Tickets count bytes written since this process opened the journal, across segments. */
-  private long written; // under writing
+  /* Tickets count bytes handed in since this process opened the journal, across segments. */
   private volatile long durableTicket;
   private volatile boolean closed;
 
@@ -104,175 +108,166 @@ final class Journal implements AutoCloseable {
    *     the journal, and the caller must not report it as recorded
    */
   void append(byte[] line) {
-    sync(write(line));
+    sync(handIn(line));
   }
 
-  /**
-   * Writes one line (without its newline) to the journal file, where it survives the end of this
-   * process (not yet of the machine), and returns its ticket for {@link #sync}.
-   *
-   * @throws DatabaseException when it could not be written: it is not in the journal
-   */
-  long write(byte[] line) {
-    writing.lock();
+  /** Copies a line into the group the next fsync takes; returns its ticket. */
+  private long handIn(byte[] line) {
+    handIn.lock();
     try {
       if (closed) {
         throw new DatabaseException("the usage journal is closed");
       }
       int size = line.length + 1;
-      if (scratch.capacity() < size) {
-        scratch = ByteBuffer.allocateDirect(Integer.highestOneBit(size) << 1);
+      if (pending.remaining() < size) {
+        ByteBuffer bigger = ByteBuffer.allocateDirect(Integer.highestOneBit(pending.position() + size) << 1);
+        pending.flip();
+        bigger.put(pending);
+        pending = bigger;
       }
-      scratch.clear();
-      scratch.put(line).put((byte) '\n').flip();
-      long before = -1;
-      try {
-        before = current.position();
-        while (scratch.hasRemaining()) {
-          current.write(scratch);
-        }
-      } catch (IOException e) {
-        if (before >= 0) {
-          cutBack(before); // a half-written line is cut off, so the next one starts clean
-        }
-        throw new DatabaseException("cannot write the usage journal in " + dir + ": " + e.getMessage(), e);
-      }
-      written += size;
-      return written;
+      pending.put(line).put((byte) '\n');
+      queued += size;
+      return queued;
     } finally {
-      writing.unlock();
-    }
-  }
-
-  private void cutBack(long offset) {
-    try {
-      current.truncate(offset);
-      current.position(offset);
-    } catch (IOException ignored) {
-      // the write already failed; the next one fails the same way or succeeds after the cut
+      handIn.unlock();
     }
   }
 
   /*
-   * Group commit without a writer thread: the first caller that finds no fsync running becomes
-   * the leader and fsyncs everything written so far; callers arriving meanwhile wait, and the next
-   * of them to wake leads the next fsync, covering all of them at once. One caller alone pays one
-   * fsync and no hand-off to another thread (which, on a busy machine, costs more than the fsync).
+   * Group commit without a writer thread. Callers copy their line into a shared buffer; the first
+   * one that finds no fsync running becomes the leader: it takes the whole buffer, writes it with
+   * one write and one fsync, publishes it as durable and wakes the others. Lines handed in while it
+   * ran wait for the next leader, one of them. A caller alone pays one write and one fsync and no
+   * hand-off to another thread (which, on a busy machine, can cost more than the fsync).
    */
 
   /**
-   * Returns once the line of {@code ticket} (and every line written before it) is on disk.
+   * Returns once the line of {@code ticket} (and every line before it) is on disk.
    *
-   * @throws DatabaseException when the fsync failed: the line was cut off the journal
+   * @throws DatabaseException when it could not be written: the line was cut off the journal
    */
-  void sync(long ticket) {
-    state.lock();
+  private void sync(long ticket) {
+    Waiter me = null;
     try {
       while (true) {
-        for (Failure f : failures) {
-          if (ticket > f.from() && ticket <= f.through()) {
-            throw new DatabaseException("cannot write the usage journal in " + dir + ": " + f.cause().getMessage(), f.cause());
-          }
-        }
+        failedAt(ticket);
         if (durableTicket >= ticket) {
           return;
         }
-        if (!syncing) {
-          syncing = true;
-          state.unlock();
+        if (leading.compareAndSet(false, true)) {
           try {
-            syncOnce();
+            lead();
           } finally {
-            state.lock();
-            syncing = false;
-            progress.signalAll();
+            leading.set(false);
+            wake();
           }
           continue;
         }
-        progress.awaitUninterruptibly();
+        if (me == null) {
+          me = new Waiter(ticket, Thread.currentThread());
+          waiting.add(me);
+          continue; // look again: the leader may have finished before we queued
+        }
+        LockSupport.park(this);
       }
     } finally {
-      state.unlock();
+      if (me != null) {
+        waiting.remove(me);
+      }
     }
   }
 
-  /** Syncs what has been written unless it is already durable; for a background flusher. */
-  void syncWritten() {
-    long target;
-    writing.lock();
-    try {
-      target = written;
-    } finally {
-      writing.unlock();
-    }
-    if (target > durableTicket) {
-      sync(target);
+  /* Wakes the callers the last fsync covered, and one that it did not, to lead the next. */
+  private void wake() {
+    boolean next = false;
+    for (java.util.Iterator<Waiter> i = waiting.iterator(); i.hasNext(); ) {
+      Waiter w = i.next();
+      if (w.ticket() <= durableTicket) {
+        i.remove();
+        LockSupport.unpark(w.thread());
+      } else if (!next) {
+        next = true;
+        LockSupport.unpark(w.thread());
+      }
     }
   }
 
-  /* Called by the one leader: fsyncs everything written so far, then publishes it as durable. */
-  private void syncOnce() {
+  private void failedAt(long ticket) {
+    synchronized (failures) {
+      for (Failure f : failures) {
+        if (ticket > f.from() && ticket <= f.through()) {
+          throw new DatabaseException("cannot write the usage journal in " + dir + ": " + f.cause().getMessage(), f.cause());
+        }
+      }
+    }
+  }
+
+  /** Syncs every line handed in so far; for closing. */
+  private void syncAll() {
     long target;
-    long offset;
-    FileChannel ch;
-    writing.lock();
+    handIn.lock();
     try {
-      target = written;
-      offset = current.position();
-      ch = current;
-    } catch (IOException e) {
-      throw new DatabaseException("cannot write the usage journal in " + dir + ": " + e.getMessage(), e);
+      target = queued;
     } finally {
-      writing.unlock();
+      handIn.unlock();
     }
-    IOException failed = null;
+    sync(target);
+  }
+
+  /* Run by the leader alone: writes and fsyncs the lines handed in so far, then publishes them. */
+  private void lead() {
+    long target;
+    ByteBuffer group;
+    handIn.lock();
     try {
-      ch.force(false);
+      target = queued;
+      group = pending;
+      pending = spare;
+      pending.clear();
+    } finally {
+      handIn.unlock();
+    }
+    spare = group; // the next leader's buffer once this one is written
+    if (target <= durableTicket) {
+      return;
+    }
+    group.flip();
+    long before = durable;
+    try {
+      while (group.hasRemaining()) {
+        current.write(group);
+      }
+      current.force(false);
     } catch (IOException e) {
-      failed = e;
-    }
-    writing.lock();
-    try {
-      if (failed != null) {
-        // what is not known to be on disk is cut off: its writers are told, and later lines start clean
-        cutBack(durable);
-        long from = durableTicket;
-        long cut = written;
-        state.lock();
-        try {
-          failures.addLast(new Failure(from, cut, failed));
-          while (failures.size() > 64) {
-            failures.removeFirst();
-          }
-        } finally {
-          state.unlock();
-        }
-        return;
-      }
-      if (ch == current) {
-        durable = offset;
-      }
-      if (durable > SEGMENT_BYTES) {
-        try {
-          current.force(false);
-          target = written;
-          current.close();
-          openSegment(currentSegment + 1);
-        } catch (IOException e) {
-          throw new DatabaseException("cannot start a new usage journal segment in " + dir + ": " + e.getMessage(), e);
-        }
-      }
-      state.lock();
+      // a half-written group is cut off, so the next one starts clean; its callers are told
       try {
-        durableTicket = Math.max(durableTicket, target);
-      } finally {
-        state.unlock();
+        current.truncate(before);
+        current.position(before);
+      } catch (IOException ignored) {
+        // the next write fails the same way, or succeeds after the cut
       }
-    } finally {
-      writing.unlock();
+      synchronized (failures) {
+        failures.addLast(new Failure(durableTicket, target, e));
+        while (failures.size() > 64) {
+          failures.removeFirst();
+        }
+      }
+      durableTicket = target; // past the failed group: later lines do not wait on it
+      return;
     }
-    synchronized (appended) {
-      appended.notifyAll();
+    try {
+      durable = current.position();
+      if (durable > SEGMENT_BYTES) {
+        current.close();
+        openSegment(currentSegment + 1);
+      }
+    } catch (IOException e) {
+      throw new DatabaseException("cannot start a new usage journal segment in " + dir + ": " + e.getMessage(), e);
+    } finally {
+      durableTicket = target;
+      synchronized (appended) {
+        appended.notifyAll();
+      }
     }
   }
 
@@ -389,20 +384,23 @@ final class Journal implements AutoCloseable {
   @Override
   public void close() {
     try {
-      syncWritten();
+      syncAll();
     } catch (DatabaseException e) {
-      // what was not synced is replayed from the file if it got there, as after a crash
+      // its callers were told; nothing else is waiting
     }
-    writing.lock();
+    handIn.lock();
     try {
       closed = true;
+    } finally {
+      handIn.unlock();
+    }
+    try {
+      syncAll(); // a line handed in meanwhile
       current.close();
       lock.release();
       lockChannel.close();
-    } catch (IOException ignored) {
+    } catch (IOException | DatabaseException ignored) {
       // closing is all we wanted
-    } finally {
-      writing.unlock();
     }
     synchronized (appended) {
       appended.notifyAll();
