@@ -396,11 +396,19 @@ final class Journal implements AutoCloseable {
     }
     try {
       syncAll(); // a line handed in meanwhile
+    } catch (DatabaseException e) {
+      // as above
+    }
+    try {
       current.close();
+    } catch (IOException ignored) {
+      // closing is all we wanted
+    }
+    try {
       lock.release();
       lockChannel.close();
-    } catch (IOException | DatabaseException ignored) {
-      // closing is all we wanted
+    } catch (IOException ignored) {
+      // as above
     }
     synchronized (appended) {
       appended.notifyAll();
