@@ -67,6 +67,7 @@ final class Journal implements AutoCloseable {
   /* Tickets count bytes handed in since this process opened the journal, across segments. */
   private volatile long durableTicket;
   private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicLong fsyncs = new java.util.concurrent.atomic.AtomicLong();
 
   private Journal(Path dir, FileChannel lockChannel, FileLock lock) throws IOException {
     this.dir = dir;
@@ -238,6 +239,7 @@ final class Journal implements AutoCloseable {
         current.write(group);
       }
       current.force(false);
+      fsyncs.incrementAndGet();
     } catch (IOException e) {
       // a half-written group is cut off, so the next one starts clean; its callers are told
       try {
@@ -372,6 +374,11 @@ final class Journal implements AutoCloseable {
       total += Math.max(0, size - (s == from.segment() ? from.offset() : 0));
     }
     return total;
+  }
+
+  /** How many fsyncs this journal has made: fewer than lines appended when groups formed. */
+  long fsyncs() {
+    return fsyncs.get();
   }
 
   /** Waits until something new is durable, or {@code millis} pass. */
