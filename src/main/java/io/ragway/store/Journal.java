@@ -174,7 +174,7 @@ final class Journal implements AutoCloseable {
     while (true) {
       boolean wrote;
       try {
-        wrote = lead();
+        wrote = writeGroup();
       } catch (RuntimeException e) {
         wrote = true; // a new segment could not be started: the next group tries again
       }
@@ -231,7 +231,7 @@ final class Journal implements AutoCloseable {
   }
 
   /* Run by the writer alone: writes and fsyncs the lines handed in so far, then publishes them; whether there were any. */
-  private boolean lead() {
+  private boolean writeGroup() {
     long target;
     ByteBuffer group;
     handIn.lock();
