@@ -54,6 +54,13 @@ public final class PromptTemplates {
     return new PromptTemplates(Map.copyOf(all));
   }
 
+  /** Every version, the built-in {@code v1} first, then the others by name. */
+  public List<Template> all() {
+    return versions.values().stream()
+        .sorted(java.util.Comparator.comparing((Template t) -> !t.version().equals(BUILT_IN)).thenComparing(Template::version))
+        .toList();
+  }
+
   public Optional<Template> get(String version) {
     return Optional.ofNullable(versions.get(version));
   }

@@ -41,7 +41,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "guard", mixinStandardHelpOptions = true,
     description = {"The guardrails' detectors: train the injection model, measure it and the PII detector, check a text."},
-    subcommands = {GuardCommand.Train.class, GuardCommand.Eval.class, GuardCommand.EvalPii.class, GuardCommand.Check.class})
+    subcommands = {GuardCommand.Train.class, GuardCommand.Eval.class, GuardCommand.EvalPii.class, GuardCommand.Check.class,
+        VersionsCommands.Policies.class})
 final class GuardCommand implements Runnable {
 
   static final String DEFAULT_TRAIN = "../shared/data/prompt-injection/train.jsonl";

@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
         BudgetsCommand.class,
         PlanCommand.class,
         RolloutCommand.class,
+        VersionsCommands.Prompts.class,
         CommandLine.HelpCommand.class
     },
     footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage error. Set RAGWAY_DEBUG=1 for stack traces."})

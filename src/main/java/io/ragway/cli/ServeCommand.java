@@ -68,6 +68,7 @@ final class ServeCommand implements Callable<Integer> {
       }
     }, "ragway-shutdown"));
     try (Components c = common.components()) {
+      ConfiguredVersions.register(c.database(), c.config(), spec.commandLine().getErr()); // answer records name these
       Index index = c.index(false);
       if (!docs.isEmpty()) {
         try (Progress.Files progress = new Progress.Files(false)) {

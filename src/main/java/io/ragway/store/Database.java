@@ -278,7 +278,7 @@ public final class Database implements AutoCloseable {
 
   /** The tables that hold records, in the order a copy fills them. */
   static final List<String> TABLES = List.of("api_keys", "audit_log", "usage_events", "budgets", "rollout_states",
-      "rollout_decisions", "answer_records", "feedback");
+      "rollout_decisions", "answer_records", "feedback", "prompt_and_policy_versions");
 
   /**
    * Copies every record into {@code target} (migrated, and empty: a copy never mixes two

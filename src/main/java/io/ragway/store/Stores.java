@@ -102,6 +102,11 @@ public final class Stores {
     }
   }
 
+  /** The prompt template and guard policy versions in {@code db}; registrations are audited as {@code actor}. */
+  public static Versions versions(Database db, Clock clock, String actor) {
+    return new SqlVersions(db.dataSource(), clock, actor);
+  }
+
   /** The audit log in {@code db}. */
   public static AuditLog auditLog(Database db) {
     return new SqlApiKeys(db.dataSource(), Clock.systemUTC(), "");

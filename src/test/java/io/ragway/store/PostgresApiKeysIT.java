@@ -97,7 +97,7 @@ class PostgresApiKeysIT extends ApiKeysContract {
         assertTrue(drain.awaitDrained(java.time.Duration.ofSeconds(10)));
       }
       assertEquals(java.util.Map.of("api_keys", 2L, "audit_log", 2L, "usage_events", 4L, "budgets", 0L, "rollout_states", 0L,
-          "rollout_decisions", 0L, "answer_records", 0L, "feedback", 0L), sqlite.copyTo(db));
+          "rollout_decisions", 0L, "answer_records", 0L, "feedback", 0L, "prompt_and_policy_versions", 0L), sqlite.copyTo(db));
       DatabaseException again = assertThrows(DatabaseException.class, () -> sqlite.copyTo(db));
       assertTrue(again.getMessage().contains("already has api_keys"), again.getMessage());
     }
