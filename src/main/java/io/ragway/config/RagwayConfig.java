@@ -50,7 +50,8 @@ public record RagwayConfig(
     Prompts prompts,
     List<RolloutConfig> rollouts,
     DriftConfig drift,
-    Records records) {
+    Records records,
+    io.ragway.state.StateConfig state) {
 
   public RagwayConfig {
     Objects.requireNonNull(dataDir, "data_dir");
@@ -90,6 +91,7 @@ public record RagwayConfig(
     rollouts = rollouts == null ? List.of() : List.copyOf(rollouts);
     drift = drift == null ? DriftConfig.defaults() : drift;
     records = records == null ? new Records(null, null, null) : records;
+    state = state == null ? io.ragway.state.StateConfig.defaults() : state;
     checkRollouts(models, generator, prompts, rollouts);
   }
 
@@ -614,14 +616,15 @@ public record RagwayConfig(
         new Prompts("", List.of()),
         List.of(),
         DriftConfig.defaults(),
-        new Records(null, null, null));
+        new Records(null, null, null),
+        io.ragway.state.StateConfig.defaults());
   }
 
   /** This configuration with another data directory and tenant (the CLI's flags). */
   public RagwayConfig withDataAndTenant(String dataDir, String tenant) {
     return new RagwayConfig(dataDir, tenant, ingest, embedding, index, retrieval, answer, generator, models, gateway, cache,
         auth, limits, sessions, database, guard, telemetry, agent, eval,
-        prompts, rollouts, drift, records);
+        prompts, rollouts, drift, records, state);
   }
 
   public Path dataPath() {
