@@ -41,6 +41,8 @@ public final class Redis implements StateBackend, AutoCloseable {
   private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
   /** How often a replica that never connected tries again; Lettuce reconnects a lost connection by itself. */
   private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  /** A connection attempt may take longer than a command: the first one loads Netty. */
+  private static final long CONNECT_MILLIS = 3000;
 
   private final StateConfig.Redis config;
   private final ClientResources resources;
@@ -50,6 +52,7 @@ public final class Redis implements StateBackend, AutoCloseable {
   private final Map<StateConfig.Store, LongAdder> errors = new EnumMap<>(StateConfig.Store.class);
   private volatile StatefulRedisConnection<String, byte[]> connection;
   private volatile long nextAttempt;
+  private java.util.concurrent.CompletableFuture<StatefulRedisConnection<String, byte[]>> pending;
 
   private Redis(StateConfig.Redis config) {
     this.config = config;
@@ -61,7 +64,7 @@ public final class Redis implements StateBackend, AutoCloseable {
     client.setOptions(ClientOptions.builder()
         .autoReconnect(true)
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-        .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
+        .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofMillis(Math.max(CONNECT_MILLIS, config.timeoutMs()))).build())
         .timeoutOptions(TimeoutOptions.enabled(timeout))
         .build());
     for (StateConfig.Store s : StateConfig.Store.values()) {
@@ -72,7 +75,21 @@ public final class Redis implements StateBackend, AutoCloseable {
   /** A client of {@code config}'s Redis; connects now if it can, else on later calls. */
   public static Redis connect(StateConfig.Redis config) {
     Redis r = new Redis(Objects.requireNonNull(config, "config"));
-    r.connection();
+    r.connectionOrNull();
+    java.util.concurrent.CompletableFuture<?> first;
+    synchronized (r) {
+      first = r.pending;
+    }
+    if (first != null) {
+      try {
+        first.get(CONNECT_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        // down for now: later calls try again
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      r.connectionOrNull();
+    }
     if (r.connection == null) {
       LOG.warn("redis at {} cannot be reached; serving without it ({}) until it can", r.where(), r.failModes());
       r.up.set(false);
@@ -197,18 +214,26 @@ public final class Redis implements StateBackend, AutoCloseable {
     return c;
   }
 
+  /*
+   * Connecting never blocks a request: one attempt runs in the background at a time (at most every
+   * RETRY_NANOS), and callers meanwhile see no connection, which fails their call at once.
+   */
   private StatefulRedisConnection<String, byte[]> connectionOrNull() {
     StatefulRedisConnection<String, byte[]> c = connection;
     if (c != null) {
       return c;
     }
     synchronized (this) {
-      if (connection == null && System.nanoTime() - nextAttempt >= 0) {
+      if (connection == null && pending == null && System.nanoTime() - nextAttempt >= 0) {
+        pending = client.connectAsync(CODEC, uri).toCompletableFuture();
+      }
+      if (connection == null && pending != null && pending.isDone()) {
         try {
-          connection = client.connect(CODEC, uri);
-        } catch (RedisException e) {
+          connection = pending.join();
+        } catch (RuntimeException e) {
           nextAttempt = System.nanoTime() + RETRY_NANOS;
         }
+        pending = null;
       }
       return connection;
     }
