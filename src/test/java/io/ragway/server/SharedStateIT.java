@@ -58,6 +58,7 @@ class SharedStateIT {
               input_price_per_1m: 1.0
               output_price_per_1m: 2.0
           gateway: {probe_interval_seconds: 0}
+          guard: {enabled: false}
           database: {url: "%s"}
           state:
             backend: redis
