@@ -3,37 +3,26 @@ package io.ragway.limit;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bucket;
-import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Bucket4j token buckets, one pair per key (requests, tokens), each refilled greedily: a limit
- * of 60/min gives back one request a second rather than 60 at the minute's turn, so there is no
- * burst at window edges. The buckets come from {@link Buckets}: in this process, or in Redis.
+ * Bucket4j token buckets in process, one pair per key (requests, tokens), each refilled
+ * greedily: a limit of 60/min gives back one request a second rather than 60 at the minute's
+ * turn, so there is no burst at window edges. Buckets of idle keys are dropped after ten minutes
+ * (by then they are full again anyway).
  */
 final class TokenBucketLimiter implements RateLimiter {
 
-  /** Where a key's bucket of one kind lives. */
-  interface Buckets {
-    Bucket bucket(String key, String kind, BucketConfiguration configuration);
-  }
-
   private record BucketKey(String key, String kind, long perMinute) {}
 
-  private final Buckets buckets;
+  private final TimeMeter time;
+  private final Cache<BucketKey, Bucket> buckets = Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(10)).build();
 
-  /** Buckets in process; those of idle keys are dropped after ten minutes (by then they are full again anyway). */
   TokenBucketLimiter(TimeMeter time) {
-    Cache<BucketKey, Bucket> local = Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(10)).build();
-    this.buckets = (key, kind, configuration) -> local.get(new BucketKey(key, kind, configuration.getBandwidths()[0]
-        .getCapacity()), k -> Bucket.builder().addLimit(configuration.getBandwidths()[0]).withCustomTimePrecision(time).build());
-  }
-
-  TokenBucketLimiter(Buckets buckets) {
-    this.buckets = buckets;
+    this.time = time;
   }
 
   @Override
@@ -85,13 +74,9 @@ final class TokenBucketLimiter implements RateLimiter {
   static final long MAX_REFILL_PER_MINUTE = Duration.ofMinutes(1).toNanos();
 
   private Bucket bucket(String key, String kind, long perMinute) {
-    return buckets.bucket(key, kind, configuration(perMinute));
-  }
-
-  /** A bucket of {@code perMinute} tokens, refilled greedily over a minute. */
-  static BucketConfiguration configuration(long perMinute) {
-    return BucketConfiguration.builder()
+    return buckets.get(new BucketKey(key, kind, perMinute), k -> Bucket.builder()
         .addLimit(l -> l.capacity(perMinute).refillGreedy(Math.min(perMinute, MAX_REFILL_PER_MINUTE), Duration.ofMinutes(1)))
-        .build();
+        .withCustomTimePrecision(time)
+        .build());
   }
 }
