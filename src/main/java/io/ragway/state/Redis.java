@@ -91,7 +91,7 @@ public final class Redis implements StateBackend, AutoCloseable {
       r.connectionOrNull();
     }
     if (r.connection == null) {
-      LOG.warn("redis at {} cannot be reached; serving without it ({}) until it can", r.where(), r.failModes());
+      LOG.warn("redis at {} is not connected yet; serving without it ({}) until it is", r.where(), r.failModes());
       r.up.set(false);
     } else {
       LOG.info("hot state on redis at {} (keys {}:*)", r.where(), config.prefix());
