@@ -18,15 +18,15 @@ final class CaffeineResponseCache implements ResponseCache {
   }
 
   @Override
-  public Optional<String> get(String key) {
-    String v = cache.getIfPresent(key);
+  public Optional<String> get(String tenant, String key) {
+    String v = cache.getIfPresent(tenant + '\n' + key);
     (v == null ? misses : hits).increment();
     return Optional.ofNullable(v);
   }
 
   @Override
-  public void put(String key, String response) {
-    cache.put(key, response);
+  public void put(String tenant, String key, String response) {
+    cache.put(tenant + '\n' + key, response);
   }
 
   @Override

@@ -2,15 +2,15 @@ package io.ragway.cache;
 
 import java.util.Optional;
 
-/** Stores complete responses by request key. */
+/** Stores complete responses by request key, within a tenant (its keys never meet another tenant's). */
 public interface ResponseCache {
 
   /** Hit and miss counts since start. */
   record Stats(long hits, long misses) {}
 
-  Optional<String> get(String key);
+  Optional<String> get(String tenant, String key);
 
-  void put(String key, String response);
+  void put(String tenant, String key, String response);
 
   Stats stats();
 
@@ -18,12 +18,12 @@ public interface ResponseCache {
   static ResponseCache none() {
     return new ResponseCache() {
       @Override
-      public Optional<String> get(String key) {
+      public Optional<String> get(String tenant, String key) {
         return Optional.empty();
       }
 
       @Override
-      public void put(String key, String response) {}
+      public void put(String tenant, String key, String response) {}
 
       @Override
       public Stats stats() {

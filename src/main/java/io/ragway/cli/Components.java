@@ -63,6 +63,7 @@ final class Components implements AutoCloseable {
   private Rollouts rollouts;
   private io.ragway.webhook.Webhooks webhooks;
   private volatile java.util.function.Consumer<com.fasterxml.jackson.databind.JsonNode> onDrift = e -> {};
+  private io.ragway.state.Redis redis;
 
   Components(RagwayConfig config) {
     this.config = config;
@@ -206,6 +207,40 @@ final class Components implements AutoCloseable {
           java.time.Clock.systemUTC());
     }
     return router;
+  }
+
+  /** Where limits, caches and sessions live ({@code state.backend}); Redis is connected on first use. */
+  synchronized io.ragway.state.StateBackend state() {
+    if (!config.state().onRedis()) {
+      return io.ragway.state.StateBackend.memory();
+    }
+    if (redis == null) {
+      redis = io.ragway.state.Redis.connect(config.state().redis());
+    }
+    return redis;
+  }
+
+  /** Requests and tokens per minute per key, in this process or shared through Redis. */
+  io.ragway.limit.RateLimiter limiter() {
+    return state() instanceof io.ragway.state.Redis r ? io.ragway.limit.RateLimiters.redis(r)
+        : io.ragway.limit.RateLimiters.inProcess();
+  }
+
+  /** The response caches of {@code cache:}, in this process or shared through Redis. */
+  io.ragway.cache.Caches caches() {
+    io.ragway.cache.CacheConfig c = config.cache().toCacheConfig();
+    return state() instanceof io.ragway.state.Redis r ? io.ragway.cache.Caches.redis(c, r, java.time.Clock.systemUTC())
+        : io.ragway.cache.Caches.inProcess(c, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+  }
+
+  /** The sessions of {@code sessions:}, in this process or shared through Redis. */
+  io.ragway.chat.Sessions sessions() {
+    RagwayConfig.Sessions s = config.sessions();
+    io.ragway.chat.Sessions local = io.ragway.chat.SessionStores.inProcess(s.maxSessions(),
+        java.time.Duration.ofMinutes(s.idleMinutes()), 1000, java.time.Clock.systemUTC(),
+        com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+    return state() instanceof io.ragway.state.Redis r ? io.ragway.chat.SessionStores.redis(r, local,
+        java.time.Duration.ofMinutes(s.idleMinutes()), 1000, java.time.Clock.systemUTC()) : local;
   }
 
   /** Metrics as {@code telemetry.metrics} says: kept for {@code /metrics}, or not at all. */
@@ -367,6 +402,10 @@ final class Components implements AutoCloseable {
       database.close();
       database = null;
       keys = null;
+    }
+    if (redis != null) {
+      redis.close();
+      redis = null;
     }
   }
 }

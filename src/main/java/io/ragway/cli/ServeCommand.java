@@ -1,19 +1,15 @@
 package io.ragway.cli;
 
-import com.github.benmanes.caffeine.cache.Ticker;
-import io.ragway.cache.Caches;
 import io.ragway.index.Index;
 import io.ragway.ingest.DocumentStore;
 import io.ragway.ingest.IngestReport;
 import io.ragway.retrieve.SearchMode;
-import io.ragway.chat.SessionStores;
 import io.ragway.config.RagwayConfig;
 import io.ragway.guard.PiiDetector;
 import io.ragway.store.AnswerRecords;
 import io.ragway.store.Ledger;
 import io.ragway.store.Stores;
 import io.ragway.limit.RateLimiter;
-import io.ragway.limit.RateLimiters;
 import io.ragway.server.Access;
 import io.ragway.server.RagwayServer;
 import io.ragway.server.ServerConfig;
@@ -82,7 +78,7 @@ final class ServeCommand implements Callable<Integer> {
           Clock.systemUTC());
       RagwayConfig config = c.config();
       boolean authRequired = config.auth().requiredOn(host);
-      Access access = new Access(c.keys(), authRequired, RateLimiters.inProcess(),
+      Access access = new Access(c.keys(), authRequired, c.limiter(),
           new RateLimiter.Limits(config.limits().rpm(), config.limits().tpm()), config.tenant(),
           config.telemetry().metricsToken());
       RagwayConfig.Sessions s = config.sessions();
@@ -97,10 +93,9 @@ final class ServeCommand implements Callable<Integer> {
       c.evaluateOnDrift(index, answers); // drift.on_fire.eval
       RagwayServer.Services services = new RagwayServer.Services(c.pipeline(index), c.extractivePipeline(index),
           c.retriever(index), c.embedder(), index, SearchMode.parse(config.retrieval().mode()), config.retrieval().k(),
-          c.router(), Caches.inProcess(config.cache().toCacheConfig(), Ticker.systemTicker()), access,
-          SessionStores.inProcess(s.maxSessions(), Duration.ofMinutes(s.idleMinutes()), 1000, Clock.systemUTC(), Ticker.systemTicker()),
+          c.router(), c.caches(), access, c.sessions(),
           s.historyTokens(), documents, ledger, c.guard(), c.tracedTelemetry(), config.agent(), c.rollouts(), answers,
-          io.ragway.rollout.Rollouts.promptVersions(config.generator(), config.prompts().rag(), config.rollouts()));
+          io.ragway.rollout.Rollouts.promptVersions(config.generator(), config.prompts().rag(), config.rollouts()), c.state());
       ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("ragway-probe").factory());
       Duration every = c.router().probeInterval();
       if (!c.router().models().isEmpty() && !every.isZero()) {

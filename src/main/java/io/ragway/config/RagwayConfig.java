@@ -51,7 +51,8 @@ public record RagwayConfig(
     List<RolloutConfig> rollouts,
     DriftConfig drift,
     Records records,
-    List<io.ragway.webhook.WebhookConfig> webhooks) {
+    List<io.ragway.webhook.WebhookConfig> webhooks,
+    io.ragway.state.StateConfig state) {
 
   public RagwayConfig {
     Objects.requireNonNull(dataDir, "data_dir");
@@ -97,6 +98,7 @@ public record RagwayConfig(
     drift = drift == null ? DriftConfig.defaults() : drift;
     records = records == null ? new Records(null, null, null) : records;
     webhooks = webhooks == null ? List.of() : List.copyOf(webhooks);
+    state = state == null ? io.ragway.state.StateConfig.defaults() : state;
     checkRollouts(models, generator, prompts, rollouts);
   }
 
@@ -630,14 +632,14 @@ public record RagwayConfig(
         List.of(),
         DriftConfig.defaults(),
         new Records(null, null, null),
-        List.of());
+        List.of(), io.ragway.state.StateConfig.defaults());
   }
 
   /** This configuration with another data directory and tenant (the CLI's flags). */
   public RagwayConfig withDataAndTenant(String dataDir, String tenant) {
     return new RagwayConfig(dataDir, tenant, ingest, embedding, index, retrieval, answer, generator, models, gateway, cache,
         auth, limits, sessions, database, guard, telemetry, agent, eval,
-        prompts, rollouts, drift, records, webhooks);
+        prompts, rollouts, drift, records, webhooks, state);
   }
 
   public Path dataPath() {

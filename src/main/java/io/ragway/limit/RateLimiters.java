@@ -1,6 +1,7 @@
 package io.ragway.limit;
 
 import io.github.bucket4j.TimeMeter;
+import io.ragway.state.Redis;
 
 /** Rate limiters. */
 public final class RateLimiters {
@@ -14,5 +15,17 @@ public final class RateLimiters {
 
   public static RateLimiter inProcess() {
     return inProcess(TimeMeter.SYSTEM_NANOTIME);
+  }
+
+  /**
+   * Token buckets in Redis, shared by every replica that uses it; {@code time} must be a wall
+   * clock common to the replicas ({@link TimeMeter#SYSTEM_MILLISECONDS}), or a fake one in tests.
+   */
+  public static RateLimiter redis(Redis redis, TimeMeter time) {
+    return new RedisBucketLimiter(redis, time);
+  }
+
+  public static RateLimiter redis(Redis redis) {
+    return redis(redis, TimeMeter.SYSTEM_MILLISECONDS);
   }
 }

@@ -384,7 +384,7 @@ final class ChatCompletions {
     if (!ticket.cacheScope().isEmpty()) {
       scope.add(ticket.cacheScope()); // each arm's answers are its own
     }
-    Lookup lookup = lookup(ctx, body, json.writeValueAsString(scope), chosen.modelName().equals("extractive"), checked);
+    Lookup lookup = lookup(ctx, caller.tenant(), body, json.writeValueAsString(scope), chosen.modelName().equals("extractive"), checked);
     if (lookup.hit().isPresent()) {
       return replay(ctx, lookup, id, created, model, stream, includeUsage);
     }
@@ -540,45 +540,45 @@ final class ChatCompletions {
    * @param vector the last user turn's embedding, when the semantic cache was asked
    * @param kind {@code hit}, {@code semantic} or {@code miss}, as {@code x-ragway-cache} says
    */
-  private record Lookup(Optional<String> exactKey, Optional<String> semanticScope, float[] vector, Optional<ObjectNode> hit,
-      String kind) {}
+  private record Lookup(String tenant, Optional<String> exactKey, Optional<String> semanticScope, float[] vector,
+      Optional<ObjectNode> hit, String kind) {}
 
   /** The cached answer to this request: exact match first, then by meaning; sets {@code x-ragway-cache}. */
   @SuppressWarnings("try") // the stage is closed, not read
-  private Lookup lookup(Context ctx, ObjectNode body, String scope, boolean deterministic, boolean guarded)
+  private Lookup lookup(Context ctx, String tenant, ObjectNode body, String scope, boolean deterministic, boolean guarded)
       throws IOException {
     // an answer the guard rewrites for its request (pseudonyms restored, PII treated) is not shared
     Lookup found;
     try (Stages.Stage cache = RequestTrace.current().start(Stages.CACHE)) {
-      found = guarded ? new Lookup(Optional.empty(), Optional.empty(), null, Optional.empty(), "miss")
-          : find(body, scope, deterministic);
+      found = guarded ? new Lookup(tenant, Optional.empty(), Optional.empty(), null, Optional.empty(), "miss")
+          : find(tenant, body, scope, deterministic);
     }
     ctx.header(CACHE_HEADER, found.kind());
     return found;
   }
 
-  private Lookup find(ObjectNode body, String scope, boolean deterministic) throws IOException {
+  private Lookup find(String tenant, ObjectNode body, String scope, boolean deterministic) throws IOException {
     Caches caches = services.caches();
     Optional<String> key = ResponseCaches.exactKey(body, scope, deterministic, caches.anyTemperature());
-    Optional<String> hit = key.flatMap(caches.exact()::get);
+    Optional<String> hit = key.flatMap(k -> caches.exact().get(tenant, k));
     if (hit.isPresent()) {
-      return new Lookup(key, Optional.empty(), null, Optional.of((ObjectNode) json.readTree(hit.get())), "hit");
+      return new Lookup(tenant, key, Optional.empty(), null, Optional.of((ObjectNode) json.readTree(hit.get())), "hit");
     }
     if (key.isPresent() && caches.semantic().enabled()) {
       Optional<Map.Entry<String, String>> semantic = ResponseCaches.semanticScope(body, scope, deterministic, caches.anyTemperature());
       if (semantic.isPresent()) {
         float[] vector = services.embedder().embedDocuments(List.of(semantic.get().getValue())).get(0);
-        Optional<String> near = caches.semantic().get(semantic.get().getKey(), vector);
-        return new Lookup(key, Optional.of(semantic.get().getKey()), vector, near.map(this::readObject),
+        Optional<String> near = caches.semantic().get(tenant, semantic.get().getKey(), vector);
+        return new Lookup(tenant, key, Optional.of(semantic.get().getKey()), vector, near.map(this::readObject),
             near.isPresent() ? "semantic" : "miss");
       }
     }
-    return new Lookup(key, Optional.empty(), null, Optional.empty(), "miss");
+    return new Lookup(tenant, key, Optional.empty(), null, Optional.empty(), "miss");
   }
 
   private void store(Lookup lookup, String completion) {
-    lookup.exactKey().ifPresent(k -> services.caches().exact().put(k, completion));
-    lookup.semanticScope().ifPresent(scope -> services.caches().semantic().put(scope, lookup.vector(), completion));
+    lookup.exactKey().ifPresent(k -> services.caches().exact().put(lookup.tenant(), k, completion));
+    lookup.semanticScope().ifPresent(scope -> services.caches().semantic().put(lookup.tenant(), scope, lookup.vector(), completion));
   }
 
   private ObjectNode readObject(String text) {
@@ -708,7 +708,7 @@ final class ChatCompletions {
       boolean stream = body.path("stream").asBoolean(false);
       String id = "chatcmpl-" + requestId;
       long created = System.currentTimeMillis() / 1000;
-      Lookup lookup = lookup(ctx, body, "upstream|" + caller.tenant(), false, checked);
+      Lookup lookup = lookup(ctx, caller.tenant(), body, "upstream|" + caller.tenant(), false, checked);
       if (lookup.hit().isPresent()) {
         return replay(ctx, lookup, id, created, model, stream,
             body.path("stream_options").path("include_usage").asBoolean(false));

@@ -5,6 +5,8 @@ import io.ragway.config.JsonMappers;
 import io.ragway.store.AnswerRecords;
 import io.ragway.store.DatabaseException;
 import io.ragway.store.Ledger;
+import io.ragway.state.StateBackend;
+import io.ragway.state.StateUnavailable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -70,11 +72,22 @@ public final class RagwayServer implements AutoCloseable {
    * @param telemetry where requests are counted; when it is on, {@code /metrics} serves it
    * @param agent the tool loop behind {@code model: "agent"} (docs/agents.md)
    * @param answers where each answer is recorded and feedback on it kept (docs/feedback.md)
+   * @param state where limits, caches and sessions live, for {@code /readyz} and metrics (docs/scale-out.md)
    */
   public record Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
       Index index, SearchMode mode, int k, Router router, Caches caches, Access access,
       Sessions sessions, int historyTokens, DocumentStore documents, Ledger ledger, Guard guard, Telemetry telemetry,
-      AgentConfig agent, Rollouts rollouts, AnswerRecords answers, io.ragway.telemetry.PromptVersions promptVersions) {
+      AgentConfig agent, Rollouts rollouts, AnswerRecords answers, io.ragway.telemetry.PromptVersions promptVersions,
+      StateBackend state) {
+
+    /** With state in this process. */
+    public Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
+        Index index, SearchMode mode, int k, Router router, Caches caches, Access access, Sessions sessions,
+        int historyTokens, DocumentStore documents, Ledger ledger, Guard guard, Telemetry telemetry, AgentConfig agent,
+        Rollouts rollouts, AnswerRecords answers, io.ragway.telemetry.PromptVersions promptVersions) {
+      this(pipeline, extractive, retriever, embedder, index, mode, k, router, caches, access, sessions, historyTokens,
+          documents, ledger, guard, telemetry, agent, rollouts, answers, promptVersions, StateBackend.memory());
+    }
 
     /** Without prompt versions: the quality metrics label every answer's {@code prompt_version} {@code none}. */
     public Services(RagPipeline pipeline, RagPipeline extractive, Retriever retriever, EmbeddingModel embedder,
@@ -190,6 +203,9 @@ public final class RagwayServer implements AutoCloseable {
       app.get("/metrics", this::metrics);
       services.telemetry().watch(services.router());
       services.telemetry().watch(services.documents(), services.index());
+      if (!services.state().name().equals("memory")) {
+        services.telemetry().watch(services.state());
+      }
     }
     services.router().alsoListen(chat.attemptListener()); // failed attempts go to the ledger too
 
@@ -218,6 +234,10 @@ public final class RagwayServer implements AutoCloseable {
       services.telemetry().rateLimited(e.scope() == Budgets.Scope.TENANT ? e.name() : tenantOf(ctx), "budget");
       ctx.header("x-ragway-budget-resets", e.resets().toString());
       error(ctx, new ApiException(429, "insufficient_quota", "insufficient_quota", null, e.getMessage()));
+    });
+    app.exception(StateUnavailable.class, (e, ctx) -> {
+      ctx.header("Retry-After", "1");
+      error(ctx, new ApiException(503, "server_error", "state_unavailable", null, e.getMessage()));
     });
     app.exception(GuardBlocked.class, (e, ctx) ->
         error(ctx, new ApiException(400, "invalid_request_error", "content_policy_violation", "messages", e.getMessage())));
@@ -504,6 +524,16 @@ public final class RagwayServer implements AutoCloseable {
         .put("events_written", ledger.eventsWritten());
     if (!ledger.databaseOk()) {
       l.put("error", ledger.lastError()); // still serving: the journal holds the events until the database is back
+    }
+    StateBackend state = services.state();
+    if (!state.name().equals("memory")) {
+      // failing open, a replica serves while Redis is down, so it stays ready; limits failing closed refuse everything
+      boolean up = state.up();
+      ObjectNode st = checks.putObject("state").put("backend", state.name()).put(state.name(), up ? "up" : "down");
+      st.set("fail", json.valueToTree(state.failModes()));
+      if (!up && "closed".equals(state.failModes().get("limits"))) {
+        ok = false;
+      }
     }
     ObjectNode out = json.createObjectNode().put("status", ok ? "ready" : "not ready");
     out.set("checks", checks);

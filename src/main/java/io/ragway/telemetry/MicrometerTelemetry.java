@@ -101,6 +101,9 @@ final class MicrometerTelemetry implements Telemetry {
   static final String INDEX_CHUNKS = "ragway.index.chunks";
   /** {@code ragway_request_log_dropped_total}: request log lines dropped because its writer fell behind. */
   static final String REQUEST_LOG_DROPPED = "ragway.request.log.dropped";
+  /** {@code ragway_state_backend_up}, {@code ragway_state_errors_total} (docs/scale-out.md). */
+  static final String STATE_UP = "ragway.state.backend.up";
+  static final String STATE_ERRORS = "ragway.state.errors";
 
   /** {@code ragway_rollout_state{rollout, mode}}: 0 running, 1 promoted, 2 rolled back. */
   static final String ROLLOUT_STATE = "ragway.rollout.state";
@@ -420,6 +423,17 @@ final class MicrometerTelemetry implements Telemetry {
   public void watch(RequestLog log) {
     FunctionCounter.builder(REQUEST_LOG_DROPPED, log, RequestLog::dropped)
         .description("Request log lines dropped because its writer fell behind").register(registry);
+  }
+
+  @Override
+  public void watch(io.ragway.state.StateBackend state) {
+    Gauge.builder(STATE_UP, state, s -> s.up() ? 1 : 0).strongReference(true).tags("backend", state.name())
+        .description("Whether the shared-state backend (limits, caches, sessions) answers: 1 up, 0 down").register(registry);
+    for (io.ragway.state.StateConfig.Store store : io.ragway.state.StateConfig.Store.values()) {
+      FunctionCounter.builder(STATE_ERRORS, state, s -> s.errors(store)).tags("backend", state.name(), "store", store.label())
+          .description("Failed calls to the shared-state backend by store; each was served by the store's fail mode")
+          .register(registry);
+    }
   }
 
   @Override

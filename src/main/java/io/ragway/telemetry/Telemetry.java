@@ -119,6 +119,12 @@ public interface Telemetry extends AutoCloseable {
   /** Reports the request log's dropped lines ({@code ragway_request_log_dropped_total}). */
   default void watch(RequestLog log) {}
 
+  /**
+   * Reports whether the shared-state backend answers ({@code ragway_state_backend_up}) and its failed
+   * calls per store ({@code ragway_state_errors_total}).
+   */
+  default void watch(io.ragway.state.StateBackend state) {}
+
   /** A rollout's state ({@code running}, {@code promoted} or {@code rolled_back}) in {@code mode}. */
   void rolloutState(String rollout, String mode, String state);
 

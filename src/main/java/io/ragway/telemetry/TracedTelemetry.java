@@ -90,6 +90,11 @@ final class TracedTelemetry implements Telemetry {
   }
 
   @Override
+  public void watch(io.ragway.state.StateBackend state) {
+    metrics.watch(state);
+  }
+
+  @Override
   public void watch(DocumentStore documents, Index index) {
     metrics.watch(documents, index);
   }

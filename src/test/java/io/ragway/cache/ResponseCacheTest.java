@@ -47,23 +47,23 @@ class ResponseCacheTest {
     AtomicLong nanos = new AtomicLong();
     CaffeineResponseCache cache = (CaffeineResponseCache) ResponseCaches.inProcess(
         new CacheConfig(true, 100, Duration.ofSeconds(60), false, 0), nanos::get);
-    cache.put("k", "v");
-    assertEquals(Optional.of("v"), cache.get("k"));
+    cache.put("t", "k", "v");
+    assertEquals(Optional.of("v"), cache.get("t", "k"));
     nanos.addAndGet(Duration.ofSeconds(61).toNanos());
-    assertEquals(Optional.empty(), cache.get("k"));
+    assertEquals(Optional.empty(), cache.get("t", "k"));
     assertEquals(new ResponseCache.Stats(1, 1), cache.stats());
     for (int i = 0; i < 1000; i++) {
-      cache.put("k" + i, "v");
+      cache.put("t", "k" + i, "v");
     }
     cache.cleanUp();
-    long kept = java.util.stream.IntStream.range(0, 1000).filter(i -> cache.get("k" + i).isPresent()).count();
+    long kept = java.util.stream.IntStream.range(0, 1000).filter(i -> cache.get("t", "k" + i).isPresent()).count();
     assertTrue(kept <= 100, "kept " + kept);
   }
 
   @Test
   void disabledCacheStoresNothing() {
     ResponseCache none = ResponseCaches.inProcess(new CacheConfig(false, 10, Duration.ofSeconds(1), false, 0), () -> 0);
-    none.put("k", "v");
-    assertEquals(Optional.empty(), none.get("k"));
+    none.put("t", "k", "v");
+    assertEquals(Optional.empty(), none.get("t", "k"));
   }
 }

@@ -1,0 +1,108 @@
+package io.ragway.limit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ragway.state.Redis;
+import io.ragway.state.StateConfig;
+import io.ragway.state.StateUnavailable;
+import io.ragway.testkit.RedisServer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The limiter contract on a real redis-server, plus what only a shared limiter must do. */
+class RedisBucketLimiterIT extends RateLimiterContract {
+
+  private static RedisServer server;
+  private final List<Redis> clients = new ArrayList<>();
+
+  @BeforeAll
+  static void startRedis() throws Exception {
+    server = RedisServer.launch();
+  }
+
+  @AfterAll
+  static void stopRedis() {
+    server.close();
+  }
+
+  @AfterEach
+  void closeClients() {
+    clients.forEach(Redis::close);
+  }
+
+  private Redis client(String limitsMode) {
+    Redis r = Redis.connect(new StateConfig.Redis(server.url(), 2000, "t" + System.nanoTime(),
+        new StateConfig.Fail(limitsMode, "open", "closed")));
+    clients.add(r);
+    return r;
+  }
+
+  @Override
+  protected RateLimiter create(FakeTime time) {
+    return RateLimiters.redis(client("open"), time);
+  }
+
+  @Test
+  void replicasTakeFromOneBucketExactly() throws Exception {
+    Redis a = client("open");
+    Redis b = Redis.connect(new StateConfig.Redis(server.url(), 2000, keyPrefixOf(a), StateConfig.Fail.defaults()));
+    clients.add(b);
+    Redis c = Redis.connect(new StateConfig.Redis(server.url(), 2000, keyPrefixOf(a), StateConfig.Fail.defaults()));
+    clients.add(c);
+    List<RateLimiter> replicas = List.of(RateLimiters.redis(a, time), RateLimiters.redis(b, time), RateLimiters.redis(c, time));
+    assertEquals(60, admitted(replicas, 300), "three replicas on one Redis admit the limit, not three times it");
+  }
+
+  @Test
+  void tokensSettledOnOneReplicaAreSeenByAnother() {
+    Redis a = client("open");
+    Redis b = Redis.connect(new StateConfig.Redis(server.url(), 2000, keyPrefixOf(a), StateConfig.Fail.defaults()));
+    clients.add(b);
+    RateLimiter one = RateLimiters.redis(a, time);
+    RateLimiter two = RateLimiters.redis(b, time);
+    RateLimiter.Limits limits = new RateLimiter.Limits(0, 1000);
+    assertEquals(400, one.acquireTokens("k", limits, 600).orElseThrow().remaining());
+    one.reconcile("k", limits, 600, 100);
+    assertEquals(800, two.acquireTokens("k", limits, 100).orElseThrow().remaining());
+  }
+
+  @Test
+  void whileRedisIsDownLimitsFailOpenToThisReplicasBucketsOrClosed() throws Exception {
+    Redis open = client("open");
+    Redis closed = client("closed");
+    RateLimiter lenient = RateLimiters.redis(open, time);
+    RateLimiter strict = RateLimiters.redis(closed, time);
+    RateLimiter.Limits limits = new RateLimiter.Limits(2, 0);
+    lenient.acquireRequest("k", limits);
+    server.stop();
+    try {
+      // open: this replica's own bucket, which is full, still limits the key
+      assertEquals(1, lenient.acquireRequest("k", limits).orElseThrow().remaining());
+      lenient.acquireRequest("k", limits);
+      assertThrows(RateLimitExceeded.class, () -> lenient.acquireRequest("k", limits));
+      StateUnavailable e = assertThrows(StateUnavailable.class, () -> strict.acquireRequest("k", limits));
+      assertEquals(StateConfig.Store.LIMITS, e.store());
+      assertTrue(open.errors(StateConfig.Store.LIMITS) >= 3 && closed.errors(StateConfig.Store.LIMITS) >= 1);
+      assertEquals(false, open.up());
+      strict.reconcile("k", new RateLimiter.Limits(0, 10), 5, 1); // a settlement never fails the answer given
+    } finally {
+      server.start();
+    }
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (!closed.up() && System.nanoTime() < deadline) {
+      Thread.sleep(50); // Lettuce reconnects in the background
+    }
+    assertTrue(closed.up(), "reconnected once Redis is back");
+    assertEquals(1, strict.acquireRequest("k", limits).orElseThrow().remaining(), "Redis came back empty: a full bucket");
+  }
+
+  private static String keyPrefixOf(Redis r) {
+    return r.key().isEmpty() ? "" : r.key();
+  }
+}
