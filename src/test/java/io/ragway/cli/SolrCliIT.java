@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The command line on a two-node test SolrCloud, with the real embedding model: {@code index migrate
  * --to solr}, then searching and asking with {@code index.backend: solr}, and {@code eval retrieval
- * --index both} on a SciFact sample (when the shared data is present).
+ * --index both} on a SciFact sample (20 queries, 200 abstracts; when the shared data is present).
  */
 class SolrCliIT {
 
@@ -113,7 +113,7 @@ class SolrCliIT {
     Path scifact = Path.of("..", "shared", "data", "beir-scifact");
     Assumptions.assumeTrue(Files.isDirectory(scifact), "shared SciFact data not present");
     List<String> args = new java.util.ArrayList<>(List.of("eval", "retrieval", "--beir", scifact.toString(), "--mode", "all",
-        "--json", "--max-queries", "40", "--max-docs", "400", "--index", "both"));
+        "--json", "--max-queries", "20", "--max-docs", "200", "--index", "both"));
     args.addAll(List.of(urls()));
     Run r = ragway(tmp.resolve("absent.yaml"), args.toArray(String[]::new));
     assertEquals(0, r.code(), r.toString());
