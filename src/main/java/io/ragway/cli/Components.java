@@ -93,7 +93,9 @@ final class Components implements AutoCloseable {
   synchronized Index index(boolean readOnly) {
     if (index == null) {
       EmbeddingModel e = embedder();
-      index = readOnly
+      index = config.index().backend().equals("solr")
+          ? Indexes.openSolr(config.index().solr().toSolrConfig(), e.id(), e.dimension(), config.index().toIndexConfig())
+          : readOnly
           ? Indexes.openLuceneReadOnly(indexDir(), e.id(), e.dimension(), config.index().toIndexConfig())
           : Indexes.openLucene(indexDir(), e.id(), e.dimension(), config.index().toIndexConfig());
     }

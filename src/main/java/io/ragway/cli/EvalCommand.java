@@ -81,8 +81,22 @@ final class EvalCommand implements Runnable {
     @Option(names = "--json", description = "One JSON object per line per mode.")
     boolean json;
 
+    @Option(names = "--index", defaultValue = "embedded", paramLabel = "WHICH",
+        description = {"embedded, solr or both (default: ${DEFAULT-VALUE}). solr copies the embedded corpus index",
+            "with its vectors into a Solr collection (index.solr; see --solr-url, --collection) and measures it there."})
+    String indexes;
+
+    @Option(names = "--solr-url", paramLabel = "URL", description = "A Solr node's base URL (repeatable; default: index.solr.urls).")
+    List<String> solrUrls = new ArrayList<>();
+
+    @Option(names = "--collection", paramLabel = "NAME", description = "Solr collection for --index solr (default: beir-FOLDER).")
+    String collection;
+
     @Override
     public Integer call() throws Exception {
+      if (!List.of("embedded", "solr", "both").contains(indexes)) {
+        throw new UsageException("--index must be embedded, solr or both, got '" + indexes + "'");
+      }
       if (!Files.isDirectory(beir)) {
         throw new UsageException("not a folder: " + beir + " (expected corpus.jsonl, queries.jsonl and qrels/" + split + ".tsv)");
       }
@@ -99,31 +113,38 @@ final class EvalCommand implements Runnable {
           built = BeirIndex.openOrBuild(data, c.embedder(), config.index().toIndexConfig(),
               config.dataPath().resolve("eval"), rebuild, p::stepTo);
         }
-        try (var index = built.index()) {
-          Retriever retriever = c.retriever(index);
-          int depth = 100;
-          for (SearchMode m : modes) {
-            RetrievalReport report;
-            try (Progress p = Progress.start(m.label(), data.queries().size(), json)) {
-              report = RetrievalEvaluation.run(data, m.label(), q -> docIds(retriever.retrieve(
-                  new SearchRequest(q, m, depth, Filter.all(), false))), built.buildSeconds(), n -> p.stepTo(n));
-            }
-            Double hnswRecall = m == SearchMode.DENSE ? hnswRecall(index, c, data) : null;
-            if (json) {
-              var line = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(report.toJson());
-              if (hnswRecall != null) {
-                line.put("hnsw_recall@10", Math.round(hnswRecall * 10000) / 10000.0);
+        try (var embeddedIndex = built.index();
+            var solrIndex = indexes.equals("embedded") ? null : solrCopy(config, embeddedIndex, c)) {
+          for (var index : indexes.equals("both") ? List.of(embeddedIndex, solrIndex)
+              : List.of(indexes.equals("solr") ? solrIndex : embeddedIndex)) {
+            String label = index == embeddedIndex ? "embedded" : "solr";
+            Retriever retriever = c.retriever(index);
+            int depth = 100;
+            for (SearchMode m : modes) {
+              RetrievalReport report;
+              try (Progress p = Progress.start(label + " " + m.label(), data.queries().size(), json)) {
+                report = RetrievalEvaluation.run(data, m.label(), q -> docIds(retriever.retrieve(
+                    new SearchRequest(q, m, depth, Filter.all(), false))), built.buildSeconds(), n -> p.stepTo(n));
               }
-              out.println(JSON.writeValueAsString(line));
-            } else {
-              out.printf("%-7s nDCG@10 %.4f  recall@100 %.4f  MRR@10 %.4f  (%d queries, %d docs; query p50 %.1f ms, p99 %.1f ms)%n",
-                  report.mode(), report.ndcgAt10(), report.recallAt100(), report.mrrAt10(), report.queries(), report.docs(),
-                  report.queryMsP50(), report.queryMsP99());
-              if (hnswRecall != null) {
-                out.printf("        HNSW recall@10 against exact search: %.4f%n", hnswRecall);
+              Double hnswRecall = m == SearchMode.DENSE ? hnswRecall(index, c, data) : null;
+              if (json) {
+                var line = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(report.toJson());
+                if (hnswRecall != null) {
+                  line.put("hnsw_recall@10", Math.round(hnswRecall * 10000) / 10000.0);
+                }
+                line.put("index", label);
+                out.println(JSON.writeValueAsString(line));
+              } else {
+                out.print(indexes.equals("embedded") ? "" : label + " ");
+                out.printf("%-7s nDCG@10 %.4f  recall@100 %.4f  MRR@10 %.4f  (%d queries, %d docs; query p50 %.1f ms, p99 %.1f ms)%n",
+                    report.mode(), report.ndcgAt10(), report.recallAt100(), report.mrrAt10(), report.queries(), report.docs(),
+                    report.queryMsP50(), report.queryMsP99());
+                if (hnswRecall != null) {
+                  out.printf("        HNSW recall@10 against exact search: %.4f%n", hnswRecall);
+                }
               }
+              out.flush();
             }
-            out.flush();
           }
           if (!json) {
             out.printf("index: %.1f s to build%s%n", built.buildSeconds(), built.reused() ? " (cached index reused)" : "");
@@ -131,6 +152,21 @@ final class EvalCommand implements Runnable {
         }
       }
       return Main.OK;
+    }
+
+    /** The Solr collection for this data set, filled from the embedded corpus index (idempotent: ids are kept). */
+    private io.ragway.index.Index solrCopy(RagwayConfig config, io.ragway.index.Index embedded, Components c) {
+      io.ragway.index.SolrConfig solr = IndexCommand.solrConfig(config.index().solr(), solrUrls,
+          collection != null ? collection : "beir-" + beir.toAbsolutePath().normalize().getFileName());
+      var target = io.ragway.index.Indexes.openSolr(solr, c.embedder().id(), c.embedder().dimension(),
+          config.index().toIndexConfig());
+      try (Progress p = Progress.start("copy to solr", embedded.size(), json)) {
+        io.ragway.index.SolrMigration.copy(embedded, target, 500, p::stepTo);
+      } catch (RuntimeException e) {
+        target.close();
+        throw e;
+      }
+      return target;
     }
 
     /** Share of the exact top 10 (brute force) that the HNSW search finds, averaged over the queries. */

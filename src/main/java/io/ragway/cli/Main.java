@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
     description = "Grounded, cited answers over your own documents.",
     subcommands = {
         IngestCommand.class,
+        IndexCommand.class,
         SearchCommand.class,
         AskCommand.class,
         ServeCommand.class,

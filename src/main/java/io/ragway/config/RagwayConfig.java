@@ -387,10 +387,40 @@ public record RagwayConfig(
     }
   }
 
-  /** Embedded index tuning; see {@link IndexConfig}. */
-  public record Index(int hnswM, int hnswBeamWidth, int efSearch, float bm25K1, float bm25B) {
+  /**
+   * Index tuning (see {@link IndexConfig}) and where the index lives: {@code backend} is
+   * {@code embedded} (Lucene under the data directory) or {@code solr} (the SolrCloud collection of
+   * {@code solr}).
+   */
+  public record Index(int hnswM, int hnswBeamWidth, int efSearch, float bm25K1, float bm25B, String backend, Solr solr) {
+    public Index {
+      backend = backend == null ? "embedded" : backend;
+      solr = solr == null ? Solr.defaults() : solr;
+      if (!backend.equals("embedded") && !backend.equals("solr")) {
+        throw new IllegalArgumentException("index.backend must be 'embedded' or 'solr', got '" + backend + "'");
+      }
+      if (backend.equals("solr")) {
+        solr.toSolrConfig(); // validates
+      }
+    }
+
     public IndexConfig toIndexConfig() {
       return new IndexConfig(hnswM, hnswBeamWidth, efSearch, bm25K1, bm25B);
+    }
+  }
+
+  /** The SolrCloud of {@code index.backend: solr}; see {@link io.ragway.index.SolrConfig}. */
+  public record Solr(List<String> urls, String collection, int shards, int replicas) {
+    public Solr {
+      urls = urls == null ? List.of() : List.copyOf(urls);
+    }
+
+    static Solr defaults() {
+      return new Solr(List.of(), "ragway", 2, 2);
+    }
+
+    public io.ragway.index.SolrConfig toSolrConfig() {
+      return new io.ragway.index.SolrConfig(urls, collection, shards, replicas);
     }
   }
 
@@ -611,7 +641,7 @@ public record RagwayConfig(
         "default",
         new Ingest("sentence", 256, 32, 32, 1000, 50),
         new Embedding("local", "", "", "", 0, 64, "", 60),
-        new Index(ic.hnswM(), ic.hnswBeamWidth(), ic.efSearch(), ic.bm25K1(), ic.bm25B()),
+        new Index(ic.hnswM(), ic.hnswBeamWidth(), ic.efSearch(), ic.bm25K1(), ic.bm25B(), "embedded", Solr.defaults()),
         new Retrieval(rc.mode().label(), rc.k(), rc.candidates(), rc.rrfK(), rc.mmr(), rc.mmrLambda(),
             new Reranker("", "tei", "", "", rc.rerankTopN(), 30)),
         new Answer(3, -1),

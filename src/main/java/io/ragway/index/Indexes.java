@@ -22,4 +22,14 @@ public final class Indexes {
   public static Index openLuceneReadOnly(Path dir, String embeddingId, int dimension, IndexConfig config) {
     return LuceneIndex.open(dir, embeddingId, dimension, config, true);
   }
+
+  /**
+   * Opens the index in a SolrCloud collection, creating the collection (with ragway's configset)
+   * when absent.
+   *
+   * @throws IndexException if Solr cannot be reached or the collection holds another model's vectors
+   */
+  public static Index openSolr(SolrConfig solr, String embeddingId, int dimension, IndexConfig config) {
+    return SolrIndex.open(solr, embeddingId, dimension, config);
+  }
 }

@@ -589,6 +589,48 @@ final class LuceneIndex implements Index {
     });
   }
 
+  /**
+   * Visits every chunk with its stored vector (full float32, as added), in batches of at most
+   * {@code batch}, as of the last commit: what {@link SolrMigration} copies without re-embedding.
+   */
+  void scan(int batch, java.util.function.BiConsumer<List<Chunk>, List<float[]>> visitor) {
+    withSearcher(s -> {
+      Query chunksOnly = new TermQuery(new Term(F_KIND, KIND_CHUNK));
+      Weight weight = s.createWeight(s.rewrite(chunksOnly), ScoreMode.COMPLETE_NO_SCORES, 1f);
+      StoredFields fields = s.storedFields();
+      List<Chunk> chunks = new ArrayList<>(batch);
+      List<float[]> vectors = new ArrayList<>(batch);
+      for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+        Scorer scorer = weight.scorer(leaf);
+        if (scorer == null) {
+          continue;
+        }
+        org.apache.lucene.util.Bits live = leaf.reader().getLiveDocs();
+        DocIdSetIterator it = scorer.iterator();
+        for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+          if (live != null && !live.get(doc)) {
+            continue;
+          }
+          float[] v = vectorOf(s, leaf.docBase + doc);
+          if (v == null) {
+            continue;
+          }
+          chunks.add(toChunk(fields.document(leaf.docBase + doc)));
+          vectors.add(v);
+          if (chunks.size() == batch) {
+            visitor.accept(List.copyOf(chunks), List.copyOf(vectors));
+            chunks.clear();
+            vectors.clear();
+          }
+        }
+      }
+      if (!chunks.isEmpty()) {
+        visitor.accept(List.copyOf(chunks), List.copyOf(vectors));
+      }
+      return null;
+    });
+  }
+
   private void checkDimension(float[] vector) {
     if (vector.length != dimension) {
       throw new IllegalArgumentException("query vector has " + vector.length + " dims, index has " + dimension);
