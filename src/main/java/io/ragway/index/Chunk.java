@@ -85,6 +85,23 @@ public record Chunk(
     return b.isEmpty() ? text : b.append('\n').append(text).toString();
   }
 
+  /**
+   * The text keyword search (BM25) indexes: title, then the headings other than the title, one a
+   * line, then the chunk; every index backend indexes the same text so both rank alike.
+   */
+  public String searchText() {
+    StringBuilder b = new StringBuilder();
+    if (!title.isEmpty()) {
+      b.append(title).append('\n');
+    }
+    for (String h : headings) {
+      if (!h.equals(title)) {
+        b.append(h).append('\n');
+      }
+    }
+    return b.append(text).toString();
+  }
+
   /** The heading path joined for display, e.g. {@code "Install > Linux"}. */
   public String headingPath() {
     return String.join(" > ", headings);

@@ -352,7 +352,7 @@ final class LuceneIndex implements Index {
     d.add(new StoredField(F_TITLE, c.title()));
     d.add(new StoredField(F_HEADINGS, String.join(HEADING_SEPARATOR, c.headings())));
     d.add(new StoredField(F_TEXT, c.text()));
-    d.add(new TextField(F_BODY, bodyOf(c), Field.Store.NO));
+    d.add(new TextField(F_BODY, c.searchText(), Field.Store.NO));
     d.add(new StoredField(F_START, c.start()));
     d.add(new StoredField(F_END, c.end()));
     d.add(new StoredField(F_ORDINAL, c.ordinal()));
@@ -360,19 +360,6 @@ final class LuceneIndex implements Index {
     d.add(new StringField(F_TEXT_HASH, Hashes.sha256(c.embeddingText()), Field.Store.NO));
     d.add(new KnnFloatVectorField(F_VECTOR, vector, VectorSimilarityFunction.DOT_PRODUCT));
     return d;
-  }
-
-  private static String bodyOf(Chunk c) {
-    StringBuilder b = new StringBuilder();
-    if (!c.title().isEmpty()) {
-      b.append(c.title()).append('\n');
-    }
-    for (String h : c.headings()) {
-      if (!h.equals(c.title())) {
-        b.append(h).append('\n');
-      }
-    }
-    return b.append(c.text()).toString();
   }
 
   // ---- reads ----

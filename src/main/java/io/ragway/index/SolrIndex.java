@@ -290,7 +290,7 @@ final class SolrIndex implements Index {
     d.setField("title", c.title());
     d.setField("headings", String.join(HEADING_SEPARATOR, c.headings()));
     d.setField("text", c.text());
-    d.setField("body", bodyOf(c));
+    d.setField("body", c.searchText());
     d.setField("start", c.start());
     d.setField("end", c.end());
     d.setField("ordinal", c.ordinal());
@@ -302,19 +302,6 @@ final class SolrIndex implements Index {
     }
     d.setField("vector", v);
     return d;
-  }
-
-  private static String bodyOf(Chunk c) {
-    StringBuilder b = new StringBuilder();
-    if (!c.title().isEmpty()) {
-      b.append(c.title()).append('\n');
-    }
-    for (String h : c.headings()) {
-      if (!h.equals(c.title())) {
-        b.append(h).append('\n');
-      }
-    }
-    return b.append(c.text()).toString();
   }
 
   // ---- reads ----
