@@ -5,6 +5,8 @@ import io.ragway.llm.ChatResponse.Usage;
 import io.ragway.retrieve.Retrieval;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A grounded answer.
@@ -29,5 +31,22 @@ public record Answer(String question, String text, List<Citation> citations, boo
   public Answer(String question, String text, List<Citation> citations, boolean abstained, String model, Usage usage,
       Map<String, Double> stageMillis) {
     this(question, text, citations, abstained, model, usage, stageMillis, Retrieval.none());
+  }
+
+  private static final Pattern PIECE = Pattern.compile("\\S+\\s*");
+
+  /**
+   * {@code text} cut to about {@code maxTokens} words-or-punctuation, as a model stops at
+   * {@code max_tokens}; the request path and replay cut the same way.
+   */
+  public static String cut(String text, long maxTokens) {
+    Matcher m = PIECE.matcher(text);
+    int end = 0;
+    long n = 0;
+    while (m.find() && n < maxTokens) {
+      end = m.end();
+      n++;
+    }
+    return n < maxTokens ? text : text.substring(0, end).stripTrailing();
   }
 }

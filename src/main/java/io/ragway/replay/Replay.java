@@ -38,8 +38,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -117,7 +115,6 @@ public final class Replay {
   }
 
   private static final Set<String> OWN_MODELS = Set.of("rag", "extractive");
-  private static final Pattern PIECE = Pattern.compile("\\S+\\s*");
   private final Parts parts;
   private final ObjectMapper json = JsonMappers.create();
 
@@ -268,7 +265,7 @@ public final class Replay {
         : trace.call(Stages.GUARD_OUTPUT, () -> guard.ground(requestId, tenant, answer.text(), sources));
     Set<Integer> stillCited = Groundedness.cites(grounded.text());
     List<String> cited = answer.citations().stream().filter(c -> stillCited.contains(c.number())).map(Citation::id).toList();
-    String content = maxTokens > 0 ? truncate(grounded.text(), maxTokens) : grounded.text();
+    String content = maxTokens > 0 ? Answer.cut(grounded.text(), maxTokens) : grounded.text();
     if (guard.checksOutput(tenant, pseudonyms)) {
       String unchecked = content;
       content = trace.call(Stages.GUARD_OUTPUT, () -> guard.checkOutput(requestId, tenant, unchecked, pseudonyms)).text();
@@ -338,18 +335,6 @@ public final class Replay {
     } catch (IOException e) {
       throw new NotReplayable("the record's " + what + " is not readable JSON: " + e.getMessage());
     }
-  }
-
-  /** The answer cut to {@code maxTokens} pieces of text, as the request path cuts it. */
-  private static String truncate(String text, long maxTokens) {
-    Matcher m = PIECE.matcher(text);
-    int end = 0;
-    long n = 0;
-    while (m.find() && n < maxTokens) {
-      end = m.end();
-      n++;
-    }
-    return n < maxTokens ? text : text.substring(0, end).stripTrailing();
   }
 
   private static double millisSince(long start) {

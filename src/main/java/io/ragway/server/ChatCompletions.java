@@ -57,8 +57,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -105,7 +103,6 @@ final class ChatCompletions {
   static final String ROLLOUT_HEADER = "x-ragway-rollout";
   /** The request attribute holding its rollout {@link Ticket}, settled once the response is sent. */
   static final String TICKET = "ragway.rollout.ticket";
-  private static final Pattern PIECE = Pattern.compile("\\S+\\s*");
 
   /**
    * What a reply used and said, for the token limit, the ledger and the session.
@@ -402,7 +399,7 @@ final class ChatCompletions {
       List<Citation> cited = stillCited(answer.citations(), text);
       AnswerNotes.cited(ctx, cited);
       AnswerNotes.retrieved(ctx, answer.retrieval(), chosen.promptVersion());
-      String content = maxTokens > 0 ? truncate(text, maxTokens) : text;
+      String content = maxTokens > 0 ? Answer.cut(text, maxTokens) : text;
       String finish = content.length() < text.length() ? "length" : "stop";
       if (checked) {
         String unchecked = content;
@@ -1048,17 +1045,5 @@ final class ChatCompletions {
         : (int) Math.ceil(answer.usage().completionTokens() * (double) content.length() / Math.max(1, answer.text().length()));
     return json.createObjectNode().put("prompt_tokens", prompt).put("completion_tokens", completion)
         .put("total_tokens", prompt + completion);
-  }
-
-  /** Cuts the answer to about {@code maxTokens} words-or-punctuation, as a model would stop. */
-  private static String truncate(String text, long maxTokens) {
-    Matcher m = PIECE.matcher(text);
-    int end = 0;
-    long n = 0;
-    while (m.find() && n < maxTokens) {
-      end = m.end();
-      n++;
-    }
-    return n < maxTokens ? text : text.substring(0, end).stripTrailing();
   }
 }
