@@ -64,6 +64,7 @@ final class Components implements AutoCloseable {
   private io.ragway.webhook.Webhooks webhooks;
   private volatile java.util.function.Consumer<com.fasterxml.jackson.databind.JsonNode> onDrift = e -> {};
   private io.ragway.state.Redis redis;
+  private io.ragway.llm.InFlightCounts inFlight;
 
   Components(RagwayConfig config) {
     this.config = config;
@@ -206,9 +207,20 @@ final class Components implements AutoCloseable {
     if (router == null) {
       router = new Router(config.models().stream().map(RagwayConfig.Model::toUpstream).toList(),
           config.gateway().toRoutingPolicy(), config.gateway().toRetryPolicy(), new java.util.Random(), d -> Thread.sleep(d),
-          java.time.Clock.systemUTC());
+          java.time.Clock.systemUTC(), inFlight());
     }
     return router;
+  }
+
+  /** In-flight counts per deployment for least-busy routing: this replica's, or every replica's through Redis. */
+  private synchronized io.ragway.llm.InFlightCounts inFlight() {
+    if (inFlight == null) {
+      inFlight = state() instanceof io.ragway.state.Redis r ? io.ragway.llm.InFlightCounts.redis(r,
+          java.lang.management.ManagementFactory.getRuntimeMXBean().getName() + "-" + Long.toHexString(new java.util.Random().nextLong()),
+          java.time.Clock.systemUTC(), java.time.Duration.ofMillis(100), java.time.Duration.ofSeconds(5))
+          : io.ragway.llm.InFlightCounts.inProcess();
+    }
+    return inFlight;
   }
 
   /** Where limits, caches and sessions live ({@code state.backend}); Redis is connected on first use. */
@@ -404,6 +416,10 @@ final class Components implements AutoCloseable {
       database.close();
       database = null;
       keys = null;
+    }
+    if (inFlight != null) {
+      inFlight.close();
+      inFlight = null;
     }
     if (redis != null) {
       redis.close();

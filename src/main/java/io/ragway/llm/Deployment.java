@@ -27,9 +27,16 @@ final class Deployment {
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Duration queueTimeout;
+  private final InFlightCounts shared;
   private volatile double ewmaMillis = -1;
 
   Deployment(UpstreamConfig config, RoutingPolicy policy, Clock clock) {
+    this(config, policy, clock, InFlightCounts.inProcess());
+  }
+
+  /** {@code shared}: the in-flight counts routing compares, this replica's or all replicas'. */
+  Deployment(UpstreamConfig config, RoutingPolicy policy, Clock clock, InFlightCounts shared) {
+    this.shared = shared;
     this.backend = new OpenAiBackend(config);
     this.breaker = CircuitBreaker.of(config.deployment(), CircuitBreakerConfig.custom()
         .failureRateThreshold(policy.failureRatePercent())
@@ -51,8 +58,14 @@ final class Deployment {
     backend.trace(tracer);
   }
 
+  /** Requests in flight on this replica. */
   int inFlight() {
     return inFlight.get();
+  }
+
+  /** Requests in flight on every replica that shares {@link InFlightCounts} (this one alone in memory). */
+  int busy() {
+    return shared.count(config().deployment());
   }
 
   /** Requests waiting for a concurrency slot. */
@@ -118,6 +131,7 @@ final class Deployment {
   private JsonNode call(Call call, boolean stream) {
     acquireSlot();
     inFlight.incrementAndGet();
+    shared.started(config().deployment());
     long start = System.nanoTime();
     try {
       JsonNode out = call.run();
@@ -140,6 +154,7 @@ final class Deployment {
       throw e;
     } finally {
       inFlight.decrementAndGet();
+      shared.finished(config().deployment());
       if (slots != null) {
         slots.release();
       }

@@ -99,6 +99,16 @@ public final class Router {
    */
   public Router(List<UpstreamConfig> deployments, RoutingPolicy routing, RetryPolicy policy, Random random,
       Sleeper sleeper, Clock clock) {
+    this(deployments, routing, policy, random, sleeper, clock, InFlightCounts.inProcess());
+  }
+
+  /**
+   * As above, with least-busy and prefix routing comparing {@code inFlight}: this replica's
+   * requests, or those of every replica sharing it (docs/scale-out.md).
+   */
+  public Router(List<UpstreamConfig> deployments, RoutingPolicy routing, RetryPolicy policy, Random random,
+      Sleeper sleeper, Clock clock, InFlightCounts inFlight) {
+    Objects.requireNonNull(inFlight, "inFlight");
     for (UpstreamConfig d : deployments) {
       List<Deployment> group = models.computeIfAbsent(d.name(), n -> new ArrayList<>());
       if (!group.isEmpty()) {
@@ -108,7 +118,7 @@ public final class Router {
               + "' must have the same context_window and fallbacks");
         }
       }
-      group.add(new Deployment(d, routing, clock));
+      group.add(new Deployment(d, routing, clock, inFlight));
     }
     for (List<Deployment> group : models.values()) {
       for (String f : group.get(0).config().fallbacks()) {
@@ -385,7 +395,7 @@ public final class Router {
       case WEIGHTED -> order.addAll(weightedOrder(group));
       case LEAST_BUSY -> {
         order.addAll(group);
-        order.sort(Comparator.comparingInt(Deployment::inFlight));
+        order.sort(Comparator.comparingInt(Deployment::busy));
       }
       case ROUND_ROBIN -> {
         int first = Math.floorMod(turns.get(group.get(0).config().name()).getAndIncrement(), group.size());
@@ -399,7 +409,7 @@ public final class Router {
       }
       case PREFIX -> {
         affinity = affinities.get(group.get(0).config().name());
-        plan = affinity.plan(body, i -> group.get(i).inFlight() + group.get(i).queued());
+        plan = affinity.plan(body, i -> group.get(i).busy() + group.get(i).queued());
         for (int i : plan.order()) {
           order.add(group.get(i));
         }

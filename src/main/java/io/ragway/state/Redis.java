@@ -52,6 +52,8 @@ public final class Redis implements StateBackend, AutoCloseable {
   private final Map<StateConfig.Store, LongAdder> errors = new EnumMap<>(StateConfig.Store.class);
   private volatile StatefulRedisConnection<String, byte[]> connection;
   private volatile long nextAttempt;
+  /** When a call last failed (System.nanoTime): only a call begun after it proves Redis is back. */
+  private volatile long failedAt = System.nanoTime();
   private java.util.concurrent.CompletableFuture<StatefulRedisConnection<String, byte[]>> pending;
 
   private Redis(StateConfig.Redis config) {
@@ -129,15 +131,20 @@ public final class Redis implements StateBackend, AutoCloseable {
    * are not Redis failures (a rate limit reached) pass through unchanged.
    */
   public <T> T call(StateConfig.Store store, Supplier<T> op, Supplier<T> fallback) {
+    long started = System.nanoTime();
     try {
       T value = op.get();
-      changed(true, null);
+      // a reply to a command sent before Redis went away (the background sync) does not mean it is back
+      if (started - failedAt > 0) {
+        changed(true, null);
+      }
       return value;
     } catch (RuntimeException e) {
       if (!isRedisFailure(e)) {
         throw e;
       }
       errors.get(store).increment();
+      failedAt = System.nanoTime();
       changed(false, e);
       if (config.fail().of(store) == StateConfig.FailMode.CLOSED) {
         throw new StateUnavailable(store, "Shared state (" + store.label() + ") is unavailable right now, so the request "

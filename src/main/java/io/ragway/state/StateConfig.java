@@ -28,9 +28,12 @@ public record StateConfig(String backend, Redis redis) {
     }
   }
 
-  /** The stores that can live in Redis, as metrics and {@code /readyz} name them. */
+  /**
+   * The stores that can live in Redis, as metrics and {@code /readyz} name them; {@code routing}
+   * (in-flight counts per upstream deployment) is always open: this replica's own counts.
+   */
   public enum Store {
-    LIMITS, CACHES, SESSIONS;
+    LIMITS, CACHES, SESSIONS, ROUTING;
 
     public String label() {
       return name().toLowerCase(java.util.Locale.ROOT);
@@ -97,6 +100,7 @@ public record StateConfig(String backend, Redis redis) {
         case LIMITS -> FailMode.parse(limits, "", true);
         case CACHES -> FailMode.parse(caches, "", false);
         case SESSIONS -> FailMode.parse(sessions, "", true);
+        case ROUTING -> FailMode.OPEN;
       };
     }
   }
