@@ -189,7 +189,8 @@ final class Components implements AutoCloseable {
         rollouts = Rollouts.create(config.rollouts(), config.drift(), arms,
             RolloutStore.sql(database().dataSource(), java.time.Clock.systemUTC()), telemetry(),
             config.drift().enabled() ? Optional.of(embedder()) : Optional.empty(), java.time.Clock.systemUTC(),
-            System::nanoTime, events());
+            System::nanoTime, events(),
+            state() instanceof io.ragway.state.Redis r ? Optional.of(r) : Optional.empty());
       }
     }
     return rollouts;

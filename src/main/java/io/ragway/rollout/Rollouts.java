@@ -115,6 +115,20 @@ public interface Rollouts extends AutoCloseable {
   }
 
   /**
+   * As {@link #create(List, DriftConfig, Arms, RolloutStore, Telemetry, Optional, Clock, LongSupplier, Events)}, with
+   * the rollback windows shared by every replica through {@code shared} when present (docs/scale-out.md).
+   */
+  static Rollouts create(List<RolloutConfig> configs, DriftConfig drift, Arms arms, RolloutStore store,
+      Telemetry telemetry, Optional<EmbeddingModel> embedder, Clock clock, LongSupplier nanoTime, Events events,
+      Optional<io.ragway.state.Redis> shared) {
+    if (configs.isEmpty() && !drift.enabled()) {
+      return none();
+    }
+    return new WindowedRollouts(configs, drift, arms, store, telemetry, embedder, clock, nanoTime, events,
+        shared.map(RedisArmWindow::factory).orElse(ArmWindow.Factory.LOCAL));
+  }
+
+  /**
    * The prompt version of each answer of {@code rag}, for the quality metrics: a generator writes
    * with {@code ragVersion} (empty: {@code v1}) unless its arm names another; the extractive
    * answerer takes no prompt ({@code none}).

@@ -4,12 +4,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Collection;
 
 /**
  * The last {@code size} outcomes of one arm, none older than {@code maxAge} (zero: no age limit).
  * Callers synchronise; figures are computed when asked, in O(n log n) over at most {@code size}.
  */
-final class SlidingWindow {
+final class SlidingWindow implements ArmWindow {
 
   private final int size;
   private final Duration maxAge;
@@ -24,7 +25,8 @@ final class SlidingWindow {
     this.maxAge = maxAge;
   }
 
-  void add(Outcome o) {
+  @Override
+  public void add(Outcome o) {
     outcomes.addLast(o);
     total++;
     while (outcomes.size() > size) {
@@ -33,22 +35,30 @@ final class SlidingWindow {
   }
 
   /** Requests recorded since the start, in or out of the window. */
-  long total() {
+  @Override
+  public long total() {
     return total;
   }
 
-  void clear() {
+  @Override
+  public void clear() {
     outcomes.clear();
   }
 
   /** The figures of what is in the window at {@code now}: older outcomes leave it first. */
-  Figures figures(Instant now) {
+  @Override
+  public Figures figures(Instant now) {
     if (!maxAge.isZero()) {
       Instant oldest = now.minus(maxAge);
       while (!outcomes.isEmpty() && outcomes.peekFirst().at().isBefore(oldest)) {
         outcomes.removeFirst();
       }
     }
+    return of(outcomes);
+  }
+
+  /** The figures of {@code outcomes}, whatever their age: shared by every window so they agree. */
+  static Figures of(Collection<Outcome> outcomes) {
     int n = outcomes.size();
     if (n == 0) {
       return Figures.EMPTY;

@@ -56,8 +56,8 @@ final class WindowedRollouts implements Rollouts {
   /** One configured rollout and its windows; guarded by its own monitor. */
   private final class Live {
     final RolloutConfig config;
-    final SlidingWindow stable;
-    final SlidingWindow candidate;
+    final ArmWindow stable;
+    final ArmWindow candidate;
     volatile RolloutStore.State state = RolloutStore.State.RUNNING;
     volatile String reason = "started";
     volatile Instant decidedAt = Instant.EPOCH; // the time of the state this process holds
@@ -68,8 +68,8 @@ final class WindowedRollouts implements Rollouts {
     Live(RolloutConfig config) {
       this.config = config;
       RolloutConfig.Rules r = config.rollback();
-      this.stable = new SlidingWindow(r.window(), Duration.ofSeconds(r.windowSeconds()));
-      this.candidate = new SlidingWindow(r.window(), Duration.ofSeconds(r.windowSeconds()));
+      this.stable = windows.open(config.name(), "stable", r.window(), Duration.ofSeconds(r.windowSeconds()));
+      this.candidate = windows.open(config.name(), "candidate", r.window(), Duration.ofSeconds(r.windowSeconds()));
     }
   }
 
@@ -79,6 +79,7 @@ final class WindowedRollouts implements Rollouts {
   private final DriftConfig driftConfig;
   private final ConcurrentMap<String, DriftMonitor> drifts = new ConcurrentHashMap<>();
   private final Arms arms;
+  private final ArmWindow.Factory windows;
   private final RolloutStore store;
   private final Telemetry telemetry;
   private final Optional<EmbeddingModel> embedder;
@@ -102,7 +103,13 @@ final class WindowedRollouts implements Rollouts {
 
   WindowedRollouts(List<RolloutConfig> configs, DriftConfig drift, Arms arms, RolloutStore store, Telemetry telemetry,
       Optional<EmbeddingModel> embedder, Clock clock, LongSupplier nanoTime, Events events) {
+    this(configs, drift, arms, store, telemetry, embedder, clock, nanoTime, events, ArmWindow.Factory.LOCAL);
+  }
+
+  WindowedRollouts(List<RolloutConfig> configs, DriftConfig drift, Arms arms, RolloutStore store, Telemetry telemetry,
+      Optional<EmbeddingModel> embedder, Clock clock, LongSupplier nanoTime, Events events, ArmWindow.Factory windows) {
     this.events = java.util.Objects.requireNonNull(events, "events");
+    this.windows = java.util.Objects.requireNonNull(windows, "windows");
     for (RolloutConfig c : configs) {
       Live live = new Live(c);
       if (byModel.putIfAbsent(c.model(), live) != null) {

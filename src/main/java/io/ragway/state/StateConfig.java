@@ -30,10 +30,11 @@ public record StateConfig(String backend, Redis redis) {
 
   /**
    * The stores that can live in Redis, as metrics and {@code /readyz} name them; {@code routing}
-   * (in-flight counts per upstream deployment) is always open: this replica's own counts.
+   * (in-flight counts per upstream deployment) is always open: this replica's own counts; so is
+   * {@code rollouts} (the rollback windows): this replica's own outcomes.
    */
   public enum Store {
-    LIMITS, CACHES, SESSIONS, ROUTING;
+    LIMITS, CACHES, SESSIONS, ROUTING, ROLLOUTS;
 
     public String label() {
       return name().toLowerCase(java.util.Locale.ROOT);
@@ -101,6 +102,7 @@ public record StateConfig(String backend, Redis redis) {
         case CACHES -> FailMode.parse(caches, "", false);
         case SESSIONS -> FailMode.parse(sessions, "", true);
         case ROUTING -> FailMode.OPEN;
+        case ROLLOUTS -> FailMode.OPEN;
       };
     }
   }
