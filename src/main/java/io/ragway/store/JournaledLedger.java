@@ -236,7 +236,7 @@ final class JournaledLedger implements Ledger {
 
   @Override
   public Status status() {
-    return new Status(backlog, databaseOk, lastError, written.get());
+    return new Status(backlog, databaseOk, lastError, written.get(), journal.fsyncFailures());
   }
 
   @Override
