@@ -25,9 +25,18 @@ class JournalTest {
 
   @Test
   void concurrentAppendsShareFsyncsAndEveryLineIsReadBackWholeOnce() throws Exception {
+    concurrentAppends(Journal.open(dir));
+  }
+
+  @Test
+  void concurrentAppendsInOsModeShareWritesAndEveryLineIsReadBackWholeOnce() throws Exception {
+    concurrentAppends(Journal.open(dir, Journal.Sync.OS, Duration.ofMillis(5)));
+  }
+
+  private void concurrentAppends(Journal opened) throws Exception {
     int writers = 64;
     int each = 50;
-    try (Journal journal = Journal.open(dir)) {
+    try (Journal journal = opened) {
       List<Thread> threads = new ArrayList<>();
       for (int w = 0; w < writers; w++) {
         int id = w;
