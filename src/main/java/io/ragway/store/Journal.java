@@ -163,23 +163,30 @@ final class Journal implements AutoCloseable {
   }
 
   /*
-   * os mode: the caller writes the pending group itself (a write() takes microseconds, unlike an
-   * fsync, so holding a carrier thread for it costs little and saves a hand-off to the writer
-   * thread). Callers that queue on the lock meanwhile find their line written by the one before
-   * them, so groups still form.
+   * os mode: a caller that finds no group being written writes the pending one itself (a write()
+   * takes microseconds, unlike an fsync, so holding a carrier thread for it costs little and saves
+   * a hand-off to the writer thread, which is all a lone request would wait for) and wakes the
+   * callers it covered. One that finds a write under way waits for the writer thread as in fsync
+   * mode rather than queueing on the lock, so under load groups form as before.
    */
   private void writeOwn(long ticket) {
-    writing.lock();
-    try {
-      if (releasedTicket < ticket) {
-        writeGroup();
+    if (writing.tryLock()) {
+      try {
+        if (releasedTicket < ticket) {
+          writeGroup();
+        }
+      } catch (RuntimeException e) {
+        // a new segment could not be started; this line was written before that
+      } finally {
+        writing.unlock();
       }
-    } catch (RuntimeException e) {
-      // a new segment could not be started; this line was written before that
-    } finally {
-      writing.unlock();
+      wake();
+      if (releasedTicket >= ticket) {
+        failedAt(ticket);
+        return;
+      }
     }
-    failedAt(ticket);
+    sync(ticket);
   }
 
   /** Copies a line into the group the next fsync takes; returns its ticket. */
