@@ -17,6 +17,7 @@ import io.ragway.server.Access;
 import io.ragway.store.ApiKeys;
 import io.ragway.store.Database;
 import io.ragway.store.Ledger;
+import io.ragway.store.LedgerSync;
 import io.ragway.store.Stores;
 import java.time.Clock;
 import io.ragway.chat.RagPipeline;
@@ -138,11 +139,13 @@ public final class GatewayBench {
   /**
    * The paths at one concurrency; nginx's fields are null when it was not measured.
    * {@code ragwayWithoutLedger} is the same server with the usage ledger off, and
-   * {@code ledgerThroughputRatio} ragway's requests/s with the ledger over without it.
+   * {@code ledgerThroughputRatio} ragway's requests/s with the ledger over without it;
+   * {@code ragwayLedgerSyncOs} is ragway with {@code ledger.sync: os} and
+   * {@code ledgerSyncOsThroughputRatio} its requests/s over the server without a ledger.
    */
   public record Level(int concurrency, int requests, PathFigures direct, PathFigures ragway, PathFigures nginx,
       VsNginx ragwayVsNginx, PathFigures ragwayWithoutLedger, double ledgerThroughputRatio, PathFigures ragwayWithTelemetry,
-      TelemetryCost telemetryCost) {}
+      TelemetryCost telemetryCost, PathFigures ragwayLedgerSyncOs, double ledgerSyncOsThroughputRatio) {}
 
   /**
    * What telemetry costs ragway at one concurrency: its p50 and p99 with telemetry on over off, and
@@ -216,14 +219,16 @@ public final class GatewayBench {
     try (Database records = Database.open("", "", "", 1, dir)) {
       ApiKeys keys = Stores.apiKeys(records, dir, Clock.systemUTC(), "bench");
       String key = keys.create("default", "bench", List.of(), KEY_RPM, KEY_TPM).secret();
-      try (Ledger ledger = Stores.ledger(records, dir, Stores.DEFAULT_LEDGER_BACKLOG_BYTES)) {
-        return measureAll(dir, s, progress, keys, key, ledger, nginxBinary, nginxVersion, nginxSkipped);
+      try (Ledger ledger = Stores.ledger(records, dir, Stores.DEFAULT_LEDGER_BACKLOG_BYTES);
+          Ledger osLedger = Stores.ledger(records, Files.createDirectories(dir.resolve("sync-os")),
+              Stores.DEFAULT_LEDGER_BACKLOG_BYTES, LedgerSync.os(LedgerSync.DEFAULT_DELAY))) {
+        return measureAll(dir, s, progress, keys, key, ledger, osLedger, nginxBinary, nginxVersion, nginxSkipped);
       }
     }
   }
 
   private static Result measureAll(Path dir, Settings s, Consumer<String> progress, ApiKeys keys, String key, Ledger ledger,
-      Optional<Path> nginxBinary, String nginxVersion, String nginxSkipped) throws IOException, InterruptedException {
+      Ledger osLedger, Optional<Path> nginxBinary, String nginxVersion, String nginxSkipped) throws IOException, InterruptedException {
     try (FastUpstream upstream = FastUpstream.start();
         Index index = Indexes.openLucene(dir.resolve("index"), NoEmbeddings.ID, NoEmbeddings.DIMENSION, IndexConfig.defaults());
         DocumentStore documents = documents(dir, index);
@@ -231,6 +236,8 @@ public final class GatewayBench {
             services(router(upstream.baseUrl()), index, keys, documents, ledger));
         RagwayServer unrecorded = RagwayServer.start(new ServerConfig("127.0.0.1", 0, ServerConfig.defaults().maxBodyBytes()),
             services(router(upstream.baseUrl()), index, keys, documents, Ledger.none()));
+        RagwayServer osSynced = RagwayServer.start(new ServerConfig("127.0.0.1", 0, ServerConfig.defaults().maxBodyBytes()),
+            services(router(upstream.baseUrl()), index, keys, documents, osLedger));
         OtlpSink otlp = OtlpSink.start();
         Telemetry telemetry = Telemetry.prometheus().with(Tracing.of(new Tracing.Config(otlp.endpoint(), 1.0, "ragway-bench"),
             RequestLog.jsonl(dir.resolve("logs"), RequestLog.Config.defaults(), PiiDetector.all(), Clock.systemUTC())));
@@ -245,8 +252,9 @@ public final class GatewayBench {
           : new Route("nginx", uri(nginx.port()), NO_KEY, MISS_BODY, GatewayBench::upstreamAnswer);
       Route noLedger = new Route("ragway without ledger", uri(unrecorded.port()), key, MISS_BODY, cacheSays("miss"));
       Route traced = new Route("ragway with telemetry", uri(observed.port()), key, MISS_BODY, cacheSays("miss"));
-      List<Route> routes = proxied == null ? List.of(direct, ragway, noLedger, traced)
-          : List.of(direct, ragway, noLedger, traced, proxied);
+      Route syncOs = new Route("ragway, ledger sync=os", uri(osSynced.port()), key, MISS_BODY, cacheSays("miss"));
+      List<Route> routes = proxied == null ? List.of(direct, ragway, noLedger, traced, syncOs)
+          : List.of(direct, ragway, noLedger, traced, syncOs, proxied);
 
       List<Level> levels = new ArrayList<>();
       for (int i = 0; i < s.concurrency().size(); i++) {
@@ -255,7 +263,7 @@ public final class GatewayBench {
         progress.accept(String.format(Locale.ROOT, "concurrency %d: %d requests per path after %d warm-up", c, n, s.warmup()));
         Map<Route, Run> runs = measure(routes, c, s.warmup(), n, upstream::connectionsAccepted);
         levels.add(level(c, n, runs.get(direct), runs.get(ragway), proxied == null ? null : runs.get(proxied),
-            runs.get(noLedger), runs.get(traced)));
+            runs.get(noLedger), runs.get(traced), runs.get(syncOs)));
       }
 
       progress.accept("cache hits at concurrency 1");
@@ -527,7 +535,8 @@ public final class GatewayBench {
 
   // ---- figures ----
 
-  private static Level level(int concurrency, int requests, Run direct, Run ragway, Run nginx, Run noLedger, Run traced) {
+  private static Level level(int concurrency, int requests, Run direct, Run ragway, Run nginx, Run noLedger, Run traced,
+      Run syncOs) {
     PathFigures d = figures(direct, null);
     PathFigures r = figures(ragway, direct);
     PathFigures x = nginx == null ? null : figures(nginx, direct);
@@ -542,12 +551,14 @@ public final class GatewayBench {
     }
     PathFigures off = figures(noLedger, direct);
     PathFigures on = figures(traced, direct);
+    PathFigures os = figures(syncOs, direct);
     double p50 = round(traced.stats().p50Ms() / ragway.stats().p50Ms());
     double p99 = round(traced.stats().p99Ms() / ragway.stats().p99Ms());
     double throughput = round(ragway.requestsPerSecond() / traced.requestsPerSecond());
     double max = TARGETS.telemetryCostMax();
     return new Level(concurrency, requests, d, r, x, vs, off, round(r.requestsPerSecond() / off.requestsPerSecond()), on,
-        new TelemetryCost(p50, p99, throughput, p50 <= max && p99 <= max && throughput <= max));
+        new TelemetryCost(p50, p99, throughput, p50 <= max && p99 <= max && throughput <= max), os,
+        round(os.requestsPerSecond() / off.requestsPerSecond()));
   }
 
   private static PathFigures figures(Run run, Run direct) {

@@ -242,12 +242,15 @@ final class BenchCommand implements Runnable {
         row(b, "direct", l.direct());
         row(b, "ragway", l.ragway());
         row(b, "no ledger", l.ragwayWithoutLedger());
+        row(b, "sync=os", l.ragwayLedgerSyncOs());
         row(b, "telemetry", l.ragwayWithTelemetry());
         if (l.nginx() != null) {
           row(b, "nginx", l.nginx());
         }
         b.append(String.format(Locale.ROOT, "ragway with/without its usage ledger: throughput %.2fx (target >= 0.95x)%n",
             l.ledgerThroughputRatio()));
+        b.append(String.format(Locale.ROOT, "ragway, ledger sync=os, with/without its usage ledger: throughput %.2fx "
+            + "(target >= 0.95x)%n", l.ledgerSyncOsThroughputRatio()));
         GatewayBench.TelemetryCost tc = l.telemetryCost();
         b.append(String.format(Locale.ROOT, "ragway telemetry on/off: p50 %.2fx, p99 %.2fx, throughput (off/on) %.2fx "
             + "(target <= %.2fx each): %s%n", tc.p50Ratio(), tc.p99Ratio(), tc.throughputRatio(), t.telemetryCostMax(),

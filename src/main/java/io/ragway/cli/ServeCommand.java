@@ -82,7 +82,8 @@ final class ServeCommand implements Callable<Integer> {
           new RateLimiter.Limits(config.limits().rpm(), config.limits().tpm()), config.tenant(),
           config.telemetry().metricsToken());
       RagwayConfig.Sessions s = config.sessions();
-      Ledger ledger = Stores.budgetedLedger(c.database(), config.dataPath(), Stores.DEFAULT_LEDGER_BACKLOG_BYTES, Clock.systemUTC());
+      Ledger ledger = Stores.budgetedLedger(c.database(), config.dataPath(), Stores.DEFAULT_LEDGER_BACKLOG_BYTES, Clock.systemUTC(),
+          Stores.BUDGET_REFRESH, config.ledger().toSync());
       if (ledger == null) {
         documents.close();
         throw new UsageException("another ragway process is serving from " + config.dataPath() + " (its usage journal "

@@ -52,7 +52,8 @@ public record RagwayConfig(
     DriftConfig drift,
     Records records,
     List<io.ragway.webhook.WebhookConfig> webhooks,
-    io.ragway.state.StateConfig state) {
+    io.ragway.state.StateConfig state,
+    UsageLedger ledger) {
 
   public RagwayConfig {
     Objects.requireNonNull(dataDir, "data_dir");
@@ -99,6 +100,7 @@ public record RagwayConfig(
     records = records == null ? new Records(null, null, null) : records;
     webhooks = webhooks == null ? List.of() : List.copyOf(webhooks);
     state = state == null ? io.ragway.state.StateConfig.defaults() : state;
+    ledger = ledger == null ? new UsageLedger(null, null) : ledger;
     checkRollouts(models, generator, prompts, rollouts);
   }
 
@@ -632,6 +634,29 @@ public record RagwayConfig(
   /** One tenant's answer records: whether its questions and answers are kept. */
   public record TenantRecords(Boolean content) {}
 
+  /**
+   * When the usage ledger answers an event as recorded (docs/records.md).
+   *
+   * @param sync {@code fsync} (on disk, the default) or {@code os} (written to the journal file, on disk within syncDelayMs)
+   * @param syncDelayMs {@code os}: the most milliseconds between a write and its fsync
+   */
+  public record UsageLedger(String sync, Integer syncDelayMs) {
+    public UsageLedger {
+      sync = sync == null ? "fsync" : sync.strip();
+      if (!sync.equals("fsync") && !sync.equals("os")) {
+        throw new IllegalArgumentException("ledger.sync must be fsync or os, got '" + sync + "'");
+      }
+      syncDelayMs = syncDelayMs == null ? (int) io.ragway.store.LedgerSync.DEFAULT_DELAY.toMillis() : syncDelayMs;
+      if (syncDelayMs < 0 || syncDelayMs > 1000) {
+        throw new IllegalArgumentException("ledger.sync_delay_ms must be between 0 and 1000, got " + syncDelayMs);
+      }
+    }
+
+    public io.ragway.store.LedgerSync toSync() {
+      return new io.ragway.store.LedgerSync(sync.equals("os"), Duration.ofMillis(syncDelayMs));
+    }
+  }
+
   /** The defaults: what ragway does with no {@code ragway.yaml} at all. */
   public static RagwayConfig defaults() {
     IndexConfig ic = IndexConfig.defaults();
@@ -662,14 +687,15 @@ public record RagwayConfig(
         List.of(),
         DriftConfig.defaults(),
         new Records(null, null, null),
-        List.of(), io.ragway.state.StateConfig.defaults());
+        List.of(), io.ragway.state.StateConfig.defaults(),
+        new UsageLedger(null, null));
   }
 
   /** This configuration with another data directory and tenant (the CLI's flags). */
   public RagwayConfig withDataAndTenant(String dataDir, String tenant) {
     return new RagwayConfig(dataDir, tenant, ingest, embedding, index, retrieval, answer, generator, models, gateway, cache,
         auth, limits, sessions, database, guard, telemetry, agent, eval,
-        prompts, rollouts, drift, records, webhooks, state);
+        prompts, rollouts, drift, records, webhooks, state, ledger);
   }
 
   public Path dataPath() {

@@ -521,7 +521,7 @@ public final class RagwayServer implements AutoCloseable {
     }
     Ledger.Status ledger = services.ledger().status();
     ObjectNode l = checks.putObject("ledger").put("database_ok", ledger.databaseOk()).put("backlog_bytes", ledger.backlogBytes())
-        .put("events_written", ledger.eventsWritten());
+        .put("events_written", ledger.eventsWritten()).put("fsync_failures", ledger.fsyncFailures());
     if (!ledger.databaseOk()) {
       l.put("error", ledger.lastError()); // still serving: the journal holds the events until the database is back
     }

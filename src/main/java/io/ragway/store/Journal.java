@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ArrayDeque;
@@ -24,12 +25,16 @@ import java.util.stream.Stream;
  * so the cost of durability is shared by concurrent writers. Lines go to numbered segment files
  * ({@code 00000001.jsonl}, ...); a process starts a new segment, so a line torn by a crash is
  * only ever at the end of an older segment, where readers skip it (it was never acknowledged).
+ * In {@link Sync#OS} mode an append returns once its line is written, and a thread of its own
+ * fsyncs within a bounded delay (docs/records.md says what each mode can lose).
  *
- * <p>A reader ({@link #read}) takes complete lines from a position up to what is durable; the
+ * <p>A reader ({@link #read}) takes complete lines from a position up to what is answered; the
  * position it has consumed up to is kept in a checkpoint file, and segments wholly before it are
  * deleted. One process writes a journal folder at a time (a file lock says which).
  */
 final class Journal implements AutoCloseable {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Journal.class);
 
   /** A place in the journal: a segment and a byte offset in it. */
   record Position(long segment, long offset) {}
@@ -53,7 +58,7 @@ final class Journal implements AutoCloseable {
   private ByteBuffer pending = ByteBuffer.allocateDirect(64 << 10);
   private ByteBuffer spare = ByteBuffer.allocateDirect(64 << 10); // the writer's, while it writes
   private long queued; // ticket of the last line handed in
-  /* the one thread that writes and fsyncs; only it touches the segment file */
+  /* the thread that writes and fsyncs (in os mode, callers write too, under the writing lock) */
   private final Thread writer;
   private record Waiter(long ticket, Thread thread) {}
 
@@ -62,19 +67,48 @@ final class Journal implements AutoCloseable {
   private final Object appended = new Object();
   private FileChannel current;
   private volatile long currentSegment;
-  private volatile long durable; // bytes of the current segment known to be on disk
+  /* bytes of the current segment readers may take: on disk (fsync mode) or written (os mode) */
+  private volatile long durable;
   /* Tickets count bytes handed in since this process opened the journal, across segments. */
-  private volatile long durableTicket;
+  private volatile long releasedTicket; // callers up to it are answered: fsynced (fsync) or written (os)
+  private volatile long syncedTicket; // os mode: lines up to it are fsynced
+  private final Sync sync;
+  private final long delayNanos;
+  private final FileSync force;
+  /* os mode: the thread that fsyncs written lines, and the lock it holds while it does (a new segment takes it too) */
+  private final Thread syncer;
+  private final ReentrantLock syncLock = new ReentrantLock();
+  /* held while a group is written: by the writer thread, or in os mode by a caller writing its own group */
+  private final ReentrantLock writing = new ReentrantLock();
+  private volatile IOException broken; // os mode: the last fsync failed; appends are refused until one succeeds
+  private final java.util.concurrent.atomic.AtomicLong fsyncFailures = new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean closed;
   private final java.util.concurrent.atomic.AtomicLong fsyncs = new java.util.concurrent.atomic.AtomicLong();
 
-  private Journal(Path dir, FileChannel lockChannel, FileLock lock) throws IOException {
+  /**
+   * When {@link #append} returns: {@code FSYNC} once its line is on disk; {@code OS} once it is
+   * written to the file (in the kernel's page cache: it survives a kill of the process, not a power
+   * cut), with an fsync following within the sync delay.
+   */
+  enum Sync { FSYNC, OS }
+
+  /** How a file is forced to disk; tests put a slow or failing one in. */
+  interface FileSync {
+    void force(FileChannel channel) throws IOException;
+  }
+
+  private Journal(Path dir, FileChannel lockChannel, FileLock lock, Sync sync, Duration delay, FileSync force)
+      throws IOException {
     this.dir = dir;
     this.lockChannel = lockChannel;
     this.lock = lock;
+    this.sync = sync;
+    this.delayNanos = delay.toNanos();
+    this.force = force;
     long last = segments().stream().mapToLong(Long::longValue).max().orElse(0);
     openSegment(last + 1);
     this.writer = Thread.ofPlatform().daemon().name("ragway-journal").start(this::writeLoop);
+    this.syncer = sync == Sync.OS ? Thread.ofPlatform().daemon().name("ragway-journal-fsync").start(this::syncLoop) : null;
   }
 
   /**
@@ -83,6 +117,15 @@ final class Journal implements AutoCloseable {
    * @throws DatabaseException when the folder cannot be created or written
    */
   static Journal open(Path dir) {
+    return open(dir, Sync.FSYNC, Duration.ZERO);
+  }
+
+  /** As {@link #open(Path)}, answering appends as {@code sync} says; in {@code OS} mode fsyncing at most {@code delay} after a write. */
+  static Journal open(Path dir, Sync sync, Duration delay) {
+    return open(dir, sync, delay, ch -> ch.force(false));
+  }
+
+  static Journal open(Path dir, Sync sync, Duration delay, FileSync force) {
     try {
       Files.createDirectories(dir);
       FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -96,20 +139,54 @@ final class Journal implements AutoCloseable {
         ch.close();
         return null;
       }
-      return new Journal(dir, ch, l);
+      return new Journal(dir, ch, l, sync, delay, force);
     } catch (IOException e) {
       throw new DatabaseException("cannot open the usage journal in " + dir + ": " + e.getMessage(), e);
     }
   }
 
   /**
-   * Appends one line (without its newline) and returns once it is on disk.
+   * Appends one line (without its newline) and returns once it is on disk ({@code FSYNC}) or
+   * written to the file ({@code OS}).
    *
-   * @throws DatabaseException when it could not be written (disk full, read-only): it is not in
-   *     the journal, and the caller must not report it as recorded
+   * @throws DatabaseException when it could not be written (disk full, read-only), or in {@code OS}
+   *     mode while the last fsync has failed: it is not in the journal, and the caller must not
+   *     report it as recorded
    */
   void append(byte[] line) {
-    sync(handIn(line));
+    long ticket = handIn(line);
+    if (sync == Sync.OS) {
+      writeOwn(ticket);
+    } else {
+      sync(ticket);
+    }
+  }
+
+  /*
+   * os mode: a caller that finds no group being written writes the pending one itself (a write()
+   * takes microseconds, unlike an fsync, so holding a carrier thread for it costs little and saves
+   * a hand-off to the writer thread, which is all a lone request would wait for) and wakes the
+   * callers it covered. One that finds a write under way waits for the writer thread as in fsync
+   * mode rather than queueing on the lock, so under load groups form as before.
+   */
+  private void writeOwn(long ticket) {
+    if (writing.tryLock()) {
+      try {
+        if (releasedTicket < ticket) {
+          writeGroup();
+        }
+      } catch (RuntimeException e) {
+        // a new segment could not be started; this line was written before that
+      } finally {
+        writing.unlock();
+      }
+      wake();
+      if (releasedTicket >= ticket) {
+        failedAt(ticket);
+        return;
+      }
+    }
+    sync(ticket);
   }
 
   /** Copies a line into the group the next fsync takes; returns its ticket. */
@@ -119,6 +196,7 @@ final class Journal implements AutoCloseable {
       if (closed) {
         throw new DatabaseException("the usage journal is closed");
       }
+      refuseWhileBroken();
       int size = line.length + 1;
       if (pending.remaining() < size) {
         ByteBuffer bigger = ByteBuffer.allocateDirect(Integer.highestOneBit(pending.position() + size) << 1);
@@ -152,7 +230,7 @@ final class Journal implements AutoCloseable {
     try {
       while (true) {
         failedAt(ticket);
-        if (durableTicket >= ticket) {
+        if (releasedTicket >= ticket) {
           return;
         }
         if (me == null) {
@@ -173,14 +251,17 @@ final class Journal implements AutoCloseable {
   private void writeLoop() {
     while (true) {
       boolean wrote;
+      writing.lock();
       try {
         wrote = writeGroup();
       } catch (RuntimeException e) {
         wrote = true; // a new segment could not be started: the next group tries again
+      } finally {
+        writing.unlock();
       }
       wake();
       if (!wrote) {
-        if (closed && queuedTicket() <= durableTicket) {
+        if (closed && queuedTicket() <= releasedTicket) {
           return;
         }
         LockSupport.parkNanos(this, 100_000_000L);
@@ -201,7 +282,7 @@ final class Journal implements AutoCloseable {
   private void wake() {
     for (java.util.Iterator<Waiter> i = waiting.iterator(); i.hasNext(); ) {
       Waiter w = i.next();
-      if (w.ticket() <= durableTicket) {
+      if (w.ticket() <= releasedTicket) {
         i.remove();
         LockSupport.unpark(w.thread());
       }
@@ -230,7 +311,7 @@ final class Journal implements AutoCloseable {
     sync(target);
   }
 
-  /* Run by the writer alone: writes and fsyncs the lines handed in so far, then publishes them; whether there were any. */
+  /* Run under the writing lock: writes and fsyncs the lines handed in so far, then publishes them; whether there were any. */
   private boolean writeGroup() {
     long target;
     ByteBuffer group;
@@ -244,8 +325,14 @@ final class Journal implements AutoCloseable {
       handIn.unlock();
     }
     spare = group; // the next group's buffer once this one is written
-    if (target <= durableTicket) {
+    if (target <= releasedTicket) {
       return false;
+    }
+    IOException fsyncFailed = broken;
+    if (fsyncFailed != null) {
+      // os mode after a failed fsync: these lines are not written, so not acknowledged
+      fail(target, fsyncFailed);
+      return true;
     }
     group.flip();
     long before = durable;
@@ -253,8 +340,10 @@ final class Journal implements AutoCloseable {
       while (group.hasRemaining()) {
         current.write(group);
       }
-      current.force(false);
-      fsyncs.incrementAndGet();
+      if (sync == Sync.FSYNC) {
+        force.force(current);
+        fsyncs.incrementAndGet();
+      }
     } catch (IOException e) {
       // a half-written group is cut off, so the next one starts clean; its callers are told
       try {
@@ -263,30 +352,115 @@ final class Journal implements AutoCloseable {
       } catch (IOException ignored) {
         // the next write fails the same way, or succeeds after the cut
       }
-      synchronized (failures) {
-        failures.addLast(new Failure(durableTicket, target, e));
-        while (failures.size() > 64) {
-          failures.removeFirst();
-        }
-      }
-      durableTicket = target; // past the failed group: later lines do not wait on it
+      fail(target, e);
       return true;
     }
     try {
       durable = current.position();
       if (durable > SEGMENT_BYTES) {
-        current.close();
-        openSegment(currentSegment + 1);
+        newSegment(target);
       }
     } catch (IOException e) {
       throw new DatabaseException("cannot start a new usage journal segment in " + dir + ": " + e.getMessage(), e);
     } finally {
-      durableTicket = target;
+      releasedTicket = target;
       synchronized (appended) {
         appended.notifyAll();
       }
+      if (syncer != null) {
+        LockSupport.unpark(syncer);
+      }
     }
     return true;
+  }
+
+  /* The callers of the group up to target are told it failed; later lines do not wait on it. */
+  private void fail(long target, IOException e) {
+    synchronized (failures) {
+      failures.addLast(new Failure(releasedTicket, target, e));
+      while (failures.size() > 64) {
+        failures.removeFirst();
+      }
+    }
+    releasedTicket = target;
+  }
+
+  /* Closes the full segment (in os mode fsyncing it first, as the fsync thread only syncs the current one) and starts the next. */
+  private void newSegment(long target) throws IOException {
+    syncLock.lock();
+    try {
+      if (sync == Sync.OS) {
+        try {
+          force.force(current);
+          fsyncs.incrementAndGet();
+          syncedTicket = target;
+        } catch (IOException e) {
+          fsyncFailures.incrementAndGet();
+          LOG.error("FSYNC FAILED on the full usage journal segment in {}: {}; refusing new events until an fsync "
+              + "succeeds", dir, e.getMessage());
+          broken = e;
+        }
+      }
+      current.close();
+      openSegment(currentSegment + 1);
+    } finally {
+      syncLock.unlock();
+    }
+  }
+
+  private void refuseWhileBroken() {
+    IOException e = broken;
+    if (e != null) {
+      throw new DatabaseException("the usage journal in " + dir + " refuses events: its last fsync failed ("
+          + e.getMessage() + "); it retries", e);
+    }
+  }
+
+  /*
+   * os mode: fsyncs what the writer has written, at most delayNanos after the previous fsync began
+   * (at once when that was longer ago), so the lines a power cut can lose are those written in about
+   * one delay plus one fsync. Callers were answered at the write, so a failed fsync cannot fail them:
+   * it is logged and counted, and appends are refused until a retry succeeds.
+   */
+  private void syncLoop() {
+    long lastStart = System.nanoTime() - delayNanos;
+    while (true) {
+      long upTo = releasedTicket;
+      if (upTo <= syncedTicket && broken == null) {
+        if (closed && queuedTicket() <= releasedTicket) {
+          return;
+        }
+        LockSupport.parkNanos(this, 100_000_000L); // the writer wakes it after each write
+        continue;
+      }
+      long wait = lastStart + (broken == null ? delayNanos : 100_000_000L) - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(this, wait);
+        continue;
+      }
+      upTo = releasedTicket;
+      lastStart = System.nanoTime();
+      syncLock.lock();
+      try {
+        force.force(current);
+        fsyncs.incrementAndGet();
+        syncedTicket = upTo;
+        if (broken != null) {
+          LOG.warn("the usage journal in {} fsyncs again; it takes events again", dir);
+          broken = null;
+        }
+      } catch (IOException e) {
+        fsyncFailures.incrementAndGet();
+        if (broken == null) {
+          LOG.error("FSYNC FAILED on the usage journal in {}: {}. Events answered in the last {} ms may be lost if "
+              + "the machine stops before the kernel writes them; refusing new events until an fsync succeeds",
+              dir, e.getMessage(), delayNanos / 1_000_000);
+        }
+        broken = e;
+      } finally {
+        syncLock.unlock();
+      }
+    }
   }
 
   private void openSegment(long n) throws IOException {
@@ -397,6 +571,16 @@ final class Journal implements AutoCloseable {
     return fsyncs.get();
   }
 
+  /** How many fsyncs failed after their lines were answered ({@code OS} mode). */
+  long fsyncFailures() {
+    return fsyncFailures.get();
+  }
+
+  /** Whether every line answered so far is fsynced too (always, in {@code FSYNC} mode). */
+  boolean allSynced() {
+    return sync == Sync.FSYNC || syncedTicket >= releasedTicket;
+  }
+
   /** Waits until something new is durable, or {@code millis} pass. */
   void awaitAppend(long millis) throws InterruptedException {
     synchronized (appended) {
@@ -420,8 +604,25 @@ final class Journal implements AutoCloseable {
     LockSupport.unpark(writer);
     try {
       writer.join(5_000); // it writes what was handed in meanwhile, then stops
+      if (syncer != null) {
+        LockSupport.unpark(syncer);
+        syncer.join(5_000);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (sync == Sync.OS) {
+      syncLock.lock();
+      try {
+        force.force(current); // what the fsync thread had not yet taken
+        fsyncs.incrementAndGet();
+        syncedTicket = releasedTicket;
+      } catch (IOException e) {
+        fsyncFailures.incrementAndGet();
+        LOG.error("FSYNC FAILED on the usage journal in {} while closing: {}", dir, e.getMessage());
+      } finally {
+        syncLock.unlock();
+      }
     }
     try {
       current.close();

@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The ledger as a journal in the data directory drained into the records database by a
- * background thread: a request waits only for the journal's group fsync, never for the
- * database. Events are inserted with their event id as the key and duplicates ignored, so the
+ * background thread: a request waits only for the journal's group fsync (or, with
+ * {@link LedgerSync#os}, its write), never for the database. Events are inserted with their event id as the key and duplicates ignored, so the
  * journal replayed at start (from its checkpoint) or retried after a database error adds
  * nothing twice. While the database is down the journal grows, up to {@code maxBacklogBytes};
  * past that, {@link #record} refuses.
@@ -58,7 +58,12 @@ final class JournaledLedger implements Ledger {
 
   /** Opens the journal in {@code dir} and starts draining it (replaying what an earlier run left); null if another process has it. */
   static JournaledLedger open(Path dir, DataSource db, long maxBacklogBytes) {
-    Journal j = Journal.open(dir);
+    return open(dir, db, maxBacklogBytes, LedgerSync.fsync());
+  }
+
+  /** As {@link #open(Path, DataSource, long)}, answering events as {@code sync} says. */
+  static JournaledLedger open(Path dir, DataSource db, long maxBacklogBytes, LedgerSync sync) {
+    Journal j = Journal.open(dir, sync.mode(), sync.delay());
     if (j == null) {
       return null;
     }
@@ -231,7 +236,7 @@ final class JournaledLedger implements Ledger {
 
   @Override
   public Status status() {
-    return new Status(backlog, databaseOk, lastError, written.get());
+    return new Status(backlog, databaseOk, lastError, written.get(), journal.fsyncFailures());
   }
 
   @Override

@@ -14,11 +14,13 @@ public interface Ledger extends AutoCloseable {
    * @param backlogBytes journal bytes not yet in the database
    * @param databaseOk whether the last write to the database succeeded
    * @param lastError why it did not, or empty
+   * @param fsyncFailures journal fsyncs that failed after their events were answered ({@code ledger.sync: os})
    */
-  record Status(long backlogBytes, boolean databaseOk, String lastError, long eventsWritten) {}
+  record Status(long backlogBytes, boolean databaseOk, String lastError, long eventsWritten, long fsyncFailures) {}
 
   /**
-   * Records an event; returns once it is on disk in the journal.
+   * Records an event; returns once it is on disk in the journal (with {@code ledger.sync: os}, once it
+   * is written to the journal file).
    *
    * @throws LedgerFull when the database has been unreachable so long that the journal's backlog
    *     is at its bound: the request should be refused rather than served unrecorded
@@ -46,7 +48,7 @@ public interface Ledger extends AutoCloseable {
 
       @Override
       public Status status() {
-        return new Status(0, true, "", 0);
+        return new Status(0, true, "", 0, 0);
       }
 
       @Override

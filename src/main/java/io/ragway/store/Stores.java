@@ -57,6 +57,11 @@ public final class Stores {
     return JournaledLedger.open(dataDir.resolve("ledger"), db.dataSource(), maxBacklogBytes);
   }
 
+  /** As {@link #ledger(Database, Path, long)}, answering events as {@code sync} says. */
+  public static Ledger ledger(Database db, Path dataDir, long maxBacklogBytes, LedgerSync sync) {
+    return JournaledLedger.open(dataDir.resolve("ledger"), db.dataSource(), maxBacklogBytes, sync);
+  }
+
   /** How often a server reads the budgets again (and, on PostgreSQL, the month's spend of every replica). */
   public static final Duration BUDGET_REFRESH = Duration.ofSeconds(3);
 
@@ -71,7 +76,13 @@ public final class Stores {
 
   /** As {@link #budgetedLedger(Database, Path, long, Clock)}, reading the budgets again every {@code refresh}. */
   public static Ledger budgetedLedger(Database db, Path dataDir, long maxBacklogBytes, Clock clock, Duration refresh) {
-    JournaledLedger journaled = JournaledLedger.open(dataDir.resolve("ledger"), db.dataSource(), maxBacklogBytes);
+    return budgetedLedger(db, dataDir, maxBacklogBytes, clock, refresh, LedgerSync.fsync());
+  }
+
+  /** As {@link #budgetedLedger(Database, Path, long, Clock, Duration)}, answering events as {@code sync} says. */
+  public static Ledger budgetedLedger(Database db, Path dataDir, long maxBacklogBytes, Clock clock, Duration refresh,
+      LedgerSync sync) {
+    JournaledLedger journaled = JournaledLedger.open(dataDir.resolve("ledger"), db.dataSource(), maxBacklogBytes, sync);
     if (journaled == null) {
       return null;
     }

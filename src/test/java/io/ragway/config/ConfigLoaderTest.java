@@ -179,4 +179,16 @@ class ConfigLoaderTest {
     ConfigException e = assertThrows(ConfigException.class, () -> parse("records:\n  retention_days: -1\n", Map.of()));
     assertTrue(e.getMessage().contains("records.retention_days"), e.getMessage());
   }
+
+  @Test
+  void theLedgerFsyncsByDefaultAndOsModeTakesADelay() {
+    assertEquals(io.ragway.store.LedgerSync.fsync(), parse("", Map.of()).ledger().toSync());
+    io.ragway.store.LedgerSync os = parse("ledger:\n  sync: os\n  sync_delay_ms: 20\n", Map.of()).ledger().toSync();
+    assertTrue(os.osOnly());
+    assertEquals(java.time.Duration.ofMillis(20), os.delay());
+    ConfigException e = assertThrows(ConfigException.class, () -> parse("ledger:\n  sync: never\n", Map.of()));
+    assertTrue(e.getMessage().contains("ledger.sync must be fsync or os"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> parse("ledger:\n  sync_delay_ms: -1\n", Map.of()));
+    assertTrue(e.getMessage().contains("ledger.sync_delay_ms"), e.getMessage());
+  }
 }

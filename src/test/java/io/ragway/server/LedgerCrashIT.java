@@ -41,14 +41,20 @@ class LedgerCrashIT {
 
   @Test
   void everyCompletedResponseSurvivesAKillInTheLedgerOnce() throws Exception {
-    killUnderLoadAndCheck(1, "", data -> "jdbc:sqlite:" + data.resolve("ragway.db"));
+    killUnderLoadAndCheck(1, "", data -> "jdbc:sqlite:" + data.resolve("ragway.db"), "fsync");
+  }
+
+  @Test
+  void withLedgerSyncOsEveryCompletedResponseSurvivesAKillInTheLedgerOnce() throws Exception {
+    // answered once written to the journal file: the kernel keeps it when the process is killed
+    killUnderLoadAndCheck(1, "", data -> "jdbc:sqlite:" + data.resolve("ragway.db"), "os");
   }
 
   @Test
   void threeReplicasOnOnePostgresAllKilledLoseNothing() throws Exception {
     try (PostgresCluster pg = PostgresCluster.start()) {
       String url = pg.newDatabase();
-      killUnderLoadAndCheck(3, url, data -> url);
+      killUnderLoadAndCheck(3, url, data -> url, "fsync");
     }
   }
 
@@ -56,10 +62,11 @@ class LedgerCrashIT {
    * Starts {@code replicas} servers (own data directories, one database: {@code databaseUrl}, or
    * each its SQLite when empty), sends streamed and non-streamed requests round-robin from 32
    * clients, SIGKILLs every replica once 150 responses are in, restarts them, and checks the
-   * ledger {@code ledgerUrl} shows against what the clients received.
+   * ledger {@code ledgerUrl} shows against what the clients received; {@code sync} is the ledger's
+   * {@code ledger.sync}.
    */
-  private void killUnderLoadAndCheck(int replicas, String databaseUrl, java.util.function.Function<Path, String> ledgerUrl)
-      throws Exception {
+  private void killUnderLoadAndCheck(int replicas, String databaseUrl, java.util.function.Function<Path, String> ledgerUrl,
+      String sync) throws Exception {
     try (FakeOpenAi primary = new FakeOpenAi("primary"); FakeOpenAi backup = new FakeOpenAi("backup")) {
       for (int i = 0; i < 40; i++) { // faults land on whichever requests come: retries and fallbacks
         primary.next(Fault.ok(), Fault.ok(), Fault.status(503), Fault.ok(), Fault.status(503), Fault.status(503));
@@ -81,7 +88,9 @@ class LedgerCrashIT {
             probe_interval_seconds: 0
           database:
             url: "%s"
-          """.formatted(primary.baseUrl(), backup.baseUrl(), databaseUrl));
+          ledger:
+            sync: %s
+          """.formatted(primary.baseUrl(), backup.baseUrl(), databaseUrl, sync));
       List<Path> data = new java.util.ArrayList<>();
       List<Integer> ports = new java.util.ArrayList<>();
       List<Process> running = new java.util.ArrayList<>();

@@ -273,5 +273,6 @@ class LedgerIT {
     JsonNode ledger = JSON.readTree(r.body()).path("checks").path("ledger");
     assertTrue(ledger.path("database_ok").asBoolean(), r.body());
     assertTrue(ledger.has("backlog_bytes"), r.body());
+    assertEquals(0, ledger.path("fsync_failures").asLong(-1), r.body());
   }
 }
