@@ -38,9 +38,30 @@ import io.ragway.guard.PiiDetector;
 import io.ragway.telemetry.RequestLog;
 import io.ragway.telemetry.Telemetry;
 import io.ragway.telemetry.Tracing;
+import io.ragway.state.Redis;
+import io.ragway.state.StateBackend;
+import io.ragway.webhook.Webhooks;
+import io.ragway.llm.InFlightCounts;
+import io.ragway.eval.DriftEvaluation;
+import io.ragway.eval.Judge;
+import io.ragway.cache.Caches;
+import io.ragway.cache.CacheConfig;
+import io.ragway.limit.RateLimiters;
+import io.ragway.limit.RateLimiter;
+import io.ragway.index.Filter;
+import io.ragway.chat.Sessions;
+import io.ragway.chat.SessionStores;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.ragway.retrieve.SearchRequest;
+import io.ragway.rollout.DriftConfig;
+import io.ragway.store.AnswerRecords;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Consumer;
+import java.time.Clock;
+import java.util.Random;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -61,10 +82,10 @@ final class Components implements AutoCloseable {
   private Telemetry telemetry;
   private Telemetry traced;
   private Rollouts rollouts;
-  private io.ragway.webhook.Webhooks webhooks;
-  private volatile java.util.function.Consumer<com.fasterxml.jackson.databind.JsonNode> onDrift = e -> {};
-  private io.ragway.state.Redis redis;
-  private io.ragway.llm.InFlightCounts inFlight;
+  private Webhooks webhooks;
+  private volatile Consumer<JsonNode> onDrift = e -> {};
+  private Redis redis;
+  private InFlightCounts inFlight;
 
   Components(RagwayConfig config) {
     this.config = config;
@@ -187,10 +208,10 @@ final class Components implements AutoCloseable {
           }
         };
         rollouts = Rollouts.create(config.rollouts(), config.drift(), arms,
-            RolloutStore.sql(database().dataSource(), java.time.Clock.systemUTC()), telemetry(),
-            config.drift().enabled() ? Optional.of(embedder()) : Optional.empty(), java.time.Clock.systemUTC(),
+            RolloutStore.sql(database().dataSource(), Clock.systemUTC()), telemetry(),
+            config.drift().enabled() ? Optional.of(embedder()) : Optional.empty(), Clock.systemUTC(),
             System::nanoTime, events(),
-            state() instanceof io.ragway.state.Redis r ? Optional.of(r) : Optional.empty());
+            state() instanceof Redis r ? Optional.of(r) : Optional.empty());
       }
     }
     return rollouts;
@@ -207,55 +228,55 @@ final class Components implements AutoCloseable {
   synchronized Router router() {
     if (router == null) {
       router = new Router(config.models().stream().map(RagwayConfig.Model::toUpstream).toList(),
-          config.gateway().toRoutingPolicy(), config.gateway().toRetryPolicy(), new java.util.Random(), d -> Thread.sleep(d),
-          java.time.Clock.systemUTC(), inFlight());
+          config.gateway().toRoutingPolicy(), config.gateway().toRetryPolicy(), new Random(), d -> Thread.sleep(d),
+          Clock.systemUTC(), inFlight());
     }
     return router;
   }
 
   /** In-flight counts per deployment for least-busy routing: this replica's, or every replica's through Redis. */
-  private synchronized io.ragway.llm.InFlightCounts inFlight() {
+  private synchronized InFlightCounts inFlight() {
     if (inFlight == null) {
-      inFlight = state() instanceof io.ragway.state.Redis r ? io.ragway.llm.InFlightCounts.redis(r,
-          java.lang.management.ManagementFactory.getRuntimeMXBean().getName() + "-" + Long.toHexString(new java.util.Random().nextLong()),
-          java.time.Clock.systemUTC(), java.time.Duration.ofMillis(100), java.time.Duration.ofSeconds(5))
-          : io.ragway.llm.InFlightCounts.inProcess();
+      inFlight = state() instanceof Redis r ? InFlightCounts.redis(r,
+          java.lang.management.ManagementFactory.getRuntimeMXBean().getName() + "-" + Long.toHexString(new Random().nextLong()),
+          Clock.systemUTC(), java.time.Duration.ofMillis(100), java.time.Duration.ofSeconds(5))
+          : InFlightCounts.inProcess();
     }
     return inFlight;
   }
 
   /** Where limits, caches and sessions live ({@code state.backend}); Redis is connected on first use. */
-  synchronized io.ragway.state.StateBackend state() {
+  synchronized StateBackend state() {
     if (!config.state().onRedis()) {
-      return io.ragway.state.StateBackend.memory();
+      return StateBackend.memory();
     }
     if (redis == null) {
-      redis = io.ragway.state.Redis.connect(config.state().redis());
+      redis = Redis.connect(config.state().redis());
     }
     return redis;
   }
 
   /** Requests and tokens per minute per key, in this process or shared through Redis. */
-  io.ragway.limit.RateLimiter limiter() {
-    return state() instanceof io.ragway.state.Redis r ? io.ragway.limit.RateLimiters.redis(r)
-        : io.ragway.limit.RateLimiters.inProcess();
+  RateLimiter limiter() {
+    return state() instanceof Redis r ? RateLimiters.redis(r)
+        : RateLimiters.inProcess();
   }
 
   /** The response caches of {@code cache:}, in this process or shared through Redis. */
-  io.ragway.cache.Caches caches() {
-    io.ragway.cache.CacheConfig c = config.cache().toCacheConfig();
-    return state() instanceof io.ragway.state.Redis r ? io.ragway.cache.Caches.redis(c, r, java.time.Clock.systemUTC())
-        : io.ragway.cache.Caches.inProcess(c, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+  Caches caches() {
+    CacheConfig c = config.cache().toCacheConfig();
+    return state() instanceof Redis r ? Caches.redis(c, r, Clock.systemUTC())
+        : Caches.inProcess(c, Ticker.systemTicker());
   }
 
   /** The sessions of {@code sessions:}, in this process or shared through Redis. */
-  io.ragway.chat.Sessions sessions() {
+  Sessions sessions() {
     RagwayConfig.Sessions s = config.sessions();
-    io.ragway.chat.Sessions local = io.ragway.chat.SessionStores.inProcess(s.maxSessions(),
-        java.time.Duration.ofMinutes(s.idleMinutes()), 1000, java.time.Clock.systemUTC(),
-        com.github.benmanes.caffeine.cache.Ticker.systemTicker());
-    return state() instanceof io.ragway.state.Redis r ? io.ragway.chat.SessionStores.redis(r, local,
-        java.time.Duration.ofMinutes(s.idleMinutes()), 1000, java.time.Clock.systemUTC()) : local;
+    Sessions local = SessionStores.inProcess(s.maxSessions(),
+        java.time.Duration.ofMinutes(s.idleMinutes()), 1000, Clock.systemUTC(),
+        Ticker.systemTicker());
+    return state() instanceof Redis r ? SessionStores.redis(r, local,
+        java.time.Duration.ofMinutes(s.idleMinutes()), 1000, Clock.systemUTC()) : local;
   }
 
   /** Metrics as {@code telemetry.metrics} says: kept for {@code /metrics}, or not at all. */
@@ -275,7 +296,7 @@ final class Components implements AutoCloseable {
       RagwayConfig.Telemetry t = config.telemetry();
       RequestLog log = t.requestLog().enabled()
           ? RequestLog.jsonl(config.dataPath().resolve("logs"), t.requestLog().toConfig(), PiiDetector.all(),
-              java.time.Clock.systemUTC())
+              Clock.systemUTC())
           : RequestLog.off();
       traced = telemetry().with(Tracing.of(t.tracing().toConfig(), log));
     }
@@ -300,7 +321,7 @@ final class Components implements AutoCloseable {
       throw new UsageException("cannot read the injection model " + g.model() + ": " + e.getMessage());
     }
     decisions = new JsonlDecisionLog(config.dataPath().resolve("guard/decisions.jsonl"), JsonMappers.create(),
-        java.time.Clock.systemUTC());
+        Clock.systemUTC());
     return new Guard(detector, g.defaultPolicy(), g.tenantPolicies(), rollouts().watching(telemetry().counting(Tracing.noting(decisions))));
   }
 
@@ -316,7 +337,7 @@ final class Components implements AutoCloseable {
   /** The API keys in the records database; changes made through them are audited as this OS user's. */
   synchronized ApiKeys keys() {
     if (keys == null) {
-      keys = Stores.apiKeys(database(), config.dataPath(), java.time.Clock.systemUTC(),
+      keys = Stores.apiKeys(database(), config.dataPath(), Clock.systemUTC(),
           "cli:" + System.getProperty("user.name", "unknown"));
     }
     return keys;
@@ -338,7 +359,7 @@ final class Components implements AutoCloseable {
 
   /** Where rollouts announce automatic rollbacks and drift: the webhooks, and drift to {@link #onDrift}. */
   private Rollouts.Events events() {
-    io.ragway.webhook.Webhooks hooks = webhooks();
+    Webhooks hooks = webhooks();
     return (type, data) -> {
       hooks.send(type, data);
       if (type.equals("drift")) {
@@ -352,34 +373,34 @@ final class Components implements AutoCloseable {
    * pipeline over {@code index} on an evaluation set (a file, or the rated answers of {@code answers}
    * exported then), its report in {@code <data>/evals} (docs/rollout.md).
    */
-  void evaluateOnDrift(Index index, io.ragway.store.AnswerRecords answers) {
-    io.ragway.rollout.DriftConfig.Eval eval = config.drift().onFire().eval();
+  void evaluateOnDrift(Index index, AnswerRecords answers) {
+    DriftConfig.Eval eval = config.drift().onFire().eval();
     if (!config.drift().enabled() || !eval.enabled()) {
       return;
     }
     Path dir = config.dataPath().resolve("evals");
-    var set = eval.dataset().equals(io.ragway.rollout.DriftConfig.Eval.LATEST_EXPORT)
-        ? io.ragway.eval.DriftEvaluation.latestExport(answers, dir)
-        : io.ragway.eval.DriftEvaluation.file(Path.of(eval.dataset()));
+    var set = eval.dataset().equals(DriftConfig.Eval.LATEST_EXPORT)
+        ? DriftEvaluation.latestExport(answers, dir)
+        : DriftEvaluation.file(Path.of(eval.dataset()));
     RagPipeline pipeline = pipeline(index);
     Retriever retriever = retriever(index);
     SearchMode mode = SearchMode.parse(config.retrieval().mode());
     int k = config.retrieval().k();
-    io.ragway.index.Filter filter = io.ragway.index.Filter.tenant(config.tenant());
+    Filter filter = Filter.tenant(config.tenant());
     boolean mmr = config.retrieval().mmr();
-    io.ragway.eval.DriftEvaluation runs = new io.ragway.eval.DriftEvaluation(dir, set,
+    DriftEvaluation runs = new DriftEvaluation(dir, set,
         q -> EvalCommand.Answers.generate(pipeline, q, mode, k, filter, mmr),
-        q -> retriever.retrieve(new io.ragway.retrieve.SearchRequest(q, mode, k, filter, mmr)).stream()
+        q -> retriever.retrieve(new SearchRequest(q, mode, k, filter, mmr)).stream()
             .map(r -> r.chunk().text()).toList(),
-        embedder(), io.ragway.eval.Judge.embeddings(embedder(), 0.8), eval.limit(), java.time.Clock.systemUTC());
+        embedder(), Judge.embeddings(embedder(), 0.8), eval.limit(), Clock.systemUTC());
     onDrift = runs::start;
   }
 
   /** The receivers of {@code webhooks:} in ragway.yaml: automatic rollbacks and drift are posted to them (docs/rollout.md). */
-  synchronized io.ragway.webhook.Webhooks webhooks() {
+  synchronized Webhooks webhooks() {
     if (webhooks == null) {
-      webhooks = io.ragway.webhook.Webhooks.http(config.webhooks(), telemetry(), java.time.Clock.systemUTC(),
-          new java.util.Random());
+      webhooks = Webhooks.http(config.webhooks(), telemetry(), Clock.systemUTC(),
+          new Random());
     }
     return webhooks;
   }
