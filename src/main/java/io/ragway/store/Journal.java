@@ -395,10 +395,10 @@ final class Journal implements AutoCloseable {
           fsyncs.incrementAndGet();
           syncedTicket = target;
         } catch (IOException e) {
+          broken = e;
           fsyncFailures.incrementAndGet();
           LOG.error("FSYNC FAILED on the full usage journal segment in {}: {}; refusing new events until an fsync "
               + "succeeds", dir, e.getMessage());
-          broken = e;
         }
       }
       current.close();
@@ -444,19 +444,20 @@ final class Journal implements AutoCloseable {
       try {
         force.force(current);
         fsyncs.incrementAndGet();
-        syncedTicket = upTo;
-        if (broken != null) {
+        if (broken != null) { // cleared before the lines are published as synced: whoever sees them synced sees it whole
           LOG.warn("the usage journal in {} fsyncs again; it takes events again", dir);
           broken = null;
         }
+        syncedTicket = upTo;
       } catch (IOException e) {
+        boolean first = broken == null;
+        broken = e; // set before the failure is counted: whoever sees it counted finds appends refused
         fsyncFailures.incrementAndGet();
-        if (broken == null) {
+        if (first) {
           LOG.error("FSYNC FAILED on the usage journal in {}: {}. Events answered in the last {} ms may be lost if "
               + "the machine stops before the kernel writes them; refusing new events until an fsync succeeds",
               dir, e.getMessage(), delayNanos / 1_000_000);
         }
-        broken = e;
       } finally {
         syncLock.unlock();
       }
