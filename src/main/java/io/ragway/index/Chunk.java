@@ -1,7 +1,10 @@
 package io.ragway.index;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 
@@ -105,5 +108,21 @@ public record Chunk(
   /** The heading path joined for display, e.g. {@code "Install > Linux"}. */
   public String headingPath() {
     return String.join(" > ", headings);
+  }
+
+  /** {@code found} in the order of {@code ids}, leaving out ids with no chunk (both index backends load by id this way). */
+  static List<Chunk> inOrder(List<String> ids, Collection<Chunk> found) {
+    Map<String, Chunk> byId = new HashMap<>();
+    for (Chunk c : found) {
+      byId.put(c.id(), c);
+    }
+    List<Chunk> out = new ArrayList<>(ids.size());
+    for (String id : ids) {
+      Chunk c = byId.get(id);
+      if (c != null) {
+        out.add(c);
+      }
+    }
+    return out;
   }
 }

@@ -447,19 +447,11 @@ final class LuceneIndex implements Index {
           .build();
       TopDocs top = s.search(q, ids.size());
       StoredFields fields = s.storedFields();
-      Map<String, Chunk> byId = new HashMap<>();
+      List<Chunk> found = new ArrayList<>();
       for (ScoreDoc sd : top.scoreDocs) {
-        Chunk c = toChunk(fields.document(sd.doc));
-        byId.put(c.id(), c);
+        found.add(toChunk(fields.document(sd.doc)));
       }
-      List<Chunk> out = new ArrayList<>(ids.size());
-      for (String id : ids) {
-        Chunk c = byId.get(id);
-        if (c != null) {
-          out.add(c);
-        }
-      }
-      return out;
+      return Chunk.inOrder(ids, found);
     });
   }
 

@@ -499,19 +499,11 @@ final class SolrIndex implements Index {
     if (ids.isEmpty()) {
       return List.of();
     }
-    Map<String, Chunk> byId = new HashMap<>();
+    List<Chunk> found = new ArrayList<>();
     for (SolrDocument d : byIds(ids, CHUNK_FIELDS)) {
-      Chunk c = toChunk(d);
-      byId.put(c.id(), c);
+      found.add(toChunk(d));
     }
-    List<Chunk> out = new ArrayList<>(ids.size());
-    for (String id : ids) {
-      Chunk c = byId.get(id);
-      if (c != null) {
-        out.add(c);
-      }
-    }
-    return out;
+    return Chunk.inOrder(ids, found);
   }
 
   @Override
