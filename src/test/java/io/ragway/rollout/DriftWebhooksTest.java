@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ragway.chat.RagPipeline;
-import io.ragway.llm.RetryPolicy;
-import io.ragway.llm.Router;
-import io.ragway.retrieve.SearchMode;
 import io.ragway.telemetry.Telemetry;
 import io.ragway.testkit.FakeClock;
 import io.ragway.testkit.FakeHttpServer;
@@ -42,30 +38,6 @@ class DriftWebhooksTest {
     return v;
   }
 
-  private static Rollouts.Arms noArms() {
-    return new Rollouts.Arms() {
-      @Override
-      public RagPipeline pipeline(RolloutConfig.Arm arm) {
-        throw new AssertionError("no rollouts");
-      }
-
-      @Override
-      public Router router() {
-        return new Router(List.of(), RetryPolicy.defaults(), new Random(1), d -> {});
-      }
-
-      @Override
-      public SearchMode mode() {
-        return SearchMode.HYBRID;
-      }
-
-      @Override
-      public int k() {
-        return 5;
-      }
-    };
-  }
-
   @Test
   void driftFiringPostsOneSignedEventThatArrivesAfterRetries() throws Exception {
     AtomicInteger seen = new AtomicInteger();
@@ -85,7 +57,7 @@ class DriftWebhooksTest {
       Webhooks webhooks = Webhooks.http(List.of(new WebhookConfig(receiver.uri("/ragway").toString(), "drift-secret",
           List.of("drift"), 2_000, 5, 1, 10)), metrics, clock, new Random(5));
       DriftConfig drift = new DriftConfig(true, 200, 100, 4, 0.25, 10, 11);
-      WindowedRollouts rollouts = new WindowedRollouts(List.of(), drift, noArms(), RolloutStore.inMemory(), metrics,
+      WindowedRollouts rollouts = new WindowedRollouts(List.of(), drift, UpstreamArms.none(), RolloutStore.inMemory(), metrics,
           Optional.empty(), clock, clock::nanos, webhooks::send);
       Random random = new Random(3);
       for (int i = 0; i < 200; i++) {

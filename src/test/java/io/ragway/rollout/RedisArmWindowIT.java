@@ -5,11 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ragway.chat.RagPipeline;
 import io.ragway.index.Filter;
-import io.ragway.llm.RetryPolicy;
-import io.ragway.llm.Router;
-import io.ragway.retrieve.SearchMode;
 import io.ragway.state.Redis;
 import io.ragway.state.StateConfig;
 import io.ragway.telemetry.Telemetry;
@@ -19,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -102,7 +97,7 @@ class RedisArmWindowIT extends ArmWindowContract {
   }
 
   private static WindowedRollouts replica(RolloutConfig c, RolloutStore store, FakeClock clock, ArmWindow.Factory w) {
-    return new WindowedRollouts(List.of(c), DriftConfig.defaults(), arms(), store, Telemetry.off(), Optional.empty(),
+    return new WindowedRollouts(List.of(c), DriftConfig.defaults(), UpstreamArms.none(), store, Telemetry.off(), Optional.empty(),
         clock, clock::nanos, Rollouts.Events.NONE, w);
   }
 
@@ -123,27 +118,4 @@ class RedisArmWindowIT extends ArmWindowContract {
     }
   }
 
-  private static Rollouts.Arms arms() {
-    return new Rollouts.Arms() {
-      @Override
-      public RagPipeline pipeline(RolloutConfig.Arm arm) {
-        throw new AssertionError("upstream rollouts have no pipelines");
-      }
-
-      @Override
-      public Router router() {
-        return new Router(List.of(), RetryPolicy.defaults(), new Random(1), d -> {});
-      }
-
-      @Override
-      public SearchMode mode() {
-        return SearchMode.HYBRID;
-      }
-
-      @Override
-      public int k() {
-        return 5;
-      }
-    };
-  }
 }

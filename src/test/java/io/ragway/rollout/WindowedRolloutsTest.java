@@ -6,12 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ragway.chat.RagPipeline;
 import io.ragway.guard.GuardDecision;
 import io.ragway.index.Filter;
-import io.ragway.llm.RetryPolicy;
-import io.ragway.llm.Router;
-import io.ragway.retrieve.SearchMode;
 import io.ragway.telemetry.Telemetry;
 import java.time.Duration;
 import java.util.List;
@@ -32,32 +28,8 @@ class WindowedRolloutsTest {
   }
 
   private WindowedRollouts rollouts(RolloutConfig c, Telemetry telemetry) {
-    return new WindowedRollouts(List.of(c), DriftConfig.defaults(), arms(), store, telemetry, Optional.empty(), clock,
+    return new WindowedRollouts(List.of(c), DriftConfig.defaults(), UpstreamArms.none(), store, telemetry, Optional.empty(), clock,
         clock::nanos);
-  }
-
-  private static Rollouts.Arms arms() {
-    return new Rollouts.Arms() {
-      @Override
-      public RagPipeline pipeline(RolloutConfig.Arm arm) {
-        throw new AssertionError("upstream rollouts have no pipelines");
-      }
-
-      @Override
-      public Router router() {
-        return new Router(List.of(), RetryPolicy.defaults(), new Random(1), d -> {});
-      }
-
-      @Override
-      public SearchMode mode() {
-        return SearchMode.HYBRID;
-      }
-
-      @Override
-      public int k() {
-        return 5;
-      }
-    };
   }
 
   private Ticket route(Rollouts r, String user) {
@@ -134,7 +106,7 @@ class WindowedRolloutsTest {
         base.candidate(), new RolloutConfig.Rules(rules.minRequests(), rules.window(), rules.windowSeconds(),
             rules.guardHitPoints(), rules.p99Ms(), rules.errorRate(), new RolloutConfig.ThumbsDown(true, 100, 0.05, 0.05)));
     List<ObjectNode> events = new java.util.ArrayList<>();
-    WindowedRollouts r = new WindowedRollouts(List.of(c), DriftConfig.defaults(), arms(),
+    WindowedRollouts r = new WindowedRollouts(List.of(c), DriftConfig.defaults(), UpstreamArms.none(),
         store, Telemetry.off(), Optional.empty(), clock, clock::nanos, (type, data) -> events.add(data.put("type", type)));
     Random random = new Random(7);
     int given = 0;
