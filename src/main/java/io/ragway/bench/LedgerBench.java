@@ -15,7 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
+import io.ragway.store.Uuid7;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -96,7 +96,7 @@ public final class LedgerBench {
       for (int w = 0; w < writers; w++) {
         threads.add(Thread.ofVirtual().start(() -> {
           for (int i = next.getAndIncrement(); i < events; i = next.getAndIncrement()) {
-            UsageEvent e = new UsageEvent(UUID.randomUUID().toString(), "bench-" + i, Instant.now(), "k", "tenant-" + (i % 7),
+            UsageEvent e = new UsageEvent(Uuid7.next().toString(), "bench-" + i, Instant.now(), "k", "tenant-" + (i % 7),
                 "model-" + (i % 3), "model-" + (i % 3), 120, 40, 0.0001, "miss", i % 2 == 0, 200, 5, 1);
             long a = System.nanoTime();
             ledger.record(e);

@@ -54,7 +54,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
+import io.ragway.store.Uuid7;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -185,13 +185,13 @@ final class ChatCompletions {
     boolean stream = Boolean.TRUE.equals(ctx.attribute(STREAM));
     try {
       for (AttemptTrail.Failed f : failed) {
-        services.ledger().record(new UsageEvent(UUID.randomUUID().toString(), requestId, f.at(), caller.key(), caller.tenant(),
+        services.ledger().record(new UsageEvent(Uuid7.next().toString(), requestId, f.at(), caller.key(), caller.tenant(),
             model, f.deployment(), 0, 0, 0, "miss", stream, f.status(), f.latencyMs(), 1, 0, UsageEvent.ATTEMPT, f.error(),
             f.followedBy()));
       }
       if (!answered) {
         int status = ctx.statusCode();
-        services.ledger().record(new UsageEvent(UUID.randomUUID().toString(), requestId, Instant.now(), caller.key(),
+        services.ledger().record(new UsageEvent(Uuid7.next().toString(), requestId, Instant.now(), caller.key(),
             caller.tenant(), model, "", 0, 0, 0, "miss", stream, status, trail == null ? 0 : trail.elapsedMs(), failed.size(), 0,
             UsageEvent.FAILED, errorCode.orElse(status < 400 ? "stream_error" : "error"), ""));
       }
@@ -272,7 +272,7 @@ final class ChatCompletions {
         ? services.router().cost(reply.backend(), reply.promptTokens(), reply.cachedTokens(), reply.completionTokens()) : 0;
     // 8. the ledger has the answer on disk before the client has all of it
     try {
-      services.ledger().record(new UsageEvent(UUID.randomUUID().toString(), requestId, Instant.now(), caller.key(),
+      services.ledger().record(new UsageEvent(Uuid7.next().toString(), requestId, Instant.now(), caller.key(),
           caller.tenant(), model, reply.backend(), reply.promptTokens(), reply.completionTokens(), cost,
           reply.cache(), reply.stream() != null, 200, (System.nanoTime() - started) / 1_000_000, reply.attempts(),
           reply.called() ? reply.cachedTokens() : 0));

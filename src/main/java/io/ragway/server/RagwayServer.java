@@ -53,7 +53,7 @@ import java.util.Base64;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
+import io.ragway.store.Uuid7;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -151,7 +151,7 @@ public final class RagwayServer implements AutoCloseable {
       }
     });
     app.before(ctx -> {
-      String id = UUID.randomUUID().toString().replace("-", "");
+      String id = Uuid7.hex();
       ctx.attribute(REQUEST_ID, id);
       ctx.header("x-request-id", id);
       Tracing tracing = services.telemetry().tracing();

@@ -317,11 +317,24 @@ final class SqlApiKeys implements ApiKeys, AuditLog {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(secretBytes);
   }
 
-  static byte[] sha256(String s) {
+  /* Cloned for each hash: looking the algorithm up among the providers costs more than hashing a key. */
+  private static final MessageDigest SHA_256 = sha256Digest();
+
+  private static MessageDigest sha256Digest() {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }
+  }
+
+  static byte[] sha256(String s) {
+    MessageDigest digest;
+    try {
+      digest = (MessageDigest) SHA_256.clone();
+    } catch (CloneNotSupportedException e) {
+      digest = sha256Digest();
+    }
+    return digest.digest(s.getBytes(StandardCharsets.UTF_8));
   }
 }
