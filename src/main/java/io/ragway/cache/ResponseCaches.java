@@ -37,8 +37,7 @@ public final class ResponseCaches {
    *     the index generation, so a change to the documents retires earlier answers
    */
   public static Optional<String> exactKey(JsonNode request, String scope, boolean deterministic, boolean anyTemperature) {
-    double temperature = request.path("temperature").isNumber() ? request.get("temperature").asDouble() : 1.0;
-    if (!deterministic && !anyTemperature && temperature != 0.0) {
+    if (!cacheable(request, deterministic, anyTemperature)) {
       return Optional.empty();
     }
     ObjectNode key = CANONICAL.createObjectNode().put("scope", scope);
@@ -52,6 +51,16 @@ public final class ResponseCaches {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a parsed request always serialises", e);
     }
+  }
+
+  /**
+   * Whether a cache may answer {@code request} at all: when its answer is deterministic (ragway's
+   * own answerers), its temperature is 0, or caching is on for {@code anyTemperature}. A request
+   * with no temperature samples at 1, as OpenAI's API does.
+   */
+  public static boolean cacheable(JsonNode request, boolean deterministic, boolean anyTemperature) {
+    double temperature = request.path("temperature").isNumber() ? request.get("temperature").asDouble() : 1.0;
+    return deterministic || anyTemperature || temperature == 0.0;
   }
 
   /**

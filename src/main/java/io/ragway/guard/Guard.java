@@ -239,6 +239,11 @@ public final class Guard {
     return new StreamCheck(this, requestId, tenant, pseudonyms);
   }
 
+  /** Whether requests' messages are checked at all: false for {@link #off()}. */
+  public boolean checksInput() {
+    return enabled;
+  }
+
   /** Whether answers for {@code tenant} need checking at all, given the request's pseudonyms. */
   public boolean checksOutput(String tenant, Pseudonyms pseudonyms) {
     GuardPolicy p = policy(tenant);

@@ -10,12 +10,25 @@ public final class Hashes {
 
   private Hashes() {}
 
-  public static String sha256(byte[] bytes) {
+  /* Copied for each hash: finding the algorithm among the security providers costs more than hashing a short text. */
+  private static final MessageDigest PROTOTYPE = newDigest();
+
+  private static MessageDigest newDigest() {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
     }
+  }
+
+  public static String sha256(byte[] bytes) {
+    MessageDigest digest;
+    try {
+      digest = (MessageDigest) PROTOTYPE.clone();
+    } catch (CloneNotSupportedException e) {
+      digest = newDigest();
+    }
+    return HexFormat.of().formatHex(digest.digest(bytes));
   }
 
   public static String sha256(String text) {

@@ -138,7 +138,7 @@ final class AgentCompletions {
       choice.put("finish_reason", finish);
       out.set("usage", usage);
       out.set("ragway", summary(result));
-      ctx.contentType("application/json").result(json.writeValueAsString(out));
+      JsonReply.hold(ctx, json.writeValueAsString(out));
       return new Sent(result.promptTokens(), result.completionTokens(), message, backend, result.upstreamCalls(),
           result.costUsd(), null);
     }

@@ -163,6 +163,7 @@ final class ChatCompletions {
       trails.close();
     }
     finished(ctx, requestId, caller, Optional.empty()); // an error instead is the server's to map, then record
+    JsonReply.send(ctx); // recorded: the answer may go
   }
 
   /**
@@ -227,7 +228,8 @@ final class ChatCompletions {
     request.remove("agent"); // ragway's own field: never sent upstream
 
     // 1b. guard: injection and personal data in the user's messages (a block is a 400)
-    Guard.Input guarded = trace.call(Stages.GUARD_INPUT, () -> guardInput(ctx, request, requestId, caller));
+    Guard.Input guarded = services.guard().checksInput() // with the guard off there is no stage to time
+        ? trace.call(Stages.GUARD_INPUT, () -> guardInput(ctx, request, requestId, caller)) : guardInput(ctx, request, requestId, caller);
     Pseudonyms pseudonyms = guarded.pseudonyms();
 
     // 2. session history, fitted to the context window
@@ -417,7 +419,7 @@ final class ChatCompletions {
       }
       String reply = json.writeValueAsString(out);
       store(lookup, reply);
-      ctx.contentType("application/json").result(reply);
+      JsonReply.hold(ctx, reply);
       return new Reply(out.at("/usage/prompt_tokens").asLong(), out.at("/usage/completion_tokens").asLong(),
           json.createObjectNode().put("role", "assistant").put("content", content), chosen.modelName(), "miss",
           chosen.modelName().equals("extractive") ? 0 : 1, null);
@@ -545,10 +547,12 @@ final class ChatCompletions {
   private Lookup lookup(Context ctx, String tenant, ObjectNode body, String scope, boolean deterministic, boolean guarded)
       throws IOException {
     // an answer the guard rewrites for its request (pseudonyms restored, PII treated) is not shared
-    Lookup found;
-    try (Stages.Stage cache = RequestTrace.current().start(Stages.CACHE)) {
-      found = guarded ? new Lookup(tenant, Optional.empty(), Optional.empty(), null, Optional.empty(), "miss")
-          : find(tenant, body, scope, deterministic);
+    // and a request no cache may answer (sampled at a temperature above 0) is not looked up: no cache stage
+    Lookup found = new Lookup(tenant, Optional.empty(), Optional.empty(), null, Optional.empty(), "miss");
+    if (!guarded && ResponseCaches.cacheable(body, deterministic, services.caches().anyTemperature())) {
+      try (Stages.Stage cache = RequestTrace.current().start(Stages.CACHE)) {
+        found = find(tenant, body, scope, deterministic);
+      }
     }
     ctx.header(CACHE_HEADER, found.kind());
     return found;
@@ -599,7 +603,7 @@ final class ChatCompletions {
     long prompt = cached.path("usage").path("prompt_tokens").asLong(0);
     long completion = cached.path("usage").path("completion_tokens").asLong(0);
     if (!stream) {
-      ctx.contentType("application/json").result(json.writeValueAsString(cached));
+      JsonReply.hold(ctx, json.writeValueAsString(cached));
       return new Reply(prompt, completion, message, "cache", lookup.kind(), 0, null);
     }
     OutputStream out = openStream(ctx, id, created, model);
@@ -749,7 +753,8 @@ final class ChatCompletions {
         if (!result.coalesced() && jsonFlags.isEmpty()) { // an answer that is not the JSON asked for is not kept
           store(lookup, upstreamText);
         }
-        ctx.header("x-ragway-model", servedBy[0]).contentType("application/json").result(text);
+        ctx.header("x-ragway-model", servedBy[0]);
+        JsonReply.hold(ctx, text);
         JsonNode response = parsed[0] != null ? parsed[0] : json.readTree(text);
         JsonNode message = response.path("choices").path(0).path("message");
         RequestTrace.current().finish(response.path("choices").path(0).path("finish_reason").asText(""));

@@ -47,6 +47,8 @@ import io.opentelemetry.context.Scope;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -583,21 +585,37 @@ public final class RagwayServer implements AutoCloseable {
   // ---- plumbing ----
 
   private JsonNode body(Context ctx) {
-    String text = ctx.body(); // throws 413 past the size limit
-    if (text.isBlank()) {
+    // JSON is UTF-8 (RFC 8259), which Jackson reads from the bytes as they came; only a body that
+    // declares another charset is decoded to text first
+    String declared = ctx.req().getCharacterEncoding();
+    boolean utf8 = declared == null || declared.equalsIgnoreCase("utf-8") || declared.equalsIgnoreCase("utf8");
+    byte[] bytes = utf8 ? ctx.bodyAsBytes() : null; // throws 413 past the size limit
+    String text = utf8 ? null : ctx.body();
+    if (utf8 ? blank(bytes) : text.isBlank()) {
       throw ApiException.invalid(null, "The request body is empty; expected a JSON object.");
     }
     JsonNode node;
     try {
-      node = json.readTree(text);
+      node = utf8 ? json.readTree(bytes) : json.readTree(text);
     } catch (JsonProcessingException e) {
       throw ApiException.invalid(null, "We could not parse the JSON body of your request: "
           + e.getOriginalMessage() + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ").");
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading JSON from memory", e); // bytes in memory have nothing else to fail on
     }
     if (node == null || !node.isObject()) {
       throw ApiException.invalid(null, "The request body must be a JSON object.");
     }
     return node;
+  }
+
+  private static boolean blank(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static RequestTrace trace(Context ctx) {

@@ -163,10 +163,11 @@ class TracingIT {
     assertEquals("solo", server.getAttributes().get(RequestTrace.BACKEND));
     assertEquals(200L, server.getAttributes().get(AttributeKey.longKey("http.response.status_code")));
 
-    for (String stage : List.of("ragway.auth", "ragway.limit", "ragway.guard.input", "ragway.prompt", "ragway.cache",
-        "ragway.generate")) {
+    for (String stage : List.of("ragway.auth", "ragway.limit", "ragway.guard.input", "ragway.prompt", "ragway.generate")) {
       assertEquals(server.getSpanId(), named(spans, stage).getParentSpanId(), stage);
     }
+    // sampled at 0.2, no cache may answer it: it is not looked up, and there is no cache stage
+    assertTrue(spans.stream().noneMatch(s -> s.getName().equals("ragway.cache")), spans.toString());
     SpanData generate = named(spans, "ragway.generate");
     SpanData client = named(spans, "chat up-solo");
     assertEquals(SpanKind.CLIENT, client.getKind());
@@ -185,6 +186,18 @@ class TracingIT {
     assertEquals("solo", line.get("backend").asText());
     assertTrue(line.get("stages_ms").has("generate"));
     assertTrue(line.get("stages_ms").has("auth"));
+  }
+
+  @Test
+  void aRequestACacheMayAnswerHasACacheStage() throws Exception {
+    String traceId = "0af7651916cd43dd8448eb211c80319d";
+    HttpResponse<String> r = post(traced, """
+        {"model": "solo", "temperature": 0, "messages": [{"role": "user", "content": "cache this trace"}]}""",
+        "00-" + traceId + "-b7ad6b7169203331-01");
+    assertEquals(200, r.statusCode(), r.body());
+    List<SpanData> spans = spansOf(traceId);
+    SpanData server = named(spans, "POST /v1/chat/completions");
+    assertEquals(server.getSpanId(), named(spans, "ragway.cache").getParentSpanId());
   }
 
   @Test
