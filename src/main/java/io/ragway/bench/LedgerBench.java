@@ -3,6 +3,7 @@ package io.ragway.bench;
 import io.ragway.eval.LatencyStats;
 import io.ragway.store.Database;
 import io.ragway.store.Ledger;
+import io.ragway.store.LedgerSync;
 import io.ragway.store.Stores;
 import io.ragway.store.UsageEvent;
 import java.io.IOException;
@@ -21,8 +22,9 @@ import java.util.function.Consumer;
 
 /**
  * The usage ledger on its own: writers record events as fast as they can, each timed until its
- * event is on disk in the journal (the commit latency a request pays), then the time until the
- * database has them all. The baseline, measured first in the same run on the same disk: one
+ * event is recorded (the commit latency a request pays: on disk in the journal with
+ * {@code ledger.sync: fsync}, written to it with {@code os}), then the time until the database has
+ * them all. The baseline, measured first in the same run on the same disk: one
  * 200-byte write and fdatasync after another, the least any durable commit costs.
  */
 public final class LedgerBench {
@@ -52,8 +54,8 @@ public final class LedgerBench {
    * @param drainedPerSecond in the database per second, from the first record to the last row
    * @param commitP50Ratio the commit p50 over the baseline fsync's p50
    */
-  public record Level(String database, int concurrency, double eventsPerSecond, double commitP50Ms, double commitP99Ms,
-      double drainedPerSecond, double commitP50Ratio) {}
+  public record Level(String database, String sync, int concurrency, double eventsPerSecond, double commitP50Ms,
+      double commitP99Ms, double drainedPerSecond, double commitP50Ratio) {}
 
   /** The figures of one run; {@code fsyncP50Ms} is the baseline. */
   public record Result(int events, double fsyncP50Ms, double fsyncP99Ms, List<Level> levels, String postgres) {}
@@ -71,11 +73,13 @@ public final class LedgerBench {
     int run = 0;
     for (String url : urls) {
       String name = url.isEmpty() ? "sqlite" : "postgresql";
-      for (int c : s.concurrency()) {
-        progress.accept(name + ", " + c + " writers, " + s.events() + " events");
-        Path data = Files.createDirectories(dir.resolve("run-" + run++));
-        try (Database db = Database.open(url, "", "", Math.max(2, Math.min(c, 16)), data)) {
-          levels.add(measure(name, db, data, c, s.events(), fsync));
+      for (LedgerSync sync : List.of(LedgerSync.fsync(), LedgerSync.os(LedgerSync.DEFAULT_DELAY))) {
+        for (int c : s.concurrency()) {
+          progress.accept(name + ", ledger.sync " + sync.label() + ", " + c + " writers, " + s.events() + " events");
+          Path data = Files.createDirectories(dir.resolve("run-" + run++));
+          try (Database db = Database.open(url, "", "", Math.max(2, Math.min(c, 16)), data)) {
+            levels.add(measure(name, sync, db, data, c, s.events(), fsync));
+          }
         }
       }
     }
@@ -83,14 +87,15 @@ public final class LedgerBench {
         s.postgresUrl().isEmpty() ? "not measured (give --postgres URL)" : "measured");
   }
 
-  private static Level measure(String name, Database db, Path data, int writers, int events, LatencyStats fsync)
+  private static Level measure(String name, LedgerSync sync, Database db, Path data, int writers, int events,
+      LatencyStats fsync)
       throws InterruptedException {
     long[] nanos = new long[events];
     AtomicInteger next = new AtomicInteger();
     long t0;
     long recorded;
     long drained;
-    try (Ledger ledger = Stores.ledger(db, data, Long.MAX_VALUE)) {
+    try (Ledger ledger = Stores.ledger(db, data, Long.MAX_VALUE, sync)) {
       List<Thread> threads = new ArrayList<>();
       t0 = System.nanoTime();
       for (int w = 0; w < writers; w++) {
@@ -115,7 +120,7 @@ public final class LedgerBench {
       drained = System.nanoTime();
     }
     LatencyStats commit = LatencyStats.ofNanos(nanos);
-    return new Level(name, writers, Math.round(events / ((recorded - t0) / 1e9)), round(commit.p50Ms()),
+    return new Level(name, sync.label(), writers, Math.round(events / ((recorded - t0) / 1e9)), round(commit.p50Ms()),
         round(commit.p99Ms()), Math.round(events / ((drained - t0) / 1e9)), round(commit.p50Ms() / fsync.p50Ms()));
   }
 

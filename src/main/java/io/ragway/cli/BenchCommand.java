@@ -287,9 +287,9 @@ final class BenchCommand implements Runnable {
 
   @Command(name = "ledger", mixinStandardHelpOptions = true,
       description = {"The usage ledger on its own: events/s and commit latency (until an event is on disk in the",
-          "journal) at each number of writers, and events/s into the database, for SQLite and, with --postgres,",
-          "PostgreSQL; beside a write + fdatasync loop on the same disk measured first, the least a durable",
-          "commit costs."})
+          "journal with ledger.sync fsync, written to it with os) at each number of writers, and events/s into the",
+          "database, for SQLite and, with --postgres, PostgreSQL; beside a write + fdatasync loop on the same disk",
+          "measured first, the least a durable commit costs."})
   static final class LedgerRun implements Callable<Integer> {
     @Mixin CommonOptions common;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -328,11 +328,11 @@ final class BenchCommand implements Runnable {
         }
         var out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "baseline, write + fdatasync of 200 bytes: p50 %.3f ms, p99 %.3f ms%n", r.fsyncP50Ms(), r.fsyncP99Ms());
-        out.printf(Locale.ROOT, "%-11s %8s %10s %14s %14s %12s %18s%n", "database", "writers", "events/s", "commit p50 ms",
-            "commit p99 ms", "drained/s", "commit p50/fsync");
+        out.printf(Locale.ROOT, "%-11s %6s %8s %10s %14s %14s %12s %18s%n", "database", "sync", "writers", "events/s",
+            "commit p50 ms", "commit p99 ms", "drained/s", "commit p50/fsync");
         for (LedgerBench.Level l : r.levels()) {
-          out.printf(Locale.ROOT, "%-11s %8d %10.0f %14.3f %14.3f %12.0f %17.2fx%n", l.database(), l.concurrency(),
-              l.eventsPerSecond(), l.commitP50Ms(), l.commitP99Ms(), l.drainedPerSecond(), l.commitP50Ratio());
+          out.printf(Locale.ROOT, "%-11s %6s %8d %10.0f %14.3f %14.3f %12.0f %17.2fx%n", l.database(), l.sync(),
+              l.concurrency(), l.eventsPerSecond(), l.commitP50Ms(), l.commitP99Ms(), l.drainedPerSecond(), l.commitP50Ratio());
         }
         out.println("postgresql: " + r.postgres());
         out.flush();

@@ -78,6 +78,8 @@ final class Journal implements AutoCloseable {
   /* os mode: the thread that fsyncs written lines, and the lock it holds while it does (a new segment takes it too) */
   private final Thread syncer;
   private final ReentrantLock syncLock = new ReentrantLock();
+  /* os mode: the fsync thread has nothing to do and sleeps until a write wakes it (writes made while it works do not) */
+  private volatile boolean syncerIdle;
   /* held while a group is written: by the writer thread, or in os mode by a caller writing its own group */
   private final ReentrantLock writing = new ReentrantLock();
   private volatile IOException broken; // os mode: the last fsync failed; appends are refused until one succeeds
@@ -163,30 +165,24 @@ final class Journal implements AutoCloseable {
   }
 
   /*
-   * os mode: a caller that finds no group being written writes the pending one itself (a write()
-   * takes microseconds, unlike an fsync, so holding a carrier thread for it costs little and saves
-   * a hand-off to the writer thread, which is all a lone request would wait for) and wakes the
-   * callers it covered. One that finds a write under way waits for the writer thread as in fsync
-   * mode rather than queueing on the lock, so under load groups form as before.
+   * os mode: the caller writes its line itself (a write() into the page cache takes microseconds,
+   * unlike an fsync), taking the writing lock as a queue: callers that arrive while a write runs
+   * wait for the lock, and the next holder writes every line handed in meanwhile in one write, so
+   * they find theirs written and leave. No other thread is involved, so a request pays no
+   * hand-off between threads for its line.
    */
   private void writeOwn(long ticket) {
-    if (writing.tryLock()) {
-      try {
-        if (releasedTicket < ticket) {
-          writeGroup();
-        }
-      } catch (RuntimeException e) {
-        // a new segment could not be started; this line was written before that
-      } finally {
-        writing.unlock();
+    writing.lock();
+    try {
+      if (releasedTicket < ticket) {
+        writeGroup();
       }
-      wake();
-      if (releasedTicket >= ticket) {
-        failedAt(ticket);
-        return;
-      }
+    } catch (RuntimeException e) {
+      // a new segment could not be started; this line was written before that
+    } finally {
+      writing.unlock();
     }
-    sync(ticket);
+    failedAt(ticket);
   }
 
   /** Copies a line into the group the next fsync takes; returns its ticket. */
@@ -367,8 +363,8 @@ final class Journal implements AutoCloseable {
       synchronized (appended) {
         appended.notifyAll();
       }
-      if (syncer != null) {
-        LockSupport.unpark(syncer);
+      if (syncer != null && syncerIdle) {
+        LockSupport.unpark(syncer); // it sleeps until there is something to fsync; else it wakes by itself
       }
     }
     return true;
@@ -430,7 +426,11 @@ final class Journal implements AutoCloseable {
         if (closed && queuedTicket() <= releasedTicket) {
           return;
         }
-        LockSupport.parkNanos(this, 100_000_000L); // the writer wakes it after each write
+        syncerIdle = true; // set before looking again, so a write after the look wakes it
+        if (releasedTicket <= syncedTicket) {
+          LockSupport.parkNanos(this, 100_000_000L); // the next write wakes it
+        }
+        syncerIdle = false;
         continue;
       }
       long wait = lastStart + (broken == null ? delayNanos : 100_000_000L) - System.nanoTime();

@@ -9,6 +9,8 @@ import io.ragway.testkit.Cli;
 import io.ragway.testkit.Cli.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -91,13 +93,16 @@ class BenchSmokeIT {
     assertEquals(0, r.code(), r.toString());
     JsonNode n = JSON.readTree(r.out());
     assertTrue(n.get("fsync_p50_ms").asDouble() > 0, r.out());
-    assertEquals(2, n.get("levels").size(), r.out());
+    assertEquals(4, n.get("levels").size(), r.out()); // fsync and os, at 1 and 4 writers
+    List<String> syncs = new ArrayList<>();
     for (JsonNode level : n.get("levels")) {
       assertEquals("sqlite", level.get("database").asText());
+      syncs.add(level.get("sync").asText());
       assertTrue(level.get("events_per_second").asDouble() > 0, r.out());
       assertTrue(level.get("commit_p99_ms").asDouble() >= level.get("commit_p50_ms").asDouble(), r.out());
       assertTrue(level.get("drained_per_second").asDouble() > 0, r.out());
     }
+    assertEquals(List.of("fsync", "fsync", "os", "os"), syncs, r.out());
     assertEquals(2, Cli.run("bench", "ledger", "--events", "5", "--data", tmp.toString(),
         "--config", tmp.resolve("none.yaml").toString()).code());
   }
