@@ -148,10 +148,30 @@ final class JournaledLedger implements Ledger {
     return b.append('"');
   }
 
-  /* A journal line back into its event; lines of an earlier ragway lack the fields added since, and read as answered requests. */
+  /*
+   * A journal line back into its event, field by field (the drain thread reads every event this
+   * way, so no tree and no map); lines of an earlier ragway lack the fields added since, and read
+   * as answered requests.
+   */
   static UsageEvent parse(byte[] line, ObjectMapper json) throws IOException {
-    java.util.Map<String, String> text = new java.util.HashMap<>();
-    java.util.Map<String, Number> numbers = new java.util.HashMap<>();
+    String eventId = null;
+    String at = null;
+    String requestId = "";
+    String keyId = "";
+    String tenant = "";
+    String model = "";
+    String backend = "";
+    String cache = "";
+    String kind = UsageEvent.REQUEST;
+    String error = "";
+    String followedBy = "";
+    long promptTokens = 0;
+    long completionTokens = 0;
+    long latencyMs = 0;
+    long cachedTokens = 0;
+    double cost = 0;
+    int status = 0;
+    int attempts = 0;
     boolean stream = false;
     try (JsonParser p = json.getFactory().createParser(line)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -160,28 +180,39 @@ final class JournaledLedger implements Ledger {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         JsonToken t = p.nextToken();
-        switch (t) {
-          case VALUE_STRING -> text.put(name, p.getText());
-          case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> numbers.put(name, p.getNumberValue());
-          case VALUE_TRUE, VALUE_FALSE -> stream = name.equals("stream") ? t == JsonToken.VALUE_TRUE : stream;
-          default -> p.skipChildren();
+        if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+          p.skipChildren(); // a field of a later version
+          continue;
+        }
+        switch (name) {
+          case "event_id" -> eventId = p.getValueAsString();
+          case "request_id" -> requestId = p.getValueAsString("");
+          case "at" -> at = p.getValueAsString();
+          case "key_id" -> keyId = p.getValueAsString("");
+          case "tenant" -> tenant = p.getValueAsString("");
+          case "model" -> model = p.getValueAsString("");
+          case "backend" -> backend = p.getValueAsString("");
+          case "prompt_tokens" -> promptTokens = p.getValueAsLong();
+          case "completion_tokens" -> completionTokens = p.getValueAsLong();
+          case "cost_usd" -> cost = p.getValueAsDouble();
+          case "cache" -> cache = p.getValueAsString("");
+          case "stream" -> stream = p.getValueAsBoolean();
+          case "status" -> status = p.getValueAsInt();
+          case "latency_ms" -> latencyMs = p.getValueAsLong();
+          case "attempts" -> attempts = p.getValueAsInt();
+          case "cached_tokens" -> cachedTokens = p.getValueAsLong();
+          case "kind" -> kind = p.getValueAsString(UsageEvent.REQUEST);
+          case "error" -> error = p.getValueAsString("");
+          case "followed_by" -> followedBy = p.getValueAsString("");
+          default -> { } // a field of a later version
         }
       }
     }
-    if (!text.containsKey("event_id") || !text.containsKey("at")) {
+    if (eventId == null || at == null) {
       throw new IOException("no event_id or at");
     }
-    return new UsageEvent(text.get("event_id"), text.getOrDefault("request_id", ""), Instant.parse(text.get("at")),
-        text.getOrDefault("key_id", ""), text.getOrDefault("tenant", ""), text.getOrDefault("model", ""),
-        text.getOrDefault("backend", ""), number(numbers, "prompt_tokens").longValue(),
-        number(numbers, "completion_tokens").longValue(), number(numbers, "cost_usd").doubleValue(),
-        text.getOrDefault("cache", ""), stream, number(numbers, "status").intValue(), number(numbers, "latency_ms").longValue(),
-        number(numbers, "attempts").intValue(), number(numbers, "cached_tokens").longValue(),
-        text.getOrDefault("kind", UsageEvent.REQUEST), text.getOrDefault("error", ""), text.getOrDefault("followed_by", ""));
-  }
-
-  private static Number number(java.util.Map<String, Number> numbers, String name) {
-    return numbers.getOrDefault(name, 0);
+    return new UsageEvent(eventId, requestId, SqlTimes.parse(at), keyId, tenant, model, backend, promptTokens,
+        completionTokens, cost, cache, stream, status, latencyMs, attempts, cachedTokens, kind, error, followedBy);
   }
 
   private void drainLoop() {

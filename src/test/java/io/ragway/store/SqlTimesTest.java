@@ -1,6 +1,7 @@
 package io.ragway.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -33,6 +34,26 @@ class SqlTimesTest {
   void yearsOutsideFourDigitsFallBackToTheFormatter() {
     Instant t = Instant.parse("+10000-01-01T00:00:00Z");
     assertEquals(REFERENCE.format(t), SqlTimes.format(t));
+  }
+
+  @Test
+  void readsBackWhatItWrote() {
+    SplittableRandom random = new SplittableRandom(11);
+    for (int i = 0; i < 100_000; i++) {
+      Instant t = Instant.ofEpochSecond(random.nextLong(-62_167_219_200L, 253_402_300_799L), random.nextInt(1_000_000) * 1000);
+      assertEquals(t, SqlTimes.parse(SqlTimes.format(t)), t::toString);
+    }
+  }
+
+  @Test
+  void readsOtherInstantsAsInstantParseDoesAndRefusesWhatIsNone() {
+    for (String other : new String[] {"2026-01-02T03:04:05Z", "2026-01-02T03:04:05.678Z", "2026-01-02T03:04:05.123456789Z"}) {
+      assertEquals(Instant.parse(other), SqlTimes.parse(other), other);
+    }
+    for (String bad : new String[] {"2026-13-02T03:04:05.123456Z", "2026-02-30T03:04:05.123456Z", "2026-01-02T25:04:05.123456Z",
+        "2026-0a-02T03:04:05.123456Z", "yesterday", ""}) {
+      assertThrows(java.time.DateTimeException.class, () -> SqlTimes.parse(bad), bad);
+    }
   }
 
   @Test
