@@ -175,11 +175,13 @@ final class BenchCommand implements Runnable {
 
     @Option(names = "--requests", split = ",", paramLabel = "N[,N...]",
         description = "Measured requests per path at each concurrency: one value for all, or one per --concurrency "
-            + "value (default: 2000 at concurrency 1, 20000 above).")
+            + "value (default: 5000 at concurrency 1, 20000 above).")
     List<Integer> requests;
 
-    @Option(names = "--warmup", defaultValue = "3000",
-        description = "Requests per path at each concurrency before measuring (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "20000",
+        description = "Requests per path at each concurrency before measuring (default: ${DEFAULT-VALUE}: the JIT's "
+            + "optimising compiler takes a method after 10,000-15,000 calls, and code only one path runs, such as the "
+            + "ledger's or telemetry's, is otherwise measured half-compiled).")
     int warmup;
 
     @Option(names = "--nginx", paramLabel = "FILE",
@@ -198,7 +200,7 @@ final class BenchCommand implements Runnable {
       if (nginx != null && !Files.isExecutable(nginx)) {
         throw new UsageException("--nginx: not an executable file: " + nginx);
       }
-      List<Integer> perLevel = requests == null ? concurrency.stream().map(c -> c == 1 ? 2000 : 20000).toList()
+      List<Integer> perLevel = requests == null ? concurrency.stream().map(c -> c == 1 ? 5000 : 20000).toList()
           : requests.size() == 1 ? java.util.Collections.nCopies(concurrency.size(), requests.get(0)) : requests;
       GatewayBench.Settings settings = new GatewayBench.Settings(concurrency, perLevel, warmup, !noNginx,
           Optional.ofNullable(nginx));
