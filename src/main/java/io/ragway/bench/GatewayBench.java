@@ -139,13 +139,14 @@ public final class GatewayBench {
   /**
    * The paths at one concurrency; nginx's fields are null when it was not measured.
    * {@code ragwayWithoutLedger} is the same server with the usage ledger off, and
-   * {@code ledgerThroughputRatio} ragway's requests/s with the ledger over without it;
-   * {@code ragwayLedgerSyncOs} is ragway with {@code ledger.sync: os} and
-   * {@code ledgerSyncOsThroughputRatio} its requests/s over the server without a ledger.
+   * {@code ledgerThroughputRatio} ragway's requests/s with the ledger (as {@code ragway serve}
+   * keeps it: {@code ledger.sync: os}) over without it; {@code ragwayLedgerSyncFsync} is ragway with
+   * {@code ledger.sync: fsync} (every answer waits for an fsync) and
+   * {@code ledgerSyncFsyncThroughputRatio} its requests/s over the server without a ledger.
    */
   public record Level(int concurrency, int requests, PathFigures direct, PathFigures ragway, PathFigures nginx,
       VsNginx ragwayVsNginx, PathFigures ragwayWithoutLedger, double ledgerThroughputRatio, PathFigures ragwayWithTelemetry,
-      TelemetryCost telemetryCost, PathFigures ragwayLedgerSyncOs, double ledgerSyncOsThroughputRatio) {}
+      TelemetryCost telemetryCost, PathFigures ragwayLedgerSyncFsync, double ledgerSyncFsyncThroughputRatio) {}
 
   /**
    * What telemetry costs ragway at one concurrency: its p50 and p99 with telemetry on over off, and
@@ -182,7 +183,7 @@ public final class GatewayBench {
   /* On in the measured ragway path: what any upstream request passes through today. */
   static final List<String> RAGWAY_FEATURES = List.of("api_key_auth", "rate_limits(rpm,tpm)", "request_validation",
       "request_id", "context_window_check(token count)", "router(weighted, circuit breaker)", "retries",
-      "timeouts(first token, total)", "response_cache(miss)", "usage_ledger(journal fsync)");
+      "timeouts(first token, total)", "response_cache(miss)", "usage_ledger(journal, sync=os: written before the answer, fsync within 5 ms)");
 
   /* On in the "ragway with telemetry" path only; the "ragway" path has all of them off. */
   static final List<String> TELEMETRY_FEATURES = List.of("metrics(prometheus registry)",
@@ -219,16 +220,16 @@ public final class GatewayBench {
     try (Database records = Database.open("", "", "", 1, dir)) {
       ApiKeys keys = Stores.apiKeys(records, dir, Clock.systemUTC(), "bench");
       String key = keys.create("default", "bench", List.of(), KEY_RPM, KEY_TPM).secret();
-      try (Ledger ledger = Stores.ledger(records, dir, Stores.DEFAULT_LEDGER_BACKLOG_BYTES);
-          Ledger osLedger = Stores.ledger(records, Files.createDirectories(dir.resolve("sync-os")),
-              Stores.DEFAULT_LEDGER_BACKLOG_BYTES, LedgerSync.os(LedgerSync.DEFAULT_DELAY))) {
-        return measureAll(dir, s, progress, keys, key, ledger, osLedger, nginxBinary, nginxVersion, nginxSkipped);
+      try (Ledger ledger = Stores.ledger(records, dir, Stores.DEFAULT_LEDGER_BACKLOG_BYTES, LedgerSync.defaults());
+          Ledger fsyncLedger = Stores.ledger(records, Files.createDirectories(dir.resolve("sync-fsync")),
+              Stores.DEFAULT_LEDGER_BACKLOG_BYTES, LedgerSync.fsync())) {
+        return measureAll(dir, s, progress, keys, key, ledger, fsyncLedger, nginxBinary, nginxVersion, nginxSkipped);
       }
     }
   }
 
   private static Result measureAll(Path dir, Settings s, Consumer<String> progress, ApiKeys keys, String key, Ledger ledger,
-      Ledger osLedger, Optional<Path> nginxBinary, String nginxVersion, String nginxSkipped) throws IOException, InterruptedException {
+      Ledger fsyncLedger, Optional<Path> nginxBinary, String nginxVersion, String nginxSkipped) throws IOException, InterruptedException {
     try (FastUpstream upstream = FastUpstream.start();
         Index index = Indexes.openLucene(dir.resolve("index"), NoEmbeddings.ID, NoEmbeddings.DIMENSION, IndexConfig.defaults());
         DocumentStore documents = documents(dir, index);
@@ -236,8 +237,8 @@ public final class GatewayBench {
             services(router(upstream.baseUrl()), index, keys, documents, ledger));
         RagwayServer unrecorded = RagwayServer.start(new ServerConfig("127.0.0.1", 0, ServerConfig.defaults().maxBodyBytes()),
             services(router(upstream.baseUrl()), index, keys, documents, Ledger.none()));
-        RagwayServer osSynced = RagwayServer.start(new ServerConfig("127.0.0.1", 0, ServerConfig.defaults().maxBodyBytes()),
-            services(router(upstream.baseUrl()), index, keys, documents, osLedger));
+        RagwayServer fsynced = RagwayServer.start(new ServerConfig("127.0.0.1", 0, ServerConfig.defaults().maxBodyBytes()),
+            services(router(upstream.baseUrl()), index, keys, documents, fsyncLedger));
         OtlpSink otlp = OtlpSink.start();
         Telemetry telemetry = Telemetry.prometheus().with(Tracing.of(new Tracing.Config(otlp.endpoint(), 1.0, "ragway-bench"),
             RequestLog.jsonl(dir.resolve("logs"), RequestLog.Config.defaults(), PiiDetector.all(), Clock.systemUTC())));
@@ -252,9 +253,9 @@ public final class GatewayBench {
           : new Route("nginx", uri(nginx.port()), NO_KEY, MISS_BODY, GatewayBench::upstreamAnswer);
       Route noLedger = new Route("ragway without ledger", uri(unrecorded.port()), key, MISS_BODY, cacheSays("miss"));
       Route traced = new Route("ragway with telemetry", uri(observed.port()), key, MISS_BODY, cacheSays("miss"));
-      Route syncOs = new Route("ragway, ledger sync=os", uri(osSynced.port()), key, MISS_BODY, cacheSays("miss"));
-      List<Route> routes = proxied == null ? List.of(direct, ragway, noLedger, traced, syncOs)
-          : List.of(direct, ragway, noLedger, traced, syncOs, proxied);
+      Route syncFsync = new Route("ragway, ledger sync=fsync", uri(fsynced.port()), key, MISS_BODY, cacheSays("miss"));
+      List<Route> routes = proxied == null ? List.of(direct, ragway, noLedger, traced, syncFsync)
+          : List.of(direct, ragway, noLedger, traced, syncFsync, proxied);
 
       List<Level> levels = new ArrayList<>();
       for (int i = 0; i < s.concurrency().size(); i++) {
@@ -263,7 +264,7 @@ public final class GatewayBench {
         progress.accept(String.format(Locale.ROOT, "concurrency %d: %d requests per path after %d warm-up", c, n, s.warmup()));
         Map<Route, Run> runs = measure(routes, c, s.warmup(), n, upstream::connectionsAccepted);
         levels.add(level(c, n, runs.get(direct), runs.get(ragway), proxied == null ? null : runs.get(proxied),
-            runs.get(noLedger), runs.get(traced), runs.get(syncOs)));
+            runs.get(noLedger), runs.get(traced), runs.get(syncFsync)));
       }
 
       progress.accept("cache hits at concurrency 1");
@@ -536,7 +537,7 @@ public final class GatewayBench {
   // ---- figures ----
 
   private static Level level(int concurrency, int requests, Run direct, Run ragway, Run nginx, Run noLedger, Run traced,
-      Run syncOs) {
+      Run syncFsync) {
     PathFigures d = figures(direct, null);
     PathFigures r = figures(ragway, direct);
     PathFigures x = nginx == null ? null : figures(nginx, direct);
@@ -551,14 +552,14 @@ public final class GatewayBench {
     }
     PathFigures off = figures(noLedger, direct);
     PathFigures on = figures(traced, direct);
-    PathFigures os = figures(syncOs, direct);
+    PathFigures fsync = figures(syncFsync, direct);
     double p50 = round(traced.stats().p50Ms() / ragway.stats().p50Ms());
     double p99 = round(traced.stats().p99Ms() / ragway.stats().p99Ms());
     double throughput = round(ragway.requestsPerSecond() / traced.requestsPerSecond());
     double max = TARGETS.telemetryCostMax();
     return new Level(concurrency, requests, d, r, x, vs, off, round(r.requestsPerSecond() / off.requestsPerSecond()), on,
-        new TelemetryCost(p50, p99, throughput, p50 <= max && p99 <= max && throughput <= max), os,
-        round(os.requestsPerSecond() / off.requestsPerSecond()));
+        new TelemetryCost(p50, p99, throughput, p50 <= max && p99 <= max && throughput <= max), fsync,
+        round(fsync.requestsPerSecond() / off.requestsPerSecond()));
   }
 
   private static PathFigures figures(Run run, Run direct) {

@@ -637,12 +637,12 @@ public record RagwayConfig(
   /**
    * When the usage ledger answers an event as recorded (docs/records.md).
    *
-   * @param sync {@code fsync} (on disk, the default) or {@code os} (written to the journal file, on disk within syncDelayMs)
+   * @param sync {@code os} (written to the journal file, on disk within syncDelayMs; the default) or {@code fsync} (on disk)
    * @param syncDelayMs {@code os}: the most milliseconds between a write and its fsync
    */
   public record UsageLedger(String sync, Integer syncDelayMs) {
     public UsageLedger {
-      sync = sync == null ? "fsync" : sync.strip();
+      sync = sync == null ? io.ragway.store.LedgerSync.defaults().label() : sync.strip();
       if (!sync.equals("fsync") && !sync.equals("os")) {
         throw new IllegalArgumentException("ledger.sync must be fsync or os, got '" + sync + "'");
       }

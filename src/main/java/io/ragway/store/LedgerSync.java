@@ -4,9 +4,11 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * When the usage ledger answers a request's event as recorded: {@code fsync} once it is on disk,
- * or {@code os} once it is written to the journal file (it survives a kill of ragway, not a power
- * cut or a kernel crash), with an fsync following within {@code delay}. docs/records.md.
+ * When the usage ledger answers a request's event as recorded: {@code os} (the default) once it is
+ * written to the journal file, with an fsync following within {@code delay} (it survives a kill
+ * of ragway; a power cut or a kernel crash can take the last few milliseconds of events), or
+ * {@code fsync} once it is on disk (it survives both, and every request waits for an fsync).
+ * docs/records.md.
  */
 public record LedgerSync(boolean osOnly, Duration delay) {
 
@@ -20,7 +22,12 @@ public record LedgerSync(boolean osOnly, Duration delay) {
     }
   }
 
-  /** Every event on disk before its request is answered: the default. */
+  /** What {@code ragway serve} does unless told otherwise: {@code os}, fsyncing within {@link #DEFAULT_DELAY}. */
+  public static LedgerSync defaults() {
+    return os(DEFAULT_DELAY);
+  }
+
+  /** Every event on disk before its request is answered. */
   public static LedgerSync fsync() {
     return new LedgerSync(false, DEFAULT_DELAY);
   }

@@ -72,8 +72,8 @@ class BenchSmokeIT {
       assertEquals(nginx, level.has("nginx") && !level.get("nginx").isNull(), r.out());
       assertTrue(level.get("ragway_without_ledger").get("requests_per_second").asDouble() > 0, r.out());
       assertTrue(level.get("ledger_throughput_ratio").asDouble() > 0, r.out());
-      assertTrue(level.get("ragway_ledger_sync_os").get("requests_per_second").asDouble() > 0, r.out());
-      assertTrue(level.get("ledger_sync_os_throughput_ratio").asDouble() > 0, r.out());
+      assertTrue(level.get("ragway_ledger_sync_fsync").get("requests_per_second").asDouble() > 0, r.out());
+      assertTrue(level.get("ledger_sync_fsync_throughput_ratio").asDouble() > 0, r.out());
       assertTrue(level.get("ragway_with_telemetry").get("requests_per_second").asDouble() > 0, r.out());
       assertTrue(level.get("telemetry_cost").get("p99_ratio").asDouble() > 0, r.out());
       assertTrue(level.get("telemetry_cost").has("meets_target"), r.out());

@@ -182,7 +182,8 @@ class ConfigLoaderTest {
 
   @Test
   void theLedgerFsyncsByDefaultAndOsModeTakesADelay() {
-    assertEquals(io.ragway.store.LedgerSync.fsync(), parse("", Map.of()).ledger().toSync());
+    assertEquals(io.ragway.store.LedgerSync.defaults(), parse("", Map.of()).ledger().toSync());
+    assertEquals(io.ragway.store.LedgerSync.os(java.time.Duration.ofMillis(5)), parse("", Map.of()).ledger().toSync());
     io.ragway.store.LedgerSync os = parse("ledger:\n  sync: os\n  sync_delay_ms: 20\n", Map.of()).ledger().toSync();
     assertTrue(os.osOnly());
     assertEquals(java.time.Duration.ofMillis(20), os.delay());
