@@ -145,4 +145,21 @@ class JsonlRequestLogTest {
     } // close writes what is queued
     assertEquals(1, lines("requests-2026-12-01.jsonl").size());
   }
+
+  @Test
+  void timesAreWrittenAsInstantToStringWritesThem() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+    for (int i = 0; i < 50_000; i++) {
+      java.time.Instant t = java.time.Instant.ofEpochSecond(random.nextLong(-62_167_219_200L, 253_402_300_799L),
+          switch (i % 4) {
+            case 0 -> 0;
+            case 1 -> random.nextInt(1000) * 1_000_000;
+            case 2 -> random.nextInt(1_000_000) * 1000;
+            default -> random.nextInt(1_000_000_000);
+          });
+      org.junit.jupiter.api.Assertions.assertEquals(t.toString(), JsonlRequestLog.time(t), t::toString);
+    }
+    java.time.Instant far = java.time.Instant.parse("+12026-01-01T00:00:00Z");
+    org.junit.jupiter.api.Assertions.assertEquals(far.toString(), JsonlRequestLog.time(far));
+  }
 }
