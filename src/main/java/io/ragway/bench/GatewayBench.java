@@ -93,10 +93,14 @@ public final class GatewayBench {
    * @param warmup requests per path at each concurrency before measuring
    * @param nginx whether to measure the nginx path at all
    * @param nginxBinary the nginx to run; empty to look for it ({@code /usr/sbin/nginx}, then the PATH)
+   * @param traceSampleRatio the share of requests the telemetry path traces (telemetry.tracing.sample_ratio)
    */
   public record Settings(List<Integer> concurrency, List<Integer> requests, int warmup, boolean nginx,
-      Optional<Path> nginxBinary) {
+      Optional<Path> nginxBinary, double traceSampleRatio) {
     public Settings {
+      if (!(traceSampleRatio > 0 && traceSampleRatio <= 1)) {
+        throw new IllegalArgumentException("--trace-sample-ratio must be above 0 and at most 1, got " + traceSampleRatio);
+      }
       concurrency = List.copyOf(concurrency);
       requests = List.copyOf(requests);
       if (concurrency.isEmpty() || concurrency.stream().anyMatch(c -> c < 1 || c > 1024)) {
@@ -186,9 +190,11 @@ public final class GatewayBench {
       "timeouts(first token, total)", "response_cache(miss)", "usage_ledger(journal, sync=os: written before the answer, fsync within 5 ms)");
 
   /* On in the "ragway with telemetry" path only; the "ragway" path has all of them off. */
-  static final List<String> TELEMETRY_FEATURES = List.of("metrics(prometheus registry)",
-      "traces(sdk, every request sampled, batch span processor, OTLP http/protobuf to an in-process endpoint)",
-      "request_log(jsonl, async writer, content off)");
+  static List<String> telemetryFeatures(double sampleRatio) {
+    return List.of("metrics(prometheus registry)", "traces(sdk, " + (sampleRatio >= 1 ? "every request"
+        : String.format(Locale.ROOT, "%.0f%% of requests", sampleRatio * 100)) + " sampled, batch span processor, "
+        + "OTLP http/protobuf to an in-process endpoint)", "request_log(jsonl, async writer, content off)");
+  }
 
   /* The bench key's limits: high enough never to refuse the bench, but checked on every request. */
   private static final long KEY_RPM = 1_000_000_000L;
@@ -240,7 +246,7 @@ public final class GatewayBench {
         RagwayServer fsynced = RagwayServer.start(new ServerConfig("127.0.0.1", 0, ServerConfig.defaults().maxBodyBytes()),
             services(router(upstream.baseUrl()), index, keys, documents, fsyncLedger));
         OtlpSink otlp = OtlpSink.start();
-        Telemetry telemetry = Telemetry.prometheus().with(Tracing.of(new Tracing.Config(otlp.endpoint(), 1.0, "ragway-bench"),
+        Telemetry telemetry = Telemetry.prometheus().with(Tracing.of(new Tracing.Config(otlp.endpoint(), s.traceSampleRatio(), "ragway-bench"),
             RequestLog.jsonl(dir.resolve("logs"), RequestLog.Config.defaults(), PiiDetector.all(), Clock.systemUTC())));
         RagwayServer observed = RagwayServer.start(new ServerConfig("127.0.0.1", 0, ServerConfig.defaults().maxBodyBytes()),
             services(router(upstream.baseUrl()), index, keys, documents, ledger, telemetry));
@@ -277,7 +283,7 @@ public final class GatewayBench {
       LatencyStats directBeside = hitRuns.get(direct).stats();
 
       return new Result("in-process FastUpstream (fixed " + FastUpstream.COMPLETION.length() + "-byte chat.completion)",
-          nginxVersion, nginxSkipped, RAGWAY_FEATURES, TELEMETRY_FEATURES, s.warmup(), levels, round(hit.p50Ms()), round(hit.p99Ms()),
+          nginxVersion, nginxSkipped, RAGWAY_FEATURES, telemetryFeatures(s.traceSampleRatio()), s.warmup(), levels, round(hit.p50Ms()), round(hit.p99Ms()),
           round(directBeside.p50Ms()), "client-observed at concurrency 1, includes loopback HTTP", TARGETS,
           "published by each project, not measured here", PUBLISHED);
     }

@@ -186,6 +186,11 @@ final class BenchCommand implements Runnable {
             + "ledger's or telemetry's, is otherwise measured half-compiled).")
     int warmup;
 
+    @Option(names = "--trace-sample-ratio", paramLabel = "R", defaultValue = "1.0",
+        description = "Share of requests the telemetry path traces, as telemetry.tracing.sample_ratio (default: "
+            + "${DEFAULT-VALUE}, every request).")
+    double traceSampleRatio;
+
     @Option(names = "--nginx", paramLabel = "FILE",
         description = "The nginx binary (default: /usr/sbin/nginx, else nginx on the PATH).")
     Path nginx;
@@ -205,7 +210,7 @@ final class BenchCommand implements Runnable {
       List<Integer> perLevel = requests == null ? concurrency.stream().map(c -> c == 1 ? 5000 : 20000).toList()
           : requests.size() == 1 ? java.util.Collections.nCopies(concurrency.size(), requests.get(0)) : requests;
       GatewayBench.Settings settings = new GatewayBench.Settings(concurrency, perLevel, warmup, !noNginx,
-          Optional.ofNullable(nginx));
+          Optional.ofNullable(nginx), traceSampleRatio);
       var err = spec.commandLine().getErr();
       Path dir = Files.createTempDirectory(tempParent(config), "bench-gateway-");
       try {
