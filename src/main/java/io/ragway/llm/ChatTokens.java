@@ -1,6 +1,8 @@
 package io.ragway.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
@@ -17,11 +19,25 @@ public final class ChatTokens {
   private static final int PER_MESSAGE = 3;
   private static final int REPLY_PRIMING = 3;
   private static final Encoding ENCODING = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+  /* Texts longer than this are counted each time rather than kept. */
+  private static final int MAX_CACHED_CHARS = 64 * 1024;
+  /*
+   * Counts of texts seen lately, up to about 16 MiB of text: a conversation sends its system prompt
+   * and its earlier turns again with every turn, and many clients share one system prompt, so most
+   * of a prompt has been counted before. Looking a text up costs a hash of it; counting it costs a
+   * pass of the tokenizer's pre-split and byte-pair merges, many times more.
+   */
+  private static final Cache<String, Integer> COUNTS = Caffeine.newBuilder().maximumWeight(8L << 20)
+      .weigher((String text, Integer tokens) -> text.length()).build();
 
   private ChatTokens() {}
 
   public static int count(String text) {
-    return text == null || text.isEmpty() ? 0 : ENCODING.countTokensOrdinary(text);
+    if (text == null || text.isEmpty()) {
+      return 0;
+    }
+    return text.length() > MAX_CACHED_CHARS ? ENCODING.countTokensOrdinary(text)
+        : COUNTS.get(text, ENCODING::countTokensOrdinary);
   }
 
   /** The prompt tokens of an OpenAI {@code messages} array (and {@code tools}, when given). */
