@@ -304,9 +304,10 @@ public final class GatewayBench {
   }
 
   /*
-   * The server as `ragway serve` builds it, with authentication on and the default caches but no
-   * metrics (not yet measured both ways), over an empty index: only the upstream model is exercised, so the document side gets an embedder that
-   * refuses to embed rather than the real model's second of loading.
+   * The server as `ragway serve` builds it, with authentication on and the default caches, and
+   * telemetry off unless given, over an empty index: only the upstream model is exercised, so the
+   * document side gets an embedder that refuses to embed rather than the real model's second of
+   * loading.
    */
   private static RagwayServer.Services services(Router router, Index index, ApiKeys keys, DocumentStore documents,
       Ledger ledger) {

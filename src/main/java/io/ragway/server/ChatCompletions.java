@@ -272,7 +272,7 @@ final class ChatCompletions {
     ctx.attribute(RagwayServer.BACKEND, reply.backend());
     double cost = reply.cost() >= 0 ? reply.cost() : reply.called()
         ? services.router().cost(reply.backend(), reply.promptTokens(), reply.cachedTokens(), reply.completionTokens()) : 0;
-    // 8. the ledger has the answer on disk before the client has all of it
+    // 8. the ledger has the answer (written, or on disk with ledger.sync: fsync) before the client has all of it
     try {
       services.ledger().record(new UsageEvent(Uuid7.next().toString(), requestId, Instant.now(), caller.key(),
           caller.tenant(), model, reply.backend(), reply.promptTokens(), reply.completionTokens(), cost,
