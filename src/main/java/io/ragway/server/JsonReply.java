@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 final class JsonReply {
 
   private static final String BODY = "ragway.reply";
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JsonReply.class);
 
   private JsonReply() {}
 
@@ -24,8 +25,12 @@ final class JsonReply {
     ctx.attribute(BODY, json.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Writes the held answer, if there is one. */
-  static void send(Context ctx) throws IOException {
+  /**
+   * Writes the held answer, if there is one. A client that has gone away meanwhile is not an
+   * error of the server's: its usage is recorded (as it would be had it left a moment later), and
+   * the failed write is logged at debug level.
+   */
+  static void send(Context ctx) {
     byte[] body = ctx.attribute(BODY);
     if (body == null) {
       return;
@@ -34,7 +39,11 @@ final class JsonReply {
     HttpServletResponse res = ctx.res();
     res.setContentType("application/json");
     res.setContentLength(body.length);
-    res.getOutputStream().write(body);
-    res.getOutputStream().flush();
+    try {
+      res.getOutputStream().write(body);
+      res.getOutputStream().flush();
+    } catch (IOException e) {
+      LOG.debug("the client left before its answer was written: {}", e.getMessage());
+    }
   }
 }
