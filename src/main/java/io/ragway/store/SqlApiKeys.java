@@ -201,12 +201,11 @@ final class SqlApiKeys implements ApiKeys, AuditLog {
         c.commit();
         return result;
       } catch (SQLException | RuntimeException e) {
+        // the pool restores auto-commit when the connection goes back; restoring it here raced with
+        // the pool closing a connection evicted after a failed rollback, and its "connection closed"
+        // then hid the first error (a full disk)
         Database.rollback(db, c, e);
         throw e;
-      } finally {
-        if (!c.isClosed()) { // a connection evicted after a failed rollback is closed: the first error stands
-          c.setAutoCommit(true);
-        }
       }
     } catch (SQLException e) {
       throw new DatabaseException("cannot write API keys: " + Database.why(e), e);
