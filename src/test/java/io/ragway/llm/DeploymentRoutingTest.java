@@ -74,7 +74,12 @@ class DeploymentRoutingTest {
   }
 
   private Router router(RoutingPolicy.Strategy strategy, UpstreamConfig... deployments) {
-    RoutingPolicy routing = new RoutingPolicy(strategy, 50, 4, 4, Duration.ofSeconds(30), Duration.ofMillis(200), Duration.ZERO);
+    return router(strategy, Duration.ofMillis(200), deployments);
+  }
+
+  /** @param queueWait how long a request may wait in a deployment's queue for a free slot */
+  private Router router(RoutingPolicy.Strategy strategy, Duration queueWait, UpstreamConfig... deployments) {
+    RoutingPolicy routing = new RoutingPolicy(strategy, 50, 4, 4, Duration.ofSeconds(30), queueWait, Duration.ZERO);
     return new Router(List.of(deployments), routing, new RetryPolicy(3, Duration.ZERO, Duration.ZERO, Duration.ZERO),
         new Random(11), d -> { }, clock);
   }
@@ -194,7 +199,8 @@ class DeploymentRoutingTest {
 
   @Test
   void queuedRequestWaitsForASlot() throws Exception {
-    Router r = router(RoutingPolicy.Strategy.PRIORITY, deployment("m", a, 0, 1, 1, 4, List.of()));
+    // a wait far longer than the first call's 100 ms, so a busy machine's slower first call still fits in it
+    Router r = router(RoutingPolicy.Strategy.PRIORITY, Duration.ofSeconds(5), deployment("m", a, 0, 1, 1, 4, List.of()));
     a.next(Fault.slowFirstByte(100));
     var pool = Executors.newVirtualThreadPerTaskExecutor();
     List<CompletableFuture<Router.Served>> calls = new ArrayList<>();
