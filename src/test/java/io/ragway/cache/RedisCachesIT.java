@@ -5,43 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ragway.state.Redis;
 import io.ragway.state.StateConfig;
-import io.ragway.testkit.RedisServer;
+import io.ragway.testkit.RedisExtension;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The caches contract on a real redis-server, plus sharing between replicas, TTLs and Redis going away. */
 class RedisCachesIT extends CachesContract {
 
-  private static RedisServer server;
-  private final List<Redis> clients = new ArrayList<>();
-  private final String prefix = "t" + System.nanoTime(); // a fresh key space per test
-
-  @BeforeAll
-  static void startRedis() throws Exception {
-    server = RedisServer.launch();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    server.close();
-  }
-
-  @AfterEach
-  void closeClients() {
-    clients.forEach(Redis::close);
-  }
+  @RegisterExtension
+  static final RedisExtension REDIS = new RedisExtension();
 
   private Redis client() {
-    Redis r = Redis.connect(new StateConfig.Redis(server.url(), 2000, prefix, StateConfig.Fail.defaults()));
-    clients.add(r);
-    return r;
+    return REDIS.connect(StateConfig.Fail.defaults());
   }
 
   @Override
@@ -74,7 +52,7 @@ class RedisCachesIT extends CachesContract {
     Redis r = client();
     Caches shared = Caches.redis(CONFIG, r, Clock.systemUTC());
     shared.exact().put("acme", "k", "v");
-    server.stop();
+    REDIS.server().stop();
     try {
       assertEquals(Optional.empty(), shared.exact().get("acme", "k"));
       shared.exact().put("acme", "k2", "v2");
@@ -82,12 +60,9 @@ class RedisCachesIT extends CachesContract {
       shared.semantic().put("acme", "s", new float[] {1, 0}, "x");
       assertTrue(r.errors(StateConfig.Store.CACHES) >= 4);
     } finally {
-      server.start();
+      REDIS.server().start();
     }
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (!r.up() && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
+    RedisExtension.awaitUp(r);
     shared.exact().put("acme", "k3", "v3");
     assertEquals(Optional.of("v3"), shared.exact().get("acme", "k3"), "cached again once Redis is back");
   }

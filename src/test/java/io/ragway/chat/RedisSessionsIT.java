@@ -7,42 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ragway.state.Redis;
 import io.ragway.state.StateConfig;
 import io.ragway.state.StateUnavailable;
-import io.ragway.testkit.RedisServer;
+import io.ragway.testkit.RedisExtension;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The sessions contract on a real redis-server, plus sharing between replicas and Redis going away. */
 class RedisSessionsIT extends SessionsContract {
 
-  private static RedisServer server;
-  private final List<Redis> clients = new ArrayList<>();
-  private final String prefix = "t" + System.nanoTime();
-
-  @BeforeAll
-  static void startRedis() throws Exception {
-    server = RedisServer.launch();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    server.close();
-  }
-
-  @AfterEach
-  void closeClients() {
-    clients.forEach(Redis::close);
-  }
+  @RegisterExtension
+  static final RedisExtension REDIS = new RedisExtension();
 
   private Redis client(String sessionsMode) {
-    Redis r = Redis.connect(new StateConfig.Redis(server.url(), 2000, prefix, new StateConfig.Fail("open", "open", sessionsMode)));
-    clients.add(r);
-    return r;
+    return REDIS.connect(new StateConfig.Fail("open", "open", sessionsMode));
   }
 
   private Sessions on(Redis redis, int maxTurns) {
@@ -77,7 +56,7 @@ class RedisSessionsIT extends SessionsContract {
     Sessions strict = on(client("closed"), 10);
     Sessions lenient = on(client("open"), 10);
     Sessions.Session before = strict.create(ACME);
-    server.stop();
+    REDIS.server().stop();
     try {
       assertThrows(StateUnavailable.class, () -> strict.get(ACME, before.id()));
       assertThrows(StateUnavailable.class, () -> strict.create(ACME));
@@ -85,7 +64,7 @@ class RedisSessionsIT extends SessionsContract {
       assertTrue(lenient.append(ACME, local.id(), List.of(msg("user", "hi"))), "kept on this replica meanwhile");
       assertTrue(lenient.get(ACME, before.id()).isEmpty(), "what Redis held cannot be read");
     } finally {
-      server.start();
+      REDIS.server().start();
     }
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (System.nanoTime() < deadline) {

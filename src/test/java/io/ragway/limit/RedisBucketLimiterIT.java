@@ -7,40 +7,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ragway.state.Redis;
 import io.ragway.state.StateConfig;
 import io.ragway.state.StateUnavailable;
-import io.ragway.testkit.RedisServer;
-import java.util.ArrayList;
+import io.ragway.testkit.RedisExtension;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The limiter contract on a real redis-server, plus what only a shared limiter must do. */
 class RedisBucketLimiterIT extends RateLimiterContract {
 
-  private static RedisServer server;
-  private final List<Redis> clients = new ArrayList<>();
+  @RegisterExtension
+  static final RedisExtension REDIS = new RedisExtension();
 
-  @BeforeAll
-  static void startRedis() throws Exception {
-    server = RedisServer.launch();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    server.close();
-  }
-
-  @AfterEach
-  void closeClients() {
-    clients.forEach(Redis::close);
-  }
-
+  /* each client its own key space: a test's limiters share buckets only when it says so (keyPrefixOf) */
   private Redis client(String limitsMode) {
-    Redis r = Redis.connect(new StateConfig.Redis(server.url(), 2000, "t" + System.nanoTime(),
-        new StateConfig.Fail(limitsMode, "open", "closed")));
-    clients.add(r);
-    return r;
+    return REDIS.connect(RedisExtension.TIMEOUT_MS, "t" + System.nanoTime(), new StateConfig.Fail(limitsMode, "open", "closed"));
+  }
+
+  /* another replica on the key space of {@code of} */
+  private Redis sharing(Redis of) {
+    return REDIS.connect(RedisExtension.TIMEOUT_MS, keyPrefixOf(of), StateConfig.Fail.defaults());
   }
 
   @Override
@@ -51,10 +36,8 @@ class RedisBucketLimiterIT extends RateLimiterContract {
   @Test
   void replicasTakeFromOneBucketExactly() throws Exception {
     Redis a = client("open");
-    Redis b = Redis.connect(new StateConfig.Redis(server.url(), 2000, keyPrefixOf(a), StateConfig.Fail.defaults()));
-    clients.add(b);
-    Redis c = Redis.connect(new StateConfig.Redis(server.url(), 2000, keyPrefixOf(a), StateConfig.Fail.defaults()));
-    clients.add(c);
+    Redis b = sharing(a);
+    Redis c = sharing(a);
     List<RateLimiter> replicas = List.of(RateLimiters.redis(a, time), RateLimiters.redis(b, time), RateLimiters.redis(c, time));
     assertEquals(60, admitted(replicas, 300), "three replicas on one Redis admit the limit, not three times it");
   }
@@ -62,8 +45,7 @@ class RedisBucketLimiterIT extends RateLimiterContract {
   @Test
   void tokensSettledOnOneReplicaAreSeenByAnother() {
     Redis a = client("open");
-    Redis b = Redis.connect(new StateConfig.Redis(server.url(), 2000, keyPrefixOf(a), StateConfig.Fail.defaults()));
-    clients.add(b);
+    Redis b = sharing(a);
     RateLimiter one = RateLimiters.redis(a, time);
     RateLimiter two = RateLimiters.redis(b, time);
     RateLimiter.Limits limits = new RateLimiter.Limits(0, 1000);
@@ -80,7 +62,7 @@ class RedisBucketLimiterIT extends RateLimiterContract {
     RateLimiter strict = RateLimiters.redis(closed, time);
     RateLimiter.Limits limits = new RateLimiter.Limits(2, 0);
     lenient.acquireRequest("k", limits);
-    server.stop();
+    REDIS.server().stop();
     try {
       // open: this replica's own bucket, which is full, still limits the key
       assertEquals(1, lenient.acquireRequest("k", limits).orElseThrow().remaining());
@@ -92,12 +74,9 @@ class RedisBucketLimiterIT extends RateLimiterContract {
       assertEquals(false, open.up());
       strict.reconcile("k", new RateLimiter.Limits(0, 10), 5, 1); // a settlement never fails the answer given
     } finally {
-      server.start();
+      REDIS.server().start();
     }
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (!closed.up() && System.nanoTime() < deadline) {
-      Thread.sleep(50); // Lettuce reconnects in the background
-    }
+    RedisExtension.awaitUp(closed);
     assertTrue(closed.up(), "reconnected once Redis is back");
     assertEquals(1, strict.acquireRequest("k", limits).orElseThrow().remaining(), "Redis came back empty: a full bucket");
   }

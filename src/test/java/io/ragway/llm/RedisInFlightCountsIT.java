@@ -10,48 +10,33 @@ import io.ragway.state.StateConfig;
 import io.ragway.testkit.FakeClock;
 import io.ragway.testkit.FakeOpenAi;
 import io.ragway.testkit.FakeOpenAi.Fault;
-import io.ragway.testkit.RedisServer;
+import io.ragway.testkit.RedisExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The in-flight contract on a real redis-server, plus what only counts shared by replicas must do. */
 class RedisInFlightCountsIT extends InFlightCountsContract {
 
   private static final Duration STALE = Duration.ofSeconds(5);
-  private static RedisServer server;
-  private final List<Redis> clients = new ArrayList<>();
+  @RegisterExtension
+  static final RedisExtension REDIS = new RedisExtension();
   private final List<InFlightCounts> replicas = new ArrayList<>();
-  private final String prefix = "t" + System.nanoTime();
   private int replicaIds;
 
-  @BeforeAll
-  static void startRedis() throws Exception {
-    server = RedisServer.launch();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    server.close();
-  }
-
   @AfterEach
-  void closeClients() {
+  void closeReplicas() { // before the extension closes their clients
     replicas.forEach(InFlightCounts::close);
-    clients.forEach(Redis::close);
   }
 
   private Redis client() {
-    Redis r = Redis.connect(new StateConfig.Redis(server.url(), 2000, prefix, StateConfig.Fail.defaults()));
-    clients.add(r);
-    return r;
+    return REDIS.connect(StateConfig.Fail.defaults());
   }
 
   /** One more replica on the shared Redis, synced only when the test says. */
@@ -121,19 +106,16 @@ class RedisInFlightCountsIT extends InFlightCountsContract {
     two.sync();
     one.sync();
     assertEquals(2, one.count("m@a:1"));
-    server.stop();
+    REDIS.server().stop();
     try {
       one.sync(); // fails open: no exception
       assertEquals(1, one.count("m@a:1"), "only this replica's own request while Redis is down");
       assertTrue(a.errors(StateConfig.Store.ROUTING) >= 1, "the failed sync is counted");
       assertEquals("open", a.failModes().get("routing"));
     } finally {
-      server.start();
+      REDIS.server().start();
     }
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (!(a.up() && b.up()) && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
+    RedisExtension.awaitUp(a, b);
     two.sync(); // Redis came back empty: each replica republishes
     one.sync();
     assertEquals(2, one.count("m@a:1"), "shared again once Redis is back");

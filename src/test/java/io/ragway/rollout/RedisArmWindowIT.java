@@ -10,44 +10,23 @@ import io.ragway.state.Redis;
 import io.ragway.state.StateConfig;
 import io.ragway.telemetry.Telemetry;
 import io.ragway.testkit.FakeClock;
-import io.ragway.testkit.RedisServer;
+import io.ragway.testkit.RedisExtension;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The window contract on a real redis-server, plus rollbacks decided on every replica's traffic. */
 class RedisArmWindowIT extends ArmWindowContract {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static RedisServer server;
-  private final List<Redis> clients = new ArrayList<>();
-  private final String prefix = "t" + System.nanoTime();
+  @RegisterExtension
+  static final RedisExtension REDIS = new RedisExtension();
   private int windows;
 
-  @BeforeAll
-  static void startRedis() throws Exception {
-    server = RedisServer.launch();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    server.close();
-  }
-
-  @AfterEach
-  void closeClients() {
-    clients.forEach(Redis::close);
-  }
-
   private Redis client(int timeoutMs) {
-    Redis r = Redis.connect(new StateConfig.Redis(server.url(), timeoutMs, prefix, StateConfig.Fail.defaults()));
-    clients.add(r);
-    return r;
+    return REDIS.connect(timeoutMs, REDIS.prefix(), StateConfig.Fail.defaults());
   }
 
   @Override
@@ -107,14 +86,14 @@ class RedisArmWindowIT extends ArmWindowContract {
     ArmWindow w = RedisArmWindow.factory(redis).open("down", "stable", 100, Duration.ZERO);
     w.add(new Outcome(T0, 100, false, false));
     assertEquals(0, redis.errors(StateConfig.Store.ROLLOUTS));
-    server.stop();
+    REDIS.server().stop();
     try {
       w.add(new Outcome(T0, 400, true, false)); // fails open: no exception
       assertEquals(new Figures(2, 1, 0, 400), w.figures(T0), "this replica's own outcomes");
       assertTrue(redis.errors(StateConfig.Store.ROLLOUTS) >= 2, "the failures are counted");
       assertEquals("open", redis.failModes().get("rollouts"));
     } finally {
-      server.start();
+      REDIS.server().start();
     }
   }
 
