@@ -1,6 +1,6 @@
 package io.ragway.store;
 
-import io.ragway.testkit.PostgresCluster;
+import io.ragway.testkit.PostgresExtension;
 import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,30 +11,18 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The answer records contract on a real PostgreSQL (migration V7 there, ON CONFLICT, the purge). */
 class PostgresAnswerRecordsIT extends AnswerRecordsContract {
 
-  static PostgresCluster pg;
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    pg = PostgresCluster.start();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    if (pg != null) {
-      pg.close();
-    }
-  }
+  @RegisterExtension
+  static final PostgresExtension PG = new PostgresExtension();
 
   @Override
   Database openDatabase(Path dir) throws Exception {
-    return Database.open(pg.newDatabase(), "", "", 2, dir);
+    return Database.open(PG.newDatabase(), "", "", 2, dir);
   }
 
   @Test

@@ -4,31 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ragway.testkit.PostgresCluster;
+import io.ragway.testkit.PostgresExtension;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The same contract on a real PostgreSQL, plus what only a shared database has to get right. */
 class PostgresApiKeysIT extends ApiKeysContract {
 
-  static PostgresCluster pg;
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    pg = PostgresCluster.start();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    if (pg != null) {
-      pg.close();
-    }
-  }
+  @RegisterExtension
+  static final PostgresExtension PG = new PostgresExtension();
 
   private String url;
 
@@ -36,7 +24,7 @@ class PostgresApiKeysIT extends ApiKeysContract {
   Database open(Path dir) {
     try {
       if (url == null) {
-        url = pg.newDatabase();
+        url = PG.newDatabase();
       }
       return Database.open(url, "", "", 2, dir);
     } catch (SQLException e) {
@@ -108,7 +96,7 @@ class PostgresApiKeysIT extends ApiKeysContract {
 
   @Test
   void aDatabaseThatIsNotRagwaysIsRefusedUntouched() throws Exception {
-    String other = pg.newDatabase();
+    String other = PG.newDatabase();
     try (java.sql.Connection c = java.sql.DriverManager.getConnection(other)) {
       c.createStatement().execute("CREATE TABLE customers (id INT PRIMARY KEY, name TEXT)");
       c.createStatement().execute("INSERT INTO customers VALUES (1, 'Ada')");

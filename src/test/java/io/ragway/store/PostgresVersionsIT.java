@@ -2,37 +2,25 @@ package io.ragway.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.ragway.testkit.PostgresCluster;
+import io.ragway.testkit.PostgresExtension;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The versions contract on a real PostgreSQL, plus replicas registering the same versions at once. */
 class PostgresVersionsIT extends VersionsContract {
 
-  static PostgresCluster pg;
+  @RegisterExtension
+  static final PostgresExtension PG = new PostgresExtension();
   private String url;
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    pg = PostgresCluster.start();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    if (pg != null) {
-      pg.close();
-    }
-  }
 
   @Override
   Database openDatabase(Path dir) throws Exception {
-    url = pg.newDatabase();
+    url = PG.newDatabase();
     return Database.open(url, "", "", 4, dir);
   }
 
