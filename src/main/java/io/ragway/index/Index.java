@@ -22,6 +22,32 @@ public interface Index extends AutoCloseable {
     public SourceInfo {
       groups = Chunk.groups(groups);
     }
+
+    /** @throws IllegalArgumentException unless every chunk is of this source, tenant and groups */
+    public void requireOwns(List<Chunk> chunks) {
+      for (Chunk c : chunks) {
+        if (!c.source().equals(source) || !c.tenant().equals(tenant) || !c.groups().equals(groups)) {
+          throw new IllegalArgumentException("chunk " + c.id() + " does not belong to " + source);
+        }
+      }
+    }
+  }
+
+  /**
+   * Checks what {@link #add} is given: a vector per chunk, each of {@code dimension} floats.
+   *
+   * @throws IllegalArgumentException naming the first that is not
+   */
+  static void requireVectors(List<Chunk> chunks, List<float[]> vectors, int dimension) {
+    if (chunks.size() != vectors.size()) {
+      throw new IllegalArgumentException(chunks.size() + " chunks but " + vectors.size() + " vectors");
+    }
+    for (int i = 0; i < chunks.size(); i++) {
+      if (vectors.get(i).length != dimension) {
+        throw new IllegalArgumentException("vector of " + chunks.get(i).id() + " has " + vectors.get(i).length
+            + " dims, index has " + dimension);
+      }
+    }
   }
 
   /** Adds chunks with their vectors (same order and size); replaces chunks with the same id. */

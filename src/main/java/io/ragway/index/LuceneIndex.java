@@ -233,17 +233,11 @@ final class LuceneIndex implements Index {
   @Override
   public void add(List<Chunk> chunks, List<float[]> vectors) {
     IndexWriter w = writable();
-    if (chunks.size() != vectors.size()) {
-      throw new IllegalArgumentException(chunks.size() + " chunks but " + vectors.size() + " vectors");
-    }
+    Index.requireVectors(chunks, vectors, dimension); // all of them before any is written
     try {
       for (int i = 0; i < chunks.size(); i++) {
         Chunk c = chunks.get(i);
-        float[] v = vectors.get(i);
-        if (v.length != dimension) {
-          throw new IllegalArgumentException("vector of " + c.id() + " has " + v.length + " dims, index has " + dimension);
-        }
-        w.updateDocument(new Term(F_UID, sourceKey(c.tenant(), c.id())), toDocument(c, v));
+        w.updateDocument(new Term(F_UID, sourceKey(c.tenant(), c.id())), toDocument(c, vectors.get(i)));
       }
       dirty = true;
     } catch (IOException e) {
@@ -253,11 +247,7 @@ final class LuceneIndex implements Index {
 
   @Override
   public void replaceSource(SourceInfo info, List<Chunk> chunks, List<float[]> vectors) {
-    for (Chunk c : chunks) {
-      if (!c.source().equals(info.source()) || !c.tenant().equals(info.tenant()) || !c.groups().equals(info.groups())) {
-        throw new IllegalArgumentException("chunk " + c.id() + " does not belong to " + info.source());
-      }
-    }
+    info.requireOwns(chunks);
     deleteSource(info.tenant(), info.source());
     add(chunks, vectors);
     IndexWriter w = writable();

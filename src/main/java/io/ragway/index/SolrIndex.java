@@ -180,17 +180,10 @@ final class SolrIndex implements Index {
 
   @Override
   public void add(List<Chunk> chunks, List<float[]> vectors) {
-    if (chunks.size() != vectors.size()) {
-      throw new IllegalArgumentException(chunks.size() + " chunks but " + vectors.size() + " vectors");
-    }
+    Index.requireVectors(chunks, vectors, dimension);
     List<SolrInputDocument> docs = new ArrayList<>(chunks.size());
     for (int i = 0; i < chunks.size(); i++) {
-      Chunk c = chunks.get(i);
-      float[] v = vectors.get(i);
-      if (v.length != dimension) {
-        throw new IllegalArgumentException("vector of " + c.id() + " has " + v.length + " dims, index has " + dimension);
-      }
-      docs.add(toDocument(c, v));
+      docs.add(toDocument(chunks.get(i), vectors.get(i)));
     }
     if (!docs.isEmpty()) {
       write(() -> client.add(collection, docs));
@@ -199,11 +192,7 @@ final class SolrIndex implements Index {
 
   @Override
   public void replaceSource(SourceInfo info, List<Chunk> chunks, List<float[]> vectors) {
-    for (Chunk c : chunks) {
-      if (!c.source().equals(info.source()) || !c.tenant().equals(info.tenant()) || !c.groups().equals(info.groups())) {
-        throw new IllegalArgumentException("chunk " + c.id() + " does not belong to " + info.source());
-      }
-    }
+    info.requireOwns(chunks);
     deleteSource(info.tenant(), info.source());
     add(chunks, vectors);
     putSources(List.of(info));
