@@ -478,10 +478,13 @@ final class LuceneIndex implements Index {
     return out;
   }
 
-  /** OR of the analysed query terms; repeated terms weigh more, as BM25 query frequency would. */
-  private Query textQuery(String query) {
+  /**
+   * The analysed terms of a query with how often each occurs, in order, at most
+   * {@value #MAX_QUERY_TERMS}; the Solr index builds its query from the same.
+   */
+  static Map<String, Integer> queryTerms(Analyzer analyzer, String field, String query) {
     Map<String, Integer> counts = new java.util.LinkedHashMap<>();
-    try (TokenStream ts = analyzer.tokenStream(F_BODY, query)) {
+    try (TokenStream ts = analyzer.tokenStream(field, query)) {
       CharTermAttribute term = ts.addAttribute(CharTermAttribute.class);
       ts.reset();
       while (ts.incrementToken() && counts.size() < MAX_QUERY_TERMS) {
@@ -491,6 +494,12 @@ final class LuceneIndex implements Index {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    return counts;
+  }
+
+  /** OR of the analysed query terms; repeated terms weigh more, as BM25 query frequency would. */
+  private Query textQuery(String query) {
+    Map<String, Integer> counts = queryTerms(analyzer, F_BODY, query);
     if (counts.isEmpty()) {
       return null;
     }

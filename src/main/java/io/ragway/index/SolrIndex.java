@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,9 +16,7 @@ import java.util.function.Consumer;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.apache.lucene.analysis.Analyzer;
-import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
-import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.solr.client.solrj.SolrClient;
 import org.apache.solr.client.solrj.SolrRequest;
 import org.apache.solr.client.solrj.SolrServerException;
@@ -59,7 +56,6 @@ final class SolrIndex implements Index {
   private static final String KIND_META = "meta";
   private static final String META_UID = "ragway:meta";
   private static final String HEADING_SEPARATOR = "\u001f";
-  private static final int MAX_QUERY_TERMS = 256;
   private static final String CHUNK_FIELDS = "id,source,title,headings,text,start,end,ordinal,source_hash,tenant,tag,group";
 
   private final SolrClient client;
@@ -363,7 +359,7 @@ final class SolrIndex implements Index {
 
   @Override
   public List<Scored> bm25Ids(String query, int k, Filter filter) {
-    Map<String, Integer> counts = analyse(query);
+    Map<String, Integer> counts = LuceneIndex.queryTerms(analyzer, "body", query);
     if (counts.isEmpty()) {
       return List.of();
     }
@@ -381,21 +377,6 @@ final class SolrIndex implements Index {
     p.set("q", q.append('}').toString());
     filter(p, filter);
     return scored(call(() -> query(p)).getResults(), k);
-  }
-
-  private Map<String, Integer> analyse(String query) {
-    Map<String, Integer> counts = new LinkedHashMap<>();
-    try (TokenStream ts = analyzer.tokenStream("body", query)) {
-      CharTermAttribute term = ts.addAttribute(CharTermAttribute.class);
-      ts.reset();
-      while (ts.incrementToken() && counts.size() < MAX_QUERY_TERMS) {
-        counts.merge(term.toString(), 1, Integer::sum);
-      }
-      ts.end();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return counts;
   }
 
   @Override
