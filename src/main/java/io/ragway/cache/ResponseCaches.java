@@ -1,12 +1,12 @@
 package io.ragway.cache;
 
+import io.ragway.config.Hashes;
 import io.ragway.config.JsonMappers;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Ticker;
-import io.ragway.index.Hashes;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -1,5 +1,6 @@
 package io.ragway.index;
 
+import io.ragway.config.Hashes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

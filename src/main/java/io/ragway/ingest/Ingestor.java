@@ -1,8 +1,8 @@
 package io.ragway.ingest;
 
+import io.ragway.config.Hashes;
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.index.Chunk;
-import io.ragway.index.Hashes;
 import io.ragway.index.Index;
 import io.ragway.index.Index.SourceInfo;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.ragway.retrieve;
 
-import io.ragway.index.Hashes;
+import io.ragway.config.Hashes;
 import io.ragway.index.Index;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -5,14 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ragway.chat.Answer;
 import io.ragway.chat.RagPipeline;
+import io.ragway.config.Hashes;
 import io.ragway.config.JsonMappers;
 import io.ragway.embed.EmbeddingModel;
 import io.ragway.guard.Guard;
 import io.ragway.llm.Router;
 import io.ragway.telemetry.Telemetry;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -191,16 +189,12 @@ final class WindowedRollouts implements Rollouts {
 
   /** A stable bucket 0..9999 of a caller within a rollout (SHA-256, so callers spread evenly). */
   static int bucket(RolloutConfig c, String key) {
-    try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest((c.name() + "|" + key).getBytes(StandardCharsets.UTF_8));
-      long v = 0;
-      for (int i = 0; i < 8; i++) {
-        v = (v << 8) | (h[i] & 0xff);
-      }
-      return (int) Long.remainderUnsigned(v, 10_000);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
+    byte[] h = Hashes.digest(c.name() + "|" + key);
+    long v = 0;
+    for (int i = 0; i < 8; i++) {
+      v = (v << 8) | (h[i] & 0xff);
     }
+    return (int) Long.remainderUnsigned(v, 10_000);
   }
 
   @Override

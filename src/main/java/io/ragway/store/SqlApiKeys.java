@@ -5,10 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.ragway.config.Hashes;
 import io.ragway.config.JsonMappers;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -73,7 +72,7 @@ final class SqlApiKeys implements ApiKeys, AuditLog {
     String id = HexFormat.of().formatHex(idBytes);
     Key key = new Key(id, name, tenant, groups, rpm, tpm, clock.instant(), false);
     transaction(c -> {
-      insert(c, key, sha256(secret));
+      insert(c, key, Hashes.digest(secret));
       audit(c, "key.create", id, ordered("tenant", tenant, "name", key.name(), "groups", key.groups(), "rpm", rpm, "tpm", tpm));
       return null;
     });
@@ -91,7 +90,7 @@ final class SqlApiKeys implements ApiKeys, AuditLog {
       return Optional.empty();
     }
     String id = presented.substring(Key.PREFIX.length(), dash);
-    byte[] hash = sha256(presented.substring(dash + 1));
+    byte[] hash = Hashes.digest(presented.substring(dash + 1));
     Optional<Stored> s = id.length() > 32 ? Optional.empty() : byId.get(id);
     if (s.isEmpty()) {
       MessageDigest.isEqual(hash, hash); // spend the same time on unknown ids
@@ -138,7 +137,7 @@ final class SqlApiKeys implements ApiKeys, AuditLog {
       }
       try (PreparedStatement u = c.prepareStatement(
           "UPDATE api_keys SET secret_sha256 = ?, rotated_at = ? WHERE id = ? AND revoked_at IS NULL")) {
-        u.setString(1, HexFormat.of().formatHex(sha256(secret)));
+        u.setString(1, Hashes.sha256(secret));
         u.setString(2, now());
         u.setString(3, id);
         u.executeUpdate();
@@ -316,24 +315,4 @@ final class SqlApiKeys implements ApiKeys, AuditLog {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(secretBytes);
   }
 
-  /* Cloned for each hash: looking the algorithm up among the providers costs more than hashing a key. */
-  private static final MessageDigest SHA_256 = sha256Digest();
-
-  private static MessageDigest sha256Digest() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
-  }
-
-  static byte[] sha256(String s) {
-    MessageDigest digest;
-    try {
-      digest = (MessageDigest) SHA_256.clone();
-    } catch (CloneNotSupportedException e) {
-      digest = sha256Digest();
-    }
-    return digest.digest(s.getBytes(StandardCharsets.UTF_8));
-  }
 }

@@ -2,10 +2,8 @@ package io.ragway.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ragway.config.Hashes;
 import io.ragway.config.JsonMappers;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,7 +11,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +59,7 @@ final class SqlVersions implements Versions {
       c.setAutoCommit(false);
       try {
         for (Seen s : seen) {
-          String sha = sha256(s.content());
+          String sha = Hashes.sha256(s.content());
           Optional<Version> stored = find(c, s.kind(), s.name(), s.version());
           if (stored.isPresent()) {
             if (!stored.get().sha256().equals(sha) && !onlyAdds(s.content(), stored.get().content())) {
@@ -131,7 +128,7 @@ final class SqlVersions implements Versions {
         : "guard policy version '" + s.version() + "'" + (stored.name().equals(s.name()) ? " (" + s.name() + ")"
             : " of " + s.name() + " (stored for " + stored.name() + ")");
     return new VersionConflict(what + " was stored on " + stored.created() + " by " + stored.createdBy()
-        + " with other content (sha256 " + stored.sha256().substring(0, 12) + ", now " + sha256(s.content()).substring(0, 12)
+        + " with other content (sha256 " + stored.sha256().substring(0, 12) + ", now " + Hashes.sha256(s.content()).substring(0, 12)
         + "); answer records point at versions, so a changed " + (s.kind() == Kind.PROMPT ? "prompt" : "policy")
         + " needs a new version name in ragway.yaml (see 'ragway " + (s.kind() == Kind.PROMPT ? "prompts show "
         + stored.label() : "guard policies " + stored.version()) + "' for the stored one)");
@@ -191,11 +188,4 @@ final class SqlVersions implements Versions {
     return out;
   }
 
-  static String sha256(String content) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
-  }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ragway.config.Hashes;
 import io.ragway.index.Index.Hit;
 import io.ragway.index.Index.SourceInfo;
 import io.ragway.testkit.Chunks;

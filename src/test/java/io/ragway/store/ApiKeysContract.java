@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ragway.config.Hashes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -12,7 +13,6 @@ import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -64,7 +64,7 @@ abstract class ApiKeysContract {
         String v = r.getString(i);
         assertFalse(v != null && v.contains(secret), "the secret is not stored, column " + r.getMetaData().getColumnName(i));
       }
-      assertEquals(HexFormat.of().formatHex(SqlApiKeys.sha256(secret)), r.getString("secret_sha256"));
+      assertEquals(Hashes.sha256(secret), r.getString("secret_sha256"));
     }
   }
 
@@ -141,7 +141,7 @@ abstract class ApiKeysContract {
            "created": "2025-06-01T00:00:00Z", "revoked": false, "sha256": "%s"},
           {"id": "0f0f0f0f0f0f", "name": "gone", "tenant": "acme", "groups": [], "rpm": 0, "tpm": 0,
            "created": "2025-06-01T00:00:00Z", "revoked": true, "sha256": "%s"}]}
-        """.formatted(HexFormat.of().formatHex(SqlApiKeys.sha256(secret)), HexFormat.of().formatHex(SqlApiKeys.sha256("x"))));
+        """.formatted(Hashes.sha256(secret), Hashes.sha256("x")));
     ApiKeys keys = Stores.apiKeys(db, dir, clock, "cli:test");
     ApiKeys.Key k = keys.verify("sk-rgw-a1b2c3d4e5f6-" + secret).orElseThrow();
     assertEquals(7, k.rpm());

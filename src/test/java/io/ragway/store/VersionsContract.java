@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ragway.config.Hashes;
 import io.ragway.testkit.FakeClock;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,7 +60,7 @@ abstract class VersionsContract {
     Versions.Version v1 = versions("x").find(Versions.Kind.PROMPT, "rag", "v1").orElseThrow();
     assertEquals("rag@v1", v1.label());
     assertEquals("{\"system\":\"Answer briefly.\"}", v1.content());
-    assertEquals(SqlVersions.sha256("{\"system\":\"Answer briefly.\"}"), v1.sha256());
+    assertEquals(Hashes.sha256("{\"system\":\"Answer briefly.\"}"), v1.sha256());
     assertEquals(64, v1.sha256().length());
     assertEquals(Instant.parse("2026-12-01T10:00:00Z"), v1.created());
     assertEquals("serve:ann@host1", v1.createdBy());
@@ -77,7 +78,7 @@ abstract class VersionsContract {
     assertEquals("guard_policy:acme@strict-1", log.get(0).target());
     assertEquals("serve:ann@host1", log.get(0).actor());
     assertTrue(log.get(0).detail().contains("\"injection\":\"block\""), log.get(0).detail());
-    assertTrue(log.get(0).detail().contains(SqlVersions.sha256("{\"injection\":\"block\"}")), log.get(0).detail());
+    assertTrue(log.get(0).detail().contains(Hashes.sha256("{\"injection\":\"block\"}")), log.get(0).detail());
   }
 
   @Test

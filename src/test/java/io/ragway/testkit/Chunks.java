@@ -1,7 +1,7 @@
 package io.ragway.testkit;
 
+import io.ragway.config.Hashes;
 import io.ragway.index.Chunk;
-import io.ragway.index.Hashes;
 import java.util.List;
 
 /** Builds chunks for tests. */

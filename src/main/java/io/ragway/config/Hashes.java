@@ -1,11 +1,14 @@
-package io.ragway.index;
+package io.ragway.config;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** SHA-256 content hashes, in lower-case hex, used to detect changed files and repeated chunks. */
+/**
+ * SHA-256, as bytes or in lower-case hex: content hashes of files, chunks, prompt versions and
+ * cache keys, API key secrets, rollout buckets.
+ */
 public final class Hashes {
 
   private Hashes() {}
@@ -21,14 +24,24 @@ public final class Hashes {
     }
   }
 
-  public static String sha256(byte[] bytes) {
+  /** The 32 bytes of the hash of {@code bytes}. */
+  public static byte[] digest(byte[] bytes) {
     MessageDigest digest;
     try {
       digest = (MessageDigest) PROTOTYPE.clone();
     } catch (CloneNotSupportedException e) {
       digest = newDigest();
     }
-    return HexFormat.of().formatHex(digest.digest(bytes));
+    return digest.digest(bytes);
+  }
+
+  /** The 32 bytes of the hash of {@code text} in UTF-8. */
+  public static byte[] digest(String text) {
+    return digest(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  public static String sha256(byte[] bytes) {
+    return HexFormat.of().formatHex(digest(bytes));
   }
 
   public static String sha256(String text) {
